@@ -1,0 +1,70 @@
+import { openDatabase } from '../store/database.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { VERSION } from '../version.js';
+import { FilterService, type Clock } from './filter-service.js';
+import type { Log } from './log.js';
+import { parseListenAddress, PolicyServer } from './policy-server.js';
+
+export interface FilterDaemonOptions {
+  db: string;
+  /** HOST:PORT; port 0 picks a free one. Undefined: the `listen` setting. */
+  listen?: string;
+  /** UNIX socket path. Undefined: the `socket` setting. */
+  socket?: string;
+  log: Log;
+  clock?: Clock;
+  /** Called once the filter answers, with the addresses it answers on. */
+  onReady?(endpoints: { tcp?: string; unix?: string }): void;
+}
+
+export interface RunningFilter {
+  service: FilterService;
+  server: PolicyServer;
+  endpoints: { tcp?: string; unix?: string };
+  stop(): Promise<void>;
+}
+
+/** The filter as a long-running process: store, service and server, wired to signals by the caller. */
+export async function startFilter(options: FilterDaemonOptions): Promise<RunningFilter> {
+  // A short lock wait: the filter answers Postfix, and an answer that cannot wait fails open instead.
+  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs: 1000 }));
+  const service = await FilterService.start({ store, log: options.log, productVersion: VERSION, ...(options.clock ? { clock: options.clock } : {}) });
+  const settings = service.settings;
+  const server = new PolicyServer({ answer: (request) => service.answer(request), log: options.log, allowedClients: settings.allowedClients });
+  const listen = options.listen ?? (options.socket === undefined ? settings.listen : '');
+  const socket = options.socket ?? (options.listen === undefined ? settings.socket : '');
+  const endpoints: RunningFilter['endpoints'] = {};
+  try {
+    if (!listen && !socket) throw new Error('nothing to listen on: give --listen HOST:PORT or --socket PATH (or set listen/socket)');
+    if (listen) {
+      const { host, port } = parseListenAddress(listen);
+      const bound = await server.listenTcp(host, port);
+      endpoints.tcp = bound.host.includes(':') ? `[${bound.host}]:${bound.port}` : `${bound.host}:${bound.port}`;
+    }
+    if (socket) {
+      await server.listenUnix(socket);
+      endpoints.unix = socket;
+    }
+  } catch (error) {
+    await server.close();
+    await service.stop();
+    await store.close();
+    throw error;
+  }
+  options.log.info(
+    `greyward ${VERSION} filter ready on ${[endpoints.tcp && `tcp ${endpoints.tcp}`, endpoints.unix && `unix ${endpoints.unix}`].filter(Boolean).join(' and ')}, database ${options.db}`,
+  );
+  options.onReady?.(endpoints);
+  let stopping: Promise<void> | undefined;
+  return {
+    service,
+    server,
+    endpoints,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server.close();
+        await service.stop();
+        await store.close();
+      })()),
+  };
+}

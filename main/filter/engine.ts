@@ -1,0 +1,194 @@
+import type { ListEntry } from '../../shared/lists.js';
+import { clientGroup } from '../../shared/net.js';
+import { normaliseSender } from '../../shared/sender.js';
+import type { Settings } from '../../shared/settings.js';
+import type { AttemptAction, ClientPasses, TripletKey, TripletState } from '../store/greylist-store.js';
+import type { ListMatcher, MatchSubject } from './list-matcher.js';
+
+/** The attributes of a policy request the decision looks at. */
+export interface PolicyQuestion {
+  protocolState: string;
+  clientAddress: string;
+  clientName: string;
+  sender: string;
+  recipient: string;
+}
+
+export interface Policy {
+  settings: Settings;
+  lists: ListMatcher;
+  /** Named in the X-Greylist header. */
+  productVersion: string;
+}
+
+export type Reason =
+  | 'not-rcpt-stage'
+  | 'deny-list'
+  | 'allow-list'
+  | 'auto-allowed'
+  | 'not-grey-listed'
+  | 'new'
+  | 'early'
+  | 'window-expired'
+  | 'max-age-expired'
+  | 'passed'
+  | 'known';
+
+export interface Decision {
+  action: AttemptAction;
+  reason: Reason;
+  /** The rule or triplet that decided, in words an administrator can search for. */
+  rule: string;
+  /** The line for Postfix, e.g. "DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 300 seconds". */
+  reply: string;
+  /** For a pass: seconds the mail was delayed. For a defer: seconds until a retry passes. */
+  delay: number | null;
+  tripletKey?: TripletKey;
+  triplet?: TripletState;
+  clientPasses?: ClientPasses;
+  listEntry?: ListEntry;
+}
+
+export interface GreylistState {
+  triplet: TripletState | undefined;
+  clientPasses: ClientPasses | undefined;
+}
+
+const HOUR = 3600;
+
+export function greylistKey(question: PolicyQuestion, settings: Settings): TripletKey {
+  const recipient = question.recipient.trim().toLowerCase();
+  const sender = settings.normaliseSender ? normaliseSender(question.sender) : question.sender.trim().toLowerCase() || '<>';
+  return { clientGroup: clientGroup(question.clientAddress, settings.clientPrefixV4, settings.clientPrefixV6), sender, recipient };
+}
+
+export function matchSubject(question: PolicyQuestion): MatchSubject {
+  const name = question.clientName.trim().toLowerCase().replace(/\.$/, '');
+  return {
+    clientAddress: question.clientAddress.trim(),
+    clientName: name === 'unknown' ? '' : name,
+    sender: question.sender.trim().toLowerCase(),
+    recipient: question.recipient.trim().toLowerCase(),
+  };
+}
+
+function describeEntry(entry: ListEntry): string {
+  return `${entry.list} ${entry.kind} ${entry.pattern} (#${entry.id})`;
+}
+
+function fillTemplate(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole)).replace(/[\r\n]/g, ' ');
+}
+
+function countPass(previous: ClientPasses | undefined, group: string, now: number): ClientPasses {
+  if (!previous) return { clientGroup: group, passes: 1, lastCountedAt: now, lastSeen: now };
+  const counts = now - previous.lastCountedAt >= HOUR;
+  return {
+    clientGroup: group,
+    passes: previous.passes + (counts ? 1 : 0),
+    lastCountedAt: counts ? now : previous.lastCountedAt,
+    lastSeen: now,
+  };
+}
+
+/**
+ * Decides one recipient. Pure: the clock, the policy and the stored state come in, the reply and
+ * the state to store go out, so every branch is testable without waiting for a delay.
+ * Order: stage → deny list → allow list → auto-allowed client → mode → triplet state.
+ */
+export function decide(question: PolicyQuestion, policy: Policy, state: GreylistState, now: number): Decision {
+  const { settings, lists } = policy;
+  if (question.protocolState.toUpperCase() !== 'RCPT') {
+    return { action: 'allow', reason: 'not-rcpt-stage', rule: `stage ${question.protocolState || 'unknown'}`, reply: 'DUNNO', delay: null };
+  }
+  const key = greylistKey(question, settings);
+  const subject = matchSubject(question);
+  const template = (text: string, seconds: number) =>
+    fillTemplate(text, {
+      seconds,
+      delay: settings.delay,
+      sender: subject.sender || '<>',
+      recipient: subject.recipient,
+      client: subject.clientAddress,
+    });
+
+  const denied = lists.match('deny', subject, now);
+  if (denied) {
+    return {
+      action: 'reject',
+      reason: 'deny-list',
+      rule: describeEntry(denied),
+      reply: `REJECT 5.7.1 ${template(settings.denyReply, 0)}`,
+      delay: null,
+      listEntry: denied,
+    };
+  }
+  const allowed = lists.match('allow', subject, now);
+  if (allowed) {
+    return { action: 'allow', reason: 'allow-list', rule: describeEntry(allowed), reply: 'DUNNO', delay: null, listEntry: allowed };
+  }
+  const client = state.clientPasses;
+  if (settings.autoAllowAfter > 0 && client && client.passes >= settings.autoAllowAfter && now - client.lastSeen <= settings.maxAge) {
+    return {
+      action: 'allow',
+      reason: 'auto-allowed',
+      rule: `auto-allowed client ${key.clientGroup} (${client.passes} passes)`,
+      reply: 'DUNNO',
+      delay: null,
+      clientPasses: countPass(client, key.clientGroup, now),
+    };
+  }
+  let greyEntry: ListEntry | undefined;
+  if (settings.mode === 'grey-list-only') {
+    greyEntry = lists.match('grey', subject, now);
+    if (!greyEntry) return { action: 'allow', reason: 'not-grey-listed', rule: 'mode grey-list-only', reply: 'DUNNO', delay: null };
+  }
+  const tripletRule = `triplet ${key.clientGroup} ${key.sender} ${key.recipient}`;
+  const startOver = (reason: Reason): Decision => ({
+    action: 'defer',
+    reason,
+    rule: tripletRule,
+    reply: `DEFER_IF_PERMIT 4.7.1 ${template(settings.deferReply, settings.delay)}`,
+    delay: settings.delay,
+    tripletKey: key,
+    triplet: { firstSeen: now, lastSeen: now, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 },
+    ...(greyEntry ? { listEntry: greyEntry } : {}),
+  });
+  const pass = (reason: Reason, triplet: TripletState, delayed: number | null, reply: string): Decision => ({
+    action: 'pass',
+    reason,
+    rule: tripletRule,
+    reply,
+    delay: delayed,
+    tripletKey: key,
+    triplet,
+    clientPasses: countPass(client, key.clientGroup, now),
+    ...(greyEntry ? { listEntry: greyEntry } : {}),
+  });
+
+  const triplet = state.triplet;
+  if (!triplet) return startOver('new');
+  if (triplet.passedAt !== null) {
+    if (now - triplet.lastSeen > settings.maxAge) return startOver('max-age-expired');
+    const seen = { ...triplet, lastSeen: now, attempts: triplet.attempts + 1, passes: triplet.passes + 1 };
+    return pass('known', seen, null, 'DUNNO');
+  }
+  const elapsed = now - triplet.firstSeen;
+  if (elapsed > settings.retryWindow) return startOver('window-expired');
+  if (elapsed < settings.delay) {
+    const left = settings.delay - elapsed;
+    return {
+      action: 'defer',
+      reason: 'early',
+      rule: tripletRule,
+      reply: `DEFER_IF_PERMIT 4.7.1 ${template(settings.deferReply, left)}`,
+      delay: left,
+      tripletKey: key,
+      triplet: { ...triplet, lastSeen: now, attempts: triplet.attempts + 1, earlyAttempts: triplet.earlyAttempts + 1 },
+      ...(greyEntry ? { listEntry: greyEntry } : {}),
+    };
+  }
+  const passed = { ...triplet, lastSeen: now, attempts: triplet.attempts + 1, passedAt: now, passes: triplet.passes + 1 };
+  const header = `PREPEND X-Greylist: delayed ${elapsed} seconds by Greyward-${policy.productVersion}; ${new Date(now * 1000).toUTCString()}`;
+  return pass('passed', passed, elapsed, settings.passHeader ? header : 'DUNNO');
+}

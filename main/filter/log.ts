@@ -1,0 +1,35 @@
+/** The filter's log: plain lines on stderr, which journald or a file redirect keeps. */
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** Several decision lines at once: written together, once their batch is committed. */
+  decisions(lines: readonly string[]): void;
+}
+
+export function streamLog(write: (text: string) => void = (text) => process.stderr.write(text)): Log {
+  return {
+    info: (message) => write(`info: ${message}\n`),
+    warn: (message) => write(`warning: ${message}\n`),
+    error: (message) => write(`error: ${message}\n`),
+    decisions: (lines) => {
+      if (lines.length > 0) write(`${lines.join('\n')}\n`);
+    },
+  };
+}
+
+export function quietLog(): Log {
+  return { info: () => {}, warn: () => {}, error: () => {}, decisions: () => {} };
+}
+
+/** Remembers what it was told, for tests that assert what an administrator would read. */
+export function memoryLog(): Log & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m) => lines.push(`info: ${m}`),
+    warn: (m) => lines.push(`warning: ${m}`),
+    error: (m) => lines.push(`error: ${m}`),
+    decisions: (ls) => lines.push(...ls),
+  };
+}

@@ -1,0 +1,179 @@
+import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import { networkContains, parseNetwork, type Network } from '../../shared/net.js';
+import type { Log } from './log.js';
+import { DEFAULT_LIMITS, formatReply, PolicyRequestParser, ProtocolError, readPolicyRequest, type PolicyRequest, type ProtocolLimits } from './policy-protocol.js';
+
+export interface PolicyServerOptions {
+  answer(request: PolicyRequest): Promise<string>;
+  log: Log;
+  /** TCP peers outside these networks are refused; UNIX socket peers are governed by the socket's permissions. */
+  allowedClients: readonly string[];
+  limits?: ProtocolLimits;
+  maxConnections?: number;
+  /** Postfix keeps an idle policy connection for smtpd_policy_service_max_idle (300 s) before closing it itself. */
+  idleTimeoutMs?: number;
+  /** A peer that starts a request and stops sending is cut off after this long. */
+  requestTimeoutMs?: number;
+}
+
+interface Connection {
+  socket: net.Socket;
+  busy: number;
+  closing: boolean;
+}
+
+/** Repeated warnings about one cause are told once per interval, with a count, so a flood cannot flood the log too. */
+class WarningThrottle {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+  constructor(private readonly log: Log, private readonly intervalMs = 10_000) {}
+
+  warn(cause: string, message: string): void {
+    const now = Date.now();
+    const seen = this.last.get(cause);
+    if (seen && now - seen.at < this.intervalMs) {
+      seen.suppressed++;
+      return;
+    }
+    const suffix = seen?.suppressed ? ` (${seen.suppressed} more like this since the last report)` : '';
+    this.last.set(cause, { at: now, suppressed: 0 });
+    this.log.warn(message + suffix);
+  }
+}
+
+export function parseListenAddress(text: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(text.trim());
+  if (!match || Number(match[2]) > 65535) throw new Error(`"${text}" is not a listen address; write HOST:PORT, e.g. 127.0.0.1:10023 or [::1]:10023`);
+  return { host: match[1] || '127.0.0.1', port: Number(match[2]) };
+}
+
+export class PolicyServer {
+  private readonly servers: net.Server[] = [];
+  private readonly connections = new Set<Connection>();
+  private readonly allowed: Network[];
+  private readonly throttle: WarningThrottle;
+  private readonly limits: ProtocolLimits;
+  private readonly unixPaths: string[] = [];
+
+  constructor(private readonly options: PolicyServerOptions) {
+    this.allowed = options.allowedClients.map((text) => parseNetwork(text));
+    this.throttle = new WarningThrottle(options.log);
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async listenTcp(host: string, port: number): Promise<{ host: string; port: number }> {
+    const server = this.createServer(true);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, backlog: 511 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as net.AddressInfo;
+    return { host: address.address, port: address.port };
+  }
+
+  async listenUnix(path: string, mode = 0o660): Promise<void> {
+    if (existsSync(path)) {
+      if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
+      const inUse = await new Promise<boolean>((resolve) => {
+        const probe = net.connect(path, () => (probe.destroy(), resolve(true)));
+        probe.on('error', () => resolve(false));
+      });
+      if (inUse) throw new Error(`${path} is in use by another process`);
+      unlinkSync(path);
+    }
+    const server = this.createServer(false);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    chmodSync(path, mode);
+    this.unixPaths.push(path);
+  }
+
+  /** Stops accepting, lets requests in flight be answered, then closes every connection. */
+  async close(): Promise<void> {
+    const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const connection of this.connections) {
+      connection.closing = true;
+      if (connection.busy === 0) connection.socket.end();
+    }
+    await Promise.all(closed);
+    for (const path of this.unixPaths) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone: nothing to clean.
+      }
+    }
+  }
+
+  private createServer(checkPeer: boolean): net.Server {
+    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, checkPeer));
+    server.on('error', (error) => this.options.log.error(`policy server: ${error.message}`));
+    this.servers.push(server);
+    return server;
+  }
+
+  private accept(socket: net.Socket, checkPeer: boolean): void {
+    const peer = socket.remoteAddress ?? 'local socket';
+    if (checkPeer && !this.allowed.some((network) => networkContains(network, peer))) {
+      this.throttle.warn(`refused ${peer}`, `refused connection from ${peer}: not in allowedClients (${this.options.allowedClients.join(' ')})`);
+      socket.destroy();
+      return;
+    }
+    const max = this.options.maxConnections ?? 1000;
+    if (this.connections.size >= max) {
+      this.throttle.warn('too many', `refused connection from ${peer}: already ${max} connections open`);
+      socket.destroy();
+      return;
+    }
+    const connection: Connection = { socket, busy: 0, closing: false };
+    this.connections.add(connection);
+    const parser = new PolicyRequestParser(this.limits);
+    const idleMs = this.options.idleTimeoutMs ?? 600_000;
+    const requestMs = this.options.requestTimeoutMs ?? 30_000;
+    let answers: Promise<unknown> = Promise.resolve();
+    socket.setTimeout(idleMs);
+
+    const drop = (why: string) => {
+      this.throttle.warn(`drop ${why}`, `closed connection from ${peer} without an answer: ${why}`);
+      socket.destroy();
+    };
+    socket.on('timeout', () => (parser.midRequest ? drop(`request not finished within ${requestMs / 1000} s`) : socket.end()));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.connections.delete(connection));
+    socket.on('data', (chunk: Buffer) => {
+      let requests: PolicyRequest[];
+      try {
+        requests = parser.push(chunk).map(readPolicyRequest);
+      } catch (error) {
+        if (error instanceof ProtocolError) return drop(error.message);
+        throw error;
+      }
+      socket.setTimeout(parser.midRequest ? requestMs : idleMs);
+      for (const request of requests) {
+        connection.busy++;
+        const reply = this.options.answer(request);
+        answers = answers
+          .then(() => reply)
+          .then((action) => {
+            if (!socket.destroyed) socket.write(formatReply(action));
+          })
+          .finally(() => {
+            connection.busy--;
+            if (connection.closing && connection.busy === 0) socket.end();
+          });
+      }
+    });
+  }
+}

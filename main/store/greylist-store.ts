@@ -1,0 +1,96 @@
+import type { ListEntry, ListName, NewListEntry } from '../../shared/lists.js';
+import type { SettingKey, Settings } from '../../shared/settings.js';
+
+/** Storage seen by the filter and by administration. Asynchronous so that a network database fits behind it. */
+
+export interface TripletKey {
+  clientGroup: string;
+  sender: string;
+  recipient: string;
+}
+
+export interface TripletState {
+  firstSeen: number;
+  lastSeen: number;
+  attempts: number;
+  /** Retries that came before the delay had run out. */
+  earlyAttempts: number;
+  passedAt: number | null;
+  passes: number;
+}
+
+export interface ClientPasses {
+  clientGroup: string;
+  /** Passed deliveries, at most one counted per hour. */
+  passes: number;
+  lastCountedAt: number;
+  lastSeen: number;
+}
+
+export type AttemptAction = 'defer' | 'pass' | 'allow' | 'reject' | 'error';
+
+export interface AttemptRecord {
+  at: number;
+  clientAddress: string;
+  clientName: string;
+  helo: string;
+  sender: string;
+  recipient: string;
+  queueId: string;
+  action: AttemptAction;
+  /** What decided: a rule or triplet state code such as "triplet-early" or "allow-list". */
+  reason: string;
+  /** The rule that decided, e.g. "client-address 192.0.2.0/24 (#12)", or the triplet's key. */
+  rule: string;
+  /** For a pass: seconds the mail was delayed. For a defer: seconds until a retry passes. */
+  delay: number | null;
+}
+
+export interface DecisionWrite {
+  attempt: AttemptRecord;
+  triplet?: { key: TripletKey; state: TripletState };
+  clientPasses?: ClientPasses;
+  listHit?: { entryId: number; at: number };
+}
+
+export interface PolicySnapshot {
+  version: number;
+  settings: Settings;
+  /** Stored settings that no longer validate, each replaced by its default. */
+  problems: string[];
+  entries: ListEntry[];
+}
+
+export interface ExpiryLimits {
+  now: number;
+  settings: Pick<Settings, 'retryWindow' | 'maxAge' | 'logRetention'>;
+  /** Rows deleted per call at most, so that one call stays short. */
+  batch: number;
+}
+
+export interface FilterStore {
+  readPolicy(): Promise<PolicySnapshot>;
+  policyVersion(): Promise<number>;
+  findTriplet(key: TripletKey): Promise<TripletState | undefined>;
+  findClientPasses(clientGroup: string): Promise<ClientPasses | undefined>;
+  /** Writes a batch of decisions atomically: all of them or none. */
+  commit(writes: readonly DecisionWrite[]): Promise<void>;
+  /** Deletes at most `batch` expired rows of each kind; returns how many went. */
+  expire(limits: ExpiryLimits): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface ListQuery {
+  list?: ListName;
+  search?: string;
+}
+
+export interface AdminStore {
+  listEntries(query?: ListQuery): Promise<ListEntry[]>;
+  /** Adds all the entries or none; an entry already present is kept and counted as a duplicate. */
+  addEntries(entries: readonly NewListEntry[], now: number): Promise<{ added: number; duplicates: number }>;
+  removeEntries(ids: readonly number[]): Promise<number>;
+  storedSettings(): Promise<Partial<Record<SettingKey, unknown>>>;
+  setSetting<K extends SettingKey>(key: K, value: Settings[K], now: number): Promise<void>;
+  resetSetting(key: SettingKey): Promise<void>;
+}

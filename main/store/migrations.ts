@@ -1,0 +1,119 @@
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const POLICY_TABLE_TRIGGERS = ['settings', 'list_entries']
+  .flatMap((table) =>
+    (table === 'list_entries' ? ['INSERT', 'DELETE', 'UPDATE OF list, kind, pattern, expires_at'] : ['INSERT', 'DELETE', 'UPDATE']).map(
+      (event, index) => `
+CREATE TRIGGER ${table}_policy_version_${index} AFTER ${event} ON ${table}
+BEGIN
+  UPDATE meta SET value = value + 1 WHERE key = 'policy_version';
+END;`,
+    ),
+  )
+  .join('\n');
+
+/** Append only: a released migration never changes, or databases in the field would disagree with each other. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'greylist tables, lists, settings and the attempt log',
+    sql: `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+INSERT INTO meta (key, value) VALUES ('policy_version', 1);
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE list_entries (
+  id INTEGER PRIMARY KEY,
+  list TEXT NOT NULL CHECK (list IN ('allow', 'grey', 'deny')),
+  kind TEXT NOT NULL,
+  pattern TEXT NOT NULL,
+  comment TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  hits INTEGER NOT NULL DEFAULT 0,
+  last_hit_at INTEGER,
+  UNIQUE (list, kind, pattern)
+) STRICT;
+
+CREATE TABLE triplets (
+  id INTEGER PRIMARY KEY,
+  client_group TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  early_attempts INTEGER NOT NULL,
+  passed_at INTEGER,
+  passes INTEGER NOT NULL,
+  UNIQUE (client_group, sender, recipient)
+) STRICT;
+CREATE INDEX triplets_last_seen ON triplets (last_seen);
+CREATE INDEX triplets_waiting ON triplets (first_seen) WHERE passed_at IS NULL;
+
+CREATE TABLE client_passes (
+  client_group TEXT PRIMARY KEY,
+  passes INTEGER NOT NULL,
+  last_counted_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+) STRICT;
+CREATE INDEX client_passes_last_seen ON client_passes (last_seen);
+
+CREATE TABLE attempts (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  client_address TEXT NOT NULL,
+  client_name TEXT NOT NULL,
+  helo TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  queue_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  delay INTEGER,
+  triplet_id INTEGER
+) STRICT;
+CREATE INDEX attempts_at ON attempts (at);
+CREATE INDEX attempts_triplet ON attempts (triplet_id);
+${POLICY_TABLE_TRIGGERS}
+`,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+export class FutureSchemaError extends Error {
+  constructor(found: number) {
+    super(
+      `This database was written by a newer Greyward (schema version ${found}; this Greyward knows up to ${LATEST_SCHEMA_VERSION}). ` +
+        'Upgrade Greyward, or point it at another database; nothing was changed.',
+    );
+  }
+}
+
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (from > latest) throw new FutureSchemaError(from);
+  for (const migration of migrations) {
+    if (migration.version <= from) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+  return { from, to: Math.max(from, latest) };
+}

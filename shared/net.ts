@@ -1,0 +1,67 @@
+import ipaddr from 'ipaddr.js';
+
+export type IpFamily = 4 | 6;
+
+export interface Network {
+  family: IpFamily;
+  /** Canonical text of the network address, e.g. "192.0.2.0" or "2001:db8::". */
+  address: string;
+  prefix: number;
+}
+
+export function parseIp(text: string): { family: IpFamily; address: string } | undefined {
+  const trimmed = text.trim();
+  if (!ipaddr.isValid(trimmed)) return undefined;
+  // ipaddr.js accepts legacy forms like "10" or "0x7f.1"; mail servers and people mean dotted quads.
+  if (ipaddr.IPv4.isValid(trimmed) && !ipaddr.IPv4.isValidFourPartDecimal(trimmed)) return undefined;
+  let addr = ipaddr.parse(trimmed);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  return { family: addr.kind() === 'ipv4' ? 4 : 6, address: addr.toString() };
+}
+
+/** An address or CIDR ("192.0.2.7", "192.0.2.0/24", "2001:db8::/32"), normalised to its network. */
+export function parseNetwork(text: string): Network {
+  const trimmed = text.trim();
+  const slash = trimmed.indexOf('/');
+  const ip = parseIp(slash === -1 ? trimmed : trimmed.slice(0, slash));
+  if (!ip) throw new Error(`"${trimmed}" is not an IPv4 or IPv6 address or CIDR network`);
+  const max = ip.family === 4 ? 32 : 128;
+  let prefix = max;
+  if (slash !== -1) {
+    const prefixText = trimmed.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) {
+      throw new Error(`"${trimmed}": the prefix length must be a number from 0 to ${max}`);
+    }
+    prefix = Number(prefixText);
+  }
+  return { family: ip.family, address: networkAddress(ip.address, prefix), prefix };
+}
+
+export function formatNetwork(network: Network): string {
+  const max = network.family === 4 ? 32 : 128;
+  return network.prefix === max ? network.address : `${network.address}/${network.prefix}`;
+}
+
+/** The network address of `address` masked to `prefix` bits. */
+export function networkAddress(address: string, prefix: number): string {
+  const addr = ipaddr.parse(address);
+  const bytes = addr.toByteArray();
+  for (let bit = prefix; bit < bytes.length * 8; bit++) {
+    bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/** Greylisting groups clients by network so that a sender's retry from a sibling address still counts. */
+export function clientGroup(address: string, prefixV4: number, prefixV6: number): string {
+  const ip = parseIp(address);
+  if (!ip) return address.trim().toLowerCase();
+  const prefix = ip.family === 4 ? prefixV4 : prefixV6;
+  return formatNetwork({ family: ip.family, address: networkAddress(ip.address, prefix), prefix });
+}
+
+export function networkContains(network: Network, address: string): boolean {
+  const ip = parseIp(address);
+  if (!ip || ip.family !== network.family) return false;
+  return networkAddress(ip.address, network.prefix) === network.address;
+}
