@@ -3,7 +3,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import { FilterService, type Clock } from './filter-service.js';
 import type { Log } from './log.js';
-import { parseListenAddress, PolicyServer } from './policy-server.js';
+import { parseListenAddress, PolicyServer, type PolicyServerOptions } from './policy-server.js';
 
 export interface FilterDaemonOptions {
   db: string;
@@ -13,6 +13,9 @@ export interface FilterDaemonOptions {
   socket?: string;
   log: Log;
   clock?: Clock;
+  busyTimeoutMs?: number;
+  /** Connection limits and timeouts, where the defaults do not suit. */
+  server?: Pick<PolicyServerOptions, 'limits' | 'maxConnections' | 'idleTimeoutMs' | 'requestTimeoutMs'>;
   /** Called once the filter answers, with the addresses it answers on. */
   onReady?(endpoints: { tcp?: string; unix?: string }): void;
 }
@@ -27,10 +30,15 @@ export interface RunningFilter {
 /** The filter as a long-running process: store, service and server, wired to signals by the caller. */
 export async function startFilter(options: FilterDaemonOptions): Promise<RunningFilter> {
   // A short lock wait: the filter answers Postfix, and an answer that cannot wait fails open instead.
-  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs: 1000 }));
+  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs: options.busyTimeoutMs ?? 1000 }));
   const service = await FilterService.start({ store, log: options.log, productVersion: VERSION, ...(options.clock ? { clock: options.clock } : {}) });
   const settings = service.settings;
-  const server = new PolicyServer({ answer: (request) => service.answer(request), log: options.log, allowedClients: settings.allowedClients });
+  const server = new PolicyServer({
+    ...options.server,
+    answer: (request) => service.answer(request),
+    log: options.log,
+    allowedClients: settings.allowedClients,
+  });
   const listen = options.listen ?? (options.socket === undefined ? settings.listen : '');
   const socket = options.socket ?? (options.listen === undefined ? settings.socket : '');
   const endpoints: RunningFilter['endpoints'] = {};

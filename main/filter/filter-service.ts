@@ -104,13 +104,9 @@ export class FilterService {
   answer(request: PolicyRequest): Promise<string> {
     const result = this.decisions.then(() => this.decideAndQueue(request));
     this.decisions = result.catch(() => undefined);
-    return result.then(
-      async ({ decision, batch }) => {
-        await batch.committed;
-        return decision.reply;
-      },
-      (error: unknown) => this.failed(request, error),
-    );
+    return result
+      .then(({ decision, batch }) => batch.committed.then(() => decision.reply))
+      .catch((error: unknown) => this.failed(request, error));
   }
 
   /** What would happen now and why, changing nothing. */

@@ -1,0 +1,46 @@
+import { Command } from 'commander';
+import { startFilter } from '../filter/daemon.js';
+import { streamLog } from '../filter/log.js';
+import { dbOption } from './options.js';
+
+export function filterCommand(): Command {
+  return new Command('filter')
+    .description('run the policy service Postfix asks about every recipient (SIGTERM drains and exits, SIGHUP reloads)')
+    .addOption(dbOption())
+    .option('--listen <host:port>', 'TCP address to answer on (port 0: any free port); default: the listen setting')
+    .option('--socket <path>', 'UNIX socket to answer on; default: the socket setting')
+    .addHelpText('after', '\nThe first line on stdout is "ready tcp=HOST:PORT unix=PATH" once requests are answered.\nOne log line per decision goes to stderr.')
+    .action(async (options: { db: string; listen?: string; socket?: string }) => {
+      const log = streamLog();
+      const filter = await startFilter({
+        db: options.db,
+        ...(options.listen !== undefined ? { listen: options.listen } : {}),
+        ...(options.socket !== undefined ? { socket: options.socket } : {}),
+        log,
+        onReady: (endpoints) => {
+          const parts = Object.entries(endpoints).map(([kind, address]) => `${kind}=${address}`);
+          process.stdout.write(`ready ${parts.join(' ')}\n`);
+          process.send?.({ type: 'ready', endpoints, pid: process.pid });
+        },
+      });
+      process.on('SIGHUP', () => {
+        log.info('SIGHUP: reloading lists and settings');
+        filter.service.reload().catch((error: Error) => log.error(`reload failed: ${error.message}`));
+      });
+      let signals = 0;
+      const shutdown = (signal: string) => {
+        if (++signals > 1) process.exit(1);
+        log.info(`${signal}: answering the requests in flight, then exiting`);
+        filter.stop().then(
+          () => process.exit(0),
+          (error: Error) => {
+            log.error(`shutdown: ${error.message}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('disconnect', () => shutdown('parent gone'));
+    });
+}

@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { checkCommand } from './check-command.js';
+import { filterCommand } from './filter-command.js';
+import { listsCommand } from './lists-command.js';
+import { settingsCommand } from './settings-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('greyward')
+    .description('Greylisting policy service for Postfix, and its administration')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(filterCommand());
+  program.addCommand(checkCommand());
+  program.addCommand(settingsCommand());
+  program.addCommand(listsCommand());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.stderr.write(`greyward: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, formatReply, PolicyRequestParser, ProtocolError, readPolicyRequest } from './policy-protocol.js';
+
+const REQUEST = [
+  'request=smtpd_access_policy',
+  'protocol_state=RCPT',
+  'protocol_name=ESMTP',
+  'client_address=192.0.2.10',
+  'client_name=mail.example.com',
+  'helo_name=mail.example.com',
+  'sender=alice@example.com',
+  'recipient=bob@example.net',
+  'queue_id=',
+  '',
+  '',
+].join('\n');
+
+const parseAll = (...chunks: string[]) => {
+  const parser = new PolicyRequestParser();
+  return chunks.flatMap((chunk) => parser.push(Buffer.from(chunk)));
+};
+
+describe('policy request parser', () => {
+  it('reads one request, however the bytes are split', () => {
+    for (let split = 0; split <= REQUEST.length; split += 7) {
+      const [request] = parseAll(REQUEST.slice(0, split), REQUEST.slice(split));
+      expect(readPolicyRequest(request!)).toMatchObject({ protocolState: 'RCPT', clientAddress: '192.0.2.10', sender: 'alice@example.com', recipient: 'bob@example.net', queueId: '' });
+    }
+  });
+
+  it('reads several requests on one connection', () => {
+    expect(parseAll(REQUEST + REQUEST + REQUEST)).toHaveLength(3);
+  });
+
+  it('accepts CRLF line ends and values containing "="', () => {
+    const [request] = parseAll('request=smtpd_access_policy\r\nprotocol_state=RCPT\r\nclient_address=::1\r\nrecipient=a=b@example.net\r\nsender=\r\n\r\n');
+    expect(readPolicyRequest(request!)).toMatchObject({ recipient: 'a=b@example.net', sender: '', clientName: 'unknown' });
+  });
+
+  it.each([
+    ['an over-long line', `request=smtpd_access_policy\nsender=${'a'.repeat(DEFAULT_LIMITS.maxLineBytes)}\n\n`, /line longer/],
+    ['an over-long line without a newline', `sender=${'a'.repeat(DEFAULT_LIMITS.maxLineBytes + 10)}`, /line longer/],
+    ['too many attributes', `${Array.from({ length: 200 }, (_, i) => `a${i}=x`).join('\n')}\n\n`, /more than 128 attributes/],
+    ['too big a request', `${Array.from({ length: 100 }, (_, i) => `a${i}=${'x'.repeat(1000)}`).join('\n')}\n\n`, /request longer/],
+    ['a line without =', 'request=smtpd_access_policy\nhello world\n\n', /malformed attribute/],
+    ['binary junk', '\u0000\u0001\u0002=\u00ff\n\n', /malformed attribute|binary/],
+    ['a NUL in a value', 'sender=a\u0000b\n\n', /binary/],
+    ['an empty request', '\n', /empty request/],
+  ])('refuses %s', (_name, input, message) => {
+    expect(() => parseAll(input)).toThrow(message);
+  });
+
+  it.each([
+    ['an unknown request type', 'request=junk\nprotocol_state=RCPT\n\n', /unknown request type "junk"/],
+    ['no request type', 'protocol_state=RCPT\n\n', /unknown request type/],
+    ['no protocol_state', 'request=smtpd_access_policy\n\n', /protocol_state/],
+    ['a RCPT request without a client', 'request=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=a@b\n\n', /client_address/],
+    ['a RCPT request without a recipient', 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.1\n\n', /recipient/],
+  ])('refuses %s', (_name, input, message) => {
+    expect(() => parseAll(input).map(readPolicyRequest)).toThrow(message);
+  });
+
+  it('never throws anything but ProtocolError on random bytes, and never holds more than the limits', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 3000 }), { maxLength: 8 }), (chunks) => {
+        const parser = new PolicyRequestParser();
+        try {
+          for (const chunk of chunks) for (const request of parser.push(Buffer.from(chunk))) readPolicyRequest(request);
+        } catch (error) {
+          if (!(error instanceof ProtocolError)) throw error;
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads back any well-formed request it is given, split anywhere', () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/);
+    const value = fc.string({ maxLength: 200 }).filter((v) => !/[\n\r\0\uFFFD]/.test(v));
+    fc.assert(
+      fc.property(fc.dictionary(name, value, { minKeys: 1, maxKeys: 30 }), fc.nat(), (attributes, splitAt) => {
+        const text = `${Object.entries(attributes).map(([k, v]) => `${k}=${v}`).join('\n')}\n\n`;
+        const bytes = Buffer.from(text);
+        const cut = splitAt % (bytes.length + 1);
+        const parser = new PolicyRequestParser();
+        const requests = [...parser.push(bytes.subarray(0, cut)), ...parser.push(bytes.subarray(cut))];
+        expect(requests).toHaveLength(1);
+        expect(Object.fromEntries(requests[0]!)).toEqual(attributes);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('reply', () => {
+  it('ends with an empty line and cannot be split by a newline in the text', () => {
+    expect(formatReply('DUNNO')).toBe('action=DUNNO\n\n');
+    expect(formatReply('DEFER_IF_PERMIT 4.7.1 a\nb')).toBe('action=DEFER_IF_PERMIT 4.7.1 a b\n\n');
+  });
+});

@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from './database.js';
+import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from './migrations.js';
+import { InvalidEntriesError, SqliteStore } from './sqlite-store.js';
+
+const dirs: string[] = [];
+const tempDb = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'greyward-store-'));
+  dirs.push(dir);
+  return join(dir, 'greyward.db');
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const key = { clientGroup: '192.0.2.0/24', sender: 'a@example.com', recipient: 'b@example.net' };
+const attempt = (at: number) => ({
+  at,
+  clientAddress: '192.0.2.1',
+  clientName: 'unknown',
+  helo: 'h',
+  sender: 'a@example.com',
+  recipient: 'b@example.net',
+  queueId: '',
+  action: 'defer' as const,
+  reason: 'new',
+  rule: 'triplet',
+  delay: 300,
+});
+
+describe('migrations', () => {
+  it('brings an empty database to the latest version, each step once', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db)).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
+    expect(migrate(db)).toEqual({ from: LATEST_SCHEMA_VERSION, to: LATEST_SCHEMA_VERSION });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()).toEqual(
+      expect.arrayContaining(['attempts', 'client_passes', 'list_entries', 'meta', 'settings', 'triplets']),
+    );
+  });
+
+  it('refuses a database from a newer Greyward and leaves it untouched', () => {
+    const path = tempDb();
+    const future = new Database(path);
+    future.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    future.close();
+    expect(() => openDatabase(path)).toThrow(/written by a newer Greyward \(schema version 2; this Greyward knows up to 1\)/);
+    const after = new Database(path);
+    expect(after.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 1);
+    expect(after.prepare("SELECT count(*) FROM sqlite_master").pluck().get()).toBe(0);
+  });
+
+  it('rolls back a migration that fails halfway', () => {
+    const db = new Database(':memory:');
+    const broken = [...MIGRATIONS, { version: LATEST_SCHEMA_VERSION + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT nonsense FROM nowhere;' }];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half'").pluck().get()).toBe(0);
+  });
+
+  it('uses indexes for the queries on the request path and for expiry', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 'x')) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(plan('SELECT * FROM triplets WHERE client_group = ? AND sender = ? AND recipient = ?')).toMatch(/USING INDEX sqlite_autoindex_triplets/);
+    expect(plan('SELECT * FROM client_passes WHERE client_group = ?')).toMatch(/USING INDEX sqlite_autoindex_client_passes/);
+    expect(plan('SELECT id FROM triplets WHERE passed_at IS NULL AND first_seen < ? LIMIT 10')).toMatch(/USING (COVERING )?INDEX triplets_waiting/);
+    expect(plan('SELECT id FROM triplets WHERE last_seen < ? LIMIT 10')).toMatch(/USING (COVERING )?INDEX triplets_last_seen/);
+    expect(plan('SELECT id FROM attempts WHERE at < ? ORDER BY at LIMIT 10')).toMatch(/USING (COVERING )?INDEX attempts_at/);
+  });
+});
+
+describe('opening', () => {
+  it('uses WAL so the filter and the app can share the file', () => {
+    const db = openDatabase(tempDb());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('says a corrupt file is not a Greyward database and leaves it as it was', () => {
+    const path = tempDb();
+    writeFileSync(path, 'this is not a database, it is a text file that got in the way'.repeat(100));
+    expect(() => openDatabase(path)).toThrow(/is not a Greyward database or is corrupt/);
+  });
+
+  it('says so when the directory does not exist', () => {
+    expect(() => openDatabase('/nonexistent-dir/greyward.db')).toThrow(/cannot open \/nonexistent-dir\/greyward.db/);
+  });
+});
+
+describe('SqliteStore', () => {
+  it('commits decisions atomically and reads triplets back', async () => {
+    const store = new SqliteStore(openDatabase(':memory:'));
+    const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
+    await store.commit([{ attempt: attempt(10), triplet: { key, state } }]);
+    expect(await store.findTriplet(key)).toEqual(state);
+    const bad = { attempt: { ...attempt(11), action: null as never } };
+    await expect(store.commit([{ attempt: attempt(11), triplet: { key, state: { ...state, attempts: 2 } } }, bad])).rejects.toThrow();
+    expect((await store.findTriplet(key))?.attempts).toBe(1);
+    expect(store.db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(1);
+  });
+
+  it('links every attempt to its triplet', async () => {
+    const store = new SqliteStore(openDatabase(':memory:'));
+    const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
+    await store.commit([{ attempt: attempt(10), triplet: { key, state } }]);
+    await store.commit([{ attempt: attempt(20), triplet: { key, state: { ...state, lastSeen: 20, attempts: 2 } } }]);
+    expect(store.db.prepare('SELECT DISTINCT triplet_id FROM attempts').pluck().all()).toEqual([1]);
+  });
+
+  it('adds all entries of a batch or none, and names each bad one', async () => {
+    const store = new SqliteStore(openDatabase(':memory:'));
+    const entries = [
+      { list: 'allow' as const, kind: 'client-address' as const, pattern: '192.0.2.0/24' },
+      { list: 'allow' as const, kind: 'client-address' as const, pattern: '192.0.2.0/33' },
+      { list: 'deny' as const, kind: 'sender-domain' as const, pattern: 'spam.example' },
+    ];
+    const failure = await store.addEntries(entries, 1).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(InvalidEntriesError);
+    expect((failure as InvalidEntriesError).problems).toEqual([{ index: 1, message: expect.stringMatching(/prefix length/) }]);
+    expect(await store.listEntries()).toEqual([]);
+    expect(await store.addEntries([entries[0]!, entries[2]!, entries[0]!], 1)).toEqual({ added: 2, duplicates: 1 });
+  });
+
+  it('bumps the policy version for list and setting changes, not for hit counts', async () => {
+    const store = new SqliteStore(openDatabase(':memory:'));
+    const v0 = await store.policyVersion();
+    await store.addEntries([{ list: 'allow', kind: 'client-name', pattern: 'example.com' }], 1);
+    const v1 = await store.policyVersion();
+    expect(v1).toBeGreaterThan(v0);
+    const [entry] = await store.listEntries();
+    await store.commit([{ attempt: attempt(5), listHit: { entryId: entry!.id, at: 5 } }]);
+    expect(await store.policyVersion()).toBe(v1);
+    expect((await store.listEntries())[0]).toMatchObject({ hits: 1, lastHitAt: 5 });
+    await store.setSetting('delay', 60, 1);
+    expect(await store.policyVersion()).toBeGreaterThan(v1);
+    expect((await store.readPolicy()).settings.delay).toBe(60);
+  });
+
+  it('expires in bounded slices: unpassed triplets a day after their window, passed ones after max age, the log after its retention', async () => {
+    const store = new SqliteStore(openDatabase(':memory:'));
+    const day = 86_400;
+    const writes = Array.from({ length: 30 }, (_, i) => ({
+      attempt: attempt(i < 10 ? 0 : 100 * day),
+      triplet: {
+        key: { ...key, recipient: `r${i}@example.net` },
+        state: { firstSeen: i < 20 ? 0 : 100 * day, lastSeen: i < 20 ? 0 : 100 * day, attempts: 1, earlyAttempts: 0, passedAt: i < 10 ? null : 0, passes: 0 },
+      },
+    }));
+    await store.commit(writes);
+    const limits = { now: 100 * day, settings: { retryWindow: 2 * day, maxAge: 35 * day, logRetention: 35 * day }, batch: 4 };
+    const first = await store.expire(limits);
+    expect(first).toBeLessThanOrEqual(4 * 4);
+    let total = first;
+    for (let n = await store.expire(limits); n > 0; n = await store.expire(limits)) total += n;
+    expect(store.db.prepare('SELECT count(*) FROM triplets').pluck().get()).toBe(10);
+    expect(store.db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(20);
+    expect(total).toBe(20 + 10);
+  });
+});

@@ -1,0 +1,473 @@
+/**
+ * postgrey's whitelist files (whitelist_clients, whitelist_recipients) read and written with
+ * postgrey's own semantics (postgrey 1.37, read_clients_whitelists / read_recipients_whitelists).
+ *
+ * Pure: works on strings. The caller reads and writes the files, and imports nothing when a file
+ * has errors (all-or-nothing); this module only reports them, each with its line number.
+ *
+ * What postgrey does, and how it maps onto Greyward's list kinds:
+ * - Every line loses everything from its first "#" (`s/#.*$//`, even inside a /regex/), then
+ *   surrounding whitespace; empty lines are skipped.
+ * - clients: `/re/` (no whitespace inside) is a case-insensitive Perl regex searched in the client
+ *   hostname → client-name-pattern, translated to RE2. `a.b.c.d[/nn]` and IPv6 (anything with two
+ *   colons) → client-address. `a.b.c` → a.b.c.0/24. `a.b` → a.b.0.0/24: postgrey's comment says
+ *   /16 but its code passes 24 to NetAddr::IP. Any other single token (a bare number included) is a
+ *   name matched as itself or any subdomain → client-name.
+ * - recipients: `/re/` → recipient-pattern; `user@domain` (and user+ext@domain) → recipient-address;
+ *   `user@` in any domain → recipient-user; anything else is a domain matched with its subdomains
+ *   → recipient-domain.
+ * Lines postgrey would silently ignore or could never match (an invalid address, a name with a
+ * leading dot, `@domain`) are errors here, so an import never quietly drops or widens an entry.
+ */
+import { normalisePattern, type ListKind } from './lists.js';
+
+export const POSTGREY_FORMATS = ['postgrey-clients', 'postgrey-recipients'] as const;
+export type PostgreyFormat = (typeof POSTGREY_FORMATS)[number];
+
+/** The list kinds each file format can express. */
+export const POSTGREY_FORMAT_KINDS: Record<PostgreyFormat, readonly ListKind[]> = {
+  'postgrey-clients': ['client-address', 'client-name', 'client-name-pattern'],
+  'postgrey-recipients': ['recipient-address', 'recipient-user', 'recipient-domain', 'recipient-pattern'],
+};
+
+export const POSTGREY_EXPORT_HEADER = '# exported by Greyward';
+
+export interface ParsedListLine {
+  /** 1-based line number of the entry in the file. */
+  line: number;
+  kind: ListKind;
+  pattern: string;
+  comment: string;
+}
+
+export interface ListFileError {
+  line: number;
+  /** The offending line, trimmed. */
+  text: string;
+  message: string;
+}
+
+export interface PostgreyListEntry {
+  kind: ListKind;
+  pattern: string;
+  comment: string;
+}
+
+export interface SkippedListEntry extends PostgreyListEntry {
+  /** Index of the entry in the array given to formatPostgreyList. */
+  index: number;
+  reason: string;
+}
+
+export interface FormattedPostgreyList {
+  text: string;
+  /** Entries the format cannot express, in input order; they are not in `text`. */
+  skipped: SkippedListEntry[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comments
+
+/**
+ * The canonical form of a comment as this module writes and reads it: lines trimmed, empty lines
+ * dropped, joined with "\n". Comments already in this form survive a format/parse round trip.
+ */
+export function canonicalPostgreyComment(comment: string): string {
+  return comment
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Perl regex → RE2
+
+// What Perl's \h and \v match; RE2 has no \h, and its \v is only the vertical tab.
+const PERL_HSPACE = '\\t\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{202F}\\x{205F}\\x{3000}';
+const PERL_VSPACE = '\\n\\x0B\\f\\r\\x{85}\\x{2028}\\x{2029}';
+// Inline flags that change nothing here: x (a postgrey regex has no whitespace and no #),
+// n (captures do not matter to a yes/no search), and the character-set flags (subjects are ASCII).
+const IGNORED_PERL_FLAGS = new Set(['x', 'n', 'a', 'd', 'l', 'u', 'p']);
+
+function hex(code: number): string {
+  return `\\x{${code.toString(16).toUpperCase()}}`;
+}
+
+/** The escape sequence beginning at source[i] ("\\"), rewritten for RE2, and its length. */
+function translateEscape(source: string, i: number, inClass: boolean, fail: (what: string) => Error): [string, number] {
+  const d = source[i + 1]!;
+  const braced = (): [string, number] => {
+    // \x{…}, \p{…}, \P{…}: copied whole so the braces are not mistaken for a quantifier
+    if (source[i + 2] !== '{') return [source.slice(i, i + 2), 2];
+    const end = source.indexOf('}', i + 3);
+    return end === -1 ? [source.slice(i, i + 2), 2] : [source.slice(i, end + 1), end + 1 - i];
+  };
+  switch (d) {
+    case 'x':
+    case 'p':
+    case 'P':
+      return braced();
+    case 'Q':
+    case 'E':
+      throw new Error(
+        `/${source}/: postgrey (Perl) reads \\Q and \\E in a whitelist regex as the letters Q and E, while RE2 reads them as quoting; escape the characters with \\ instead`,
+      );
+    case 'e':
+      return ['\\x1B', 2];
+    case 'c': {
+      const ch = source[i + 2];
+      if (ch === undefined) return ['\\c', 2];
+      return [hex(ch.toUpperCase().charCodeAt(0) ^ 64), 3];
+    }
+    case 'o': {
+      const octal = /^\\o\{([0-7]+)\}/.exec(source.slice(i));
+      return octal ? [hex(parseInt(octal[1]!, 8)), octal[0].length] : ['\\o', 2];
+    }
+    case 'h':
+      return [inClass ? PERL_HSPACE : `[${PERL_HSPACE}]`, 2];
+    case 'v':
+      return [inClass ? PERL_VSPACE : `[${PERL_VSPACE}]`, 2];
+  }
+  if (!inClass && /[1-9]/.test(d)) throw fail(`the backreference \\${d} (RE2 has no backreferences; write a character code as \\xHH)`);
+  if (d === 'g' || d === 'k') throw fail(`the backreference \\${d}… (RE2 has no backreferences)`);
+  if (d === 'C') throw fail('\\C (a single byte)');
+  if (inClass) {
+    if (d === 'b') return ['\\x08', 2]; // backspace inside a class
+    if ('HVRN'.includes(d)) throw fail(`\\${d} inside a character class`);
+    return [source.slice(i, i + 2), 2];
+  }
+  switch (d) {
+    case 'Z':
+      // end or before a final newline; names and addresses from Postfix never contain one
+      return ['\\z', 2];
+    case 'H':
+      return [`[^${PERL_HSPACE}]`, 2];
+    case 'V':
+      return [`[^${PERL_VSPACE}]`, 2];
+    case 'R':
+      return [`(?:\\r\\n|[${PERL_VSPACE}])`, 2];
+    case 'N':
+      if (source[i + 2] === '{') throw fail('named characters \\N{…}; write \\x{HHHH}');
+      return ['[^\\n]', 2];
+    case 'K':
+      throw fail('\\K (keep)');
+    case 'G':
+      throw fail('\\G (end of the previous match)');
+    case 'X':
+      throw fail('\\X (grapheme cluster)');
+  }
+  return [source.slice(i, i + 2), 2];
+}
+
+/** The `(?…` construct beginning at source[i], rewritten for RE2, and its length. */
+function translateGroupOpen(source: string, i: number, fail: (what: string) => Error): [string, number] {
+  const rest = source.slice(i + 2);
+  if (rest.startsWith('=') || rest.startsWith('!')) throw fail('lookahead (?=…) or (?!…)');
+  if (rest.startsWith('<=') || rest.startsWith('<!')) throw fail('lookbehind (?<=…) or (?<!…)');
+  if (rest.startsWith('>')) throw fail('an atomic group (?>…)');
+  if (rest.startsWith('|')) throw fail('a branch reset group (?|…)');
+  if (rest.startsWith('(')) throw fail('a conditional (?(…)…)');
+  if (/^(?:R\)|[+-]?\d|&|P>)/.test(rest)) throw fail('recursion such as (?R), (?1) or (?&name)');
+  if (rest.startsWith('P=')) throw fail('the backreference (?P=name) (RE2 has no backreferences)');
+  if (rest.startsWith('{') || rest.startsWith('?{') || rest.startsWith('??{')) throw fail('embedded Perl code');
+  const quotedName = /^'([A-Za-z_]\w*)'/.exec(rest);
+  if (quotedName) return [`(?<${quotedName[1]}>`, 2 + quotedName[0].length];
+  const flags = /^(\^?)([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])/.exec(rest);
+  if (!flags || (flags[1] === '' && flags[2] === '' && flags[3] === undefined)) return ['(?', 2];
+  const [whole, caret, on = '', off, end] = flags as unknown as [string, string, string, string | undefined, string];
+  if (caret && off !== undefined) return ['(?', 2]; // not Perl either: RE2 reports it
+  const keep = (set: string): string => {
+    let kept = '';
+    for (const flag of set) {
+      if (flag === 'U') throw new Error(`/${source}/: (?U) is RE2's ungreedy flag; Perl has no such flag and postgrey would refuse the regex`);
+      if (!IGNORED_PERL_FLAGS.has(flag)) kept += flag;
+    }
+    return kept;
+  };
+  const keptOn = keep(on);
+  // (?^…) turns every flag off but the ones it names; the ones RE2 knows are i, m and s
+  const keptOff = caret ? [...'ims'].filter((f) => !keptOn.includes(f)).join('') : off === undefined ? undefined : keep(off);
+  const length = 2 + whole.length;
+  if (keptOn === '' && !keptOff) return [end === ':' ? '(?:' : '', length];
+  return [`(?${keptOn}${keptOff ? `-${keptOff}` : ''}${end}`, length];
+}
+
+/**
+ * A Perl regular expression from a postgrey whitelist, rewritten as RE2 with the same meaning
+ * for Postfix client names and addresses (which never contain a newline). Throws an Error saying
+ * what RE2 cannot express. The result still has to compile: see parsePostgreyList.
+ */
+export function perlRegexToRe2(source: string): string {
+  const fail = (what: string) => new Error(`/${source}/: RE2 cannot express ${what}, a Perl-only construct`);
+  let out = '';
+  let i = 0;
+  let inClass = false;
+  let classBody = -1;
+  const noPossessive = () => {
+    if (source[i] === '+') throw fail('a possessive quantifier such as a++');
+  };
+  while (i < source.length) {
+    const c = source[i]!;
+    if (c === '\\') {
+      if (i + 1 >= source.length) {
+        out += c; // a trailing backslash: RE2 reports it
+        i++;
+        continue;
+      }
+      const [text, length] = translateEscape(source, i, inClass, fail);
+      out += text;
+      i += length;
+      continue;
+    }
+    if (inClass) {
+      if (c === '[' && source[i + 1] === ':') {
+        const end = source.indexOf(':]', i + 2);
+        if (end !== -1) {
+          out += source.slice(i, end + 2);
+          i = end + 2;
+          continue;
+        }
+      }
+      if (c === ']' && i !== classBody) inClass = false;
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      i++;
+      if (source[i] === '^') {
+        out += '^';
+        i++;
+      }
+      classBody = i; // a "]" right here is a literal
+      continue;
+    }
+    if (c === '(' && source[i + 1] === '?') {
+      const [text, length] = translateGroupOpen(source, i, fail);
+      out += text;
+      i += length;
+      continue;
+    }
+    if (c === '{') {
+      const rest = source.slice(i);
+      const upTo = /^\{,(\d+)\}/.exec(rest); // Perl 5.34+: {,n} is {0,n}; RE2 reads it literally
+      const counted = upTo ? undefined : /^\{\d+(?:,\d*)?\}/.exec(rest);
+      if (upTo) out += `{0,${upTo[1]}}`;
+      else if (counted) out += counted[0];
+      else out += '\\{'; // a literal brace, written so that both engines agree
+      i += upTo?.[0].length ?? counted?.[0].length ?? 1;
+      if (upTo || counted) {
+        if (source[i] === '?') {
+          out += '?';
+          i++;
+        } else noPossessive();
+      }
+      continue;
+    }
+    out += c;
+    i++;
+    if (c === '*' || c === '+' || c === '?') {
+      if (source[i] === '?' && c !== '?') {
+        out += '?';
+        i++;
+      } else noPossessive();
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+const REGEX_TOKEN = /^\/(\S+)\/$/;
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:\/\d{1,2})?$/;
+const IPV4_3 = /^\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+const IPV4_2 = /^\d{1,3}\.\d{1,3}$/;
+const IPV6 = /:.*:/;
+const POSTGREY_IPV4_LIKE = /^\d{1,3}(?:\.\d{1,3}){1,3}$/;
+const LEADING_ZERO = /(?:^|\.)0\d/;
+
+function regexEntry(kind: ListKind, source: string): string {
+  const translated = perlRegexToRe2(source);
+  // normalisePattern strips one pair of enclosing slashes; keep a regex that has its own
+  return normalisePattern(kind, /^\/.*\/$/s.test(translated) ? `/${translated}/` : translated);
+}
+
+function addressEntry(token: string, network: string): string {
+  const address = token.split('/')[0]!;
+  if (!address.includes(':') && LEADING_ZERO.test(address)) {
+    throw new Error(
+      `"${token}": a number with a leading zero is ambiguous (postgrey's NetAddr::IP reads 010 as octal 8); write it without leading zeros`,
+    );
+  }
+  try {
+    return normalisePattern('client-address', network);
+  } catch (error) {
+    if (network === token) throw error;
+    throw new Error(`"${token}" is a partial IPv4 address that postgrey reads as ${network}: ${(error as Error).message}`);
+  }
+}
+
+function checkDots(token: string, name: string, what: string): void {
+  if (name.startsWith('.') || name.endsWith('.')) {
+    throw new Error(
+      `"${token}": postgrey never matches a ${what} with a leading or trailing dot (an entry example.com already covers its subdomains); write it without the dot`,
+    );
+  }
+  if (name.includes('*')) {
+    throw new Error(`"${token}": postgrey has no wildcards (an entry example.com already covers its subdomains; or write a /regex/)`);
+  }
+}
+
+function parseClientToken(token: string): { kind: ListKind; pattern: string } {
+  const regex = REGEX_TOKEN.exec(token);
+  if (regex) return { kind: 'client-name-pattern', pattern: regexEntry('client-name-pattern', regex[1]!) };
+  if (IPV4.test(token)) return { kind: 'client-address', pattern: addressEntry(token, token) };
+  if (IPV4_3.test(token)) return { kind: 'client-address', pattern: addressEntry(token, `${token}.0/24`) };
+  // postgrey 1.37 says "Partial IPv4 address (/16)" here but calls NetAddr::IP->new($_, 24)
+  if (IPV4_2.test(token)) return { kind: 'client-address', pattern: addressEntry(token, `${token}.0.0/24`) };
+  if (IPV6.test(token)) return { kind: 'client-address', pattern: addressEntry(token, token) };
+  if (/\s/.test(token)) throw new Error(`"${token}" contains whitespace: it is not a hostname, address or /regex/ (postgrey ignores it)`);
+  // an address with a bad prefix such as 192.0.2.0/33 is a (never matching) name to postgrey
+  if (/^[\d.]+\/\d*$/.test(token)) return { kind: 'client-address', pattern: addressEntry(token, token) };
+  checkDots(token, token, 'name');
+  return { kind: 'client-name', pattern: normalisePattern('client-name', token) };
+}
+
+function parseRecipientToken(token: string): { kind: ListKind; pattern: string } {
+  const regex = REGEX_TOKEN.exec(token);
+  if (regex) return { kind: 'recipient-pattern', pattern: regexEntry('recipient-pattern', regex[1]!) };
+  if (/\s/.test(token)) throw new Error(`"${token}" contains whitespace: it is not an address, domain or /regex/ (postgrey ignores it)`);
+  const at = token.indexOf('@');
+  if (at === -1) {
+    checkDots(token, token, 'domain');
+    return { kind: 'recipient-domain', pattern: normalisePattern('recipient-domain', token) };
+  }
+  const user = token.slice(0, at);
+  const domain = token.slice(at + 1);
+  if (user === '') {
+    throw new Error(
+      `"${token}": postgrey reads this as an empty user name${domain ? ` at ${domain}` : ''}, which matches no ordinary address; write ${domain || 'example.com'} for a domain and its subdomains, or user@${domain || 'example.com'}`,
+    );
+  }
+  if (domain === '') return { kind: 'recipient-user', pattern: normalisePattern('recipient-user', token) };
+  checkDots(token, domain, 'domain');
+  return { kind: 'recipient-address', pattern: normalisePattern('recipient-address', token) };
+}
+
+/**
+ * Reads a postgrey whitelist. Every line is either ignored (blank or comment), an entry or an
+ * error. A block of comment lines directly above entries becomes the comment of each entry of
+ * the run that follows it (until a blank or comment line); a comment after an entry on its own
+ * line is added to that entry's comment. Comments are in canonicalPostgreyComment form.
+ */
+export function parsePostgreyList(format: PostgreyFormat, text: string): { entries: ParsedListLine[]; errors: ListFileError[] } {
+  const parseToken = format === 'postgrey-clients' ? parseClientToken : parseRecipientToken;
+  const entries: ParsedListLine[] = [];
+  const errors: ListFileError[] = [];
+  let block: string[] = []; // comment lines read since the last blank line or entry
+  let runComment = ''; // the comment of the run of entries being read
+  let previous: 'blank' | 'comment' | 'entry' = 'blank';
+
+  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
+    const line = index + 1;
+    const hash = raw.indexOf('#');
+    const token = (hash === -1 ? raw : raw.slice(0, hash)).trim();
+    const remark = hash === -1 ? '' : raw.slice(hash + 1).trim();
+    if (token === '') {
+      if (hash === -1) {
+        block = [];
+        runComment = '';
+        previous = 'blank';
+      } else {
+        if (previous === 'entry') block = [];
+        if (remark !== '') block.push(remark);
+        previous = 'comment';
+      }
+      return;
+    }
+    if (previous !== 'entry') {
+      runComment = block.join('\n');
+      block = [];
+    }
+    previous = 'entry';
+    try {
+      const { kind, pattern } = parseToken(token);
+      entries.push({ line, kind, pattern, comment: [runComment, remark].filter((part) => part !== '').join('\n') });
+    } catch (error) {
+      let message = (error as Error).message;
+      if (raw.trimStart().startsWith('/') && !token.endsWith('/') && hash !== -1) {
+        message += ` (postgrey starts a comment at "#", even inside a /regex/: write \\x23 for a literal #)`;
+      }
+      errors.push({ line, text: raw.trim(), message });
+    }
+  });
+  return { entries, errors };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+function regexLine(pattern: string): string {
+  if (/\s/.test(pattern)) throw new Error('postgrey cannot read a /regex/ that contains whitespace; write \\x20 or \\s instead');
+  if (pattern.includes('#')) throw new Error('postgrey would read "#" as the start of a comment; write \\x23 instead');
+  let translated: string | undefined;
+  try {
+    translated = perlRegexToRe2(pattern);
+  } catch {
+    translated = undefined;
+  }
+  if (translated !== pattern) throw new Error('Perl would read this regular expression differently from RE2');
+  return `/${pattern}/`;
+}
+
+function entryLine(format: PostgreyFormat, kind: ListKind, pattern: string): string {
+  if (!POSTGREY_FORMAT_KINDS[format].includes(kind)) {
+    const file = format === 'postgrey-clients' ? 'whitelist_clients' : 'whitelist_recipients';
+    throw new Error(`postgrey's ${file} cannot express ${kind} entries`);
+  }
+  const canonical = normalisePattern(kind, pattern);
+  switch (kind) {
+    case 'client-name-pattern':
+    case 'recipient-pattern':
+      return regexLine(canonical);
+    case 'client-name':
+      if (POSTGREY_IPV4_LIKE.test(canonical)) throw new Error(`postgrey would read the name "${canonical}" as an IPv4 address`);
+      return canonical;
+    default:
+      if (canonical.includes('#')) throw new Error('postgrey would read "#" as the start of a comment');
+      return canonical;
+  }
+}
+
+/**
+ * Writes entries as a postgrey whitelist that parsePostgreyList reads back to the same entries
+ * (patterns in normalisePattern form, comments in canonicalPostgreyComment form). Entries with
+ * the same comment in a row share one comment block; runs are separated by blank lines. Entries
+ * the format cannot express, or whose pattern postgrey would read differently, are skipped.
+ */
+export function formatPostgreyList(format: PostgreyFormat, entries: ReadonlyArray<PostgreyListEntry>): FormattedPostgreyList {
+  const lines = [POSTGREY_EXPORT_HEADER];
+  const skipped: SkippedListEntry[] = [];
+  let runComment: string | undefined;
+  entries.forEach((entry, index) => {
+    let text: string;
+    try {
+      text = entryLine(format, entry.kind, entry.pattern);
+    } catch (error) {
+      skipped.push({ index, kind: entry.kind, pattern: entry.pattern, comment: entry.comment, reason: (error as Error).message });
+      return;
+    }
+    const comment = canonicalPostgreyComment(entry.comment);
+    if (comment !== runComment) {
+      lines.push('');
+      if (comment !== '') lines.push(...comment.split('\n').map((line) => `# ${line}`));
+      runComment = comment;
+    }
+    lines.push(text);
+  });
+  return { text: `${lines.join('\n')}\n`, skipped };
+}

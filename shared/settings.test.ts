@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from './duration.js';
+import { DEFAULT_SETTINGS, parseSettingText, resolveSettings } from './settings.js';
+
+describe('settings', () => {
+  it('has the documented defaults', () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({ delay: 300, retryWindow: 172_800, maxAge: 35 * 86_400, autoAllowAfter: 5, clientPrefixV4: 24, clientPrefixV6: 64, failMode: 'open' });
+  });
+
+  it('reads durations with units and refuses nonsense with the reason', () => {
+    expect(parseSettingText('delay', '5m')).toBe(300);
+    expect(parseSettingText('retryWindow', '48h')).toBe(172_800);
+    expect(() => parseSettingText('delay', 'soon')).toThrow(/delay: "soon" is not a duration/);
+    expect(() => parseSettingText('delay', '8d')).toThrow(/delay: /);
+    expect(() => parseSettingText('clientPrefixV4', '33')).toThrow(/clientPrefixV4/);
+    expect(() => parseSettingText('mode', 'sometimes')).toThrow(/mode/);
+    expect(() => parseSettingText('allowedClients', '127.0.0.1 300.0.0.0/8')).toThrow(/300\.0\.0\.0/);
+    expect(parseSettingText('allowedClients', '127.0.0.1, 10.1.2.3/8')).toEqual(['127.0.0.1', '10.0.0.0/8']);
+    expect(parseSettingText('passHeader', 'no')).toBe(false);
+  });
+
+  it('falls back to the default for a stored value that no longer validates, and says so', () => {
+    const { settings, problems } = resolveSettings({ delay: -5, retryWindow: 3600 });
+    expect(settings.delay).toBe(300);
+    expect(settings.retryWindow).toBe(3600);
+    expect(problems[0]).toMatch(/delay/);
+  });
+
+  it('formats durations back with their largest whole unit', () => {
+    expect([300, 172_800, 90, 0, 604_800].map(formatDuration)).toEqual(['5m', '2d', '90s', '0s', '1w']);
+    expect(parseDuration(' 35d ')).toBe(35 * 86_400);
+  });
+});

@@ -1,0 +1,195 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFilter, type FilterDaemonOptions, type RunningFilter } from '../main/filter/daemon.js';
+import { memoryLog } from '../main/filter/log.js';
+import { openDatabase } from '../main/store/database.js';
+import { SqliteStore } from '../main/store/sqlite-store.js';
+import { askOnce, PolicyClient, rcpt, type Endpoint } from './support/policy-client.js';
+
+const T0 = 1_800_000_000;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'greyward-daemon-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A real filter on real sockets with a fake clock the test moves. */
+async function filter(over: Partial<FilterDaemonOptions> = {}, prepare?: (store: SqliteStore) => Promise<void>) {
+  const dir = tempDir();
+  const db = join(dir, 'greyward.db');
+  const admin = new SqliteStore(openDatabase(db));
+  cleanups.push(() => admin.close());
+  await prepare?.(admin);
+  const clock = { now: T0 };
+  const log = memoryLog();
+  const running: RunningFilter = await startFilter({ db, listen: '127.0.0.1:0', socket: join(dir, 'policy.sock'), log, clock: () => clock.now, ...over });
+  cleanups.push(() => running.stop());
+  const tcp: Endpoint = { port: Number(running.endpoints.tcp!.split(':').at(-1)) };
+  const unix: Endpoint = { path: running.endpoints.unix! };
+  return { db, admin, clock, log, running, tcp, unix };
+}
+
+async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Date.now() - started;
+}
+
+describe('the filter over real sockets', () => {
+  it.each(['tcp', 'unix'] as const)('greylists over %s: defer, then pass after the delay, with one log line per decision', async (via) => {
+    const f = await filter();
+    const endpoint = f[via];
+    expect(await askOnce(endpoint, rcpt({ queue_id: 'ABC123' }))).toBe('DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 300 seconds');
+    f.clock.now += 60;
+    expect(await askOnce(endpoint, rcpt())).toBe('DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 240 seconds');
+    f.clock.now += 240;
+    expect(await askOnce(endpoint, rcpt())).toMatch(/^PREPEND X-Greylist: delayed 300 seconds by Greyward-/);
+    expect(await askOnce(endpoint, rcpt({ protocol_state: 'DATA' }))).toBe('DUNNO');
+    const decisions = f.log.lines.filter((line) => line.startsWith('decision '));
+    expect(decisions[0]).toBe(
+      'decision queue_id=ABC123 client=192.0.2.10[mail.example.com] helo=mail.example.com sender=<alice@example.com> recipient=<bob@example.net> action=defer reason=new delay=300 rule="triplet 192.0.2.0/24 alice@example.com bob@example.net"',
+    );
+    expect(decisions.map((line) => /reason=(\S+)/.exec(line)?.[1])).toEqual(['new', 'early', 'passed', 'not-rcpt-stage']);
+    const rows = f.admin.db.prepare('SELECT action, reason, delay FROM attempts ORDER BY id').all();
+    expect(rows).toEqual([
+      { action: 'defer', reason: 'new', delay: 300 },
+      { action: 'defer', reason: 'early', delay: 240 },
+      { action: 'pass', reason: 'passed', delay: 300 },
+      { action: 'allow', reason: 'not-rcpt-stage', delay: null },
+    ]);
+  });
+
+  it('answers many requests per connection and many connections at once, each in order', async () => {
+    const f = await filter();
+    const clients = await Promise.all(Array.from({ length: 32 }, () => PolicyClient.connect(f.tcp)));
+    await Promise.all(
+      clients.map(async (client, c) => {
+        for (let i = 0; i < 40; i++) {
+          const reply = await client.ask(rcpt({ client_address: `10.${c}.${i}.1`, recipient: `user${i}@example.net` }));
+          expect(reply).toBe('DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 300 seconds');
+        }
+      }),
+    );
+    // Pipelined: several requests written at once are answered in the order asked.
+    const pipelined = clients[0]!;
+    const replies = await Promise.all([pipelined.ask(rcpt({ protocol_state: 'DATA' })), pipelined.ask(rcpt({ client_address: '10.99.0.1' })), pipelined.ask(rcpt({ protocol_state: 'END-OF-MESSAGE' }))]);
+    expect(replies).toEqual(['DUNNO', 'DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 300 seconds', 'DUNNO']);
+    for (const client of clients) client.close();
+    expect(f.admin.db.prepare('SELECT count(*) FROM triplets').pluck().get()).toBe(32 * 40 + 1);
+  });
+
+  it('applies a list entry written by another process within a second, without a restart', async () => {
+    const f = await filter({}, async () => undefined);
+    expect(await askOnce(f.tcp, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+    const other = new SqliteStore(openDatabase(f.db));
+    await other.addEntries([{ list: 'allow', kind: 'client-address', pattern: '192.0.2.0/24', comment: 'partner' }], T0);
+    await other.close();
+    const took = await waitUntil(async () => (await askOnce(f.tcp, rcpt())) === 'DUNNO', 1000);
+    expect(took).toBeLessThan(1000);
+    expect(f.log.lines.some((line) => line.startsWith('info: policy reloaded'))).toBe(true);
+  });
+
+  it('applies a setting written by another process within a second', async () => {
+    const f = await filter();
+    await f.admin.setSetting('deferReply', 'Come back in {seconds}s', T0);
+    await waitUntil(async () => (await askOnce(f.tcp, rcpt({ recipient: `r${Math.random()}@example.net` }))).endsWith('Come back in 300s'), 1000);
+  });
+
+  it('refuses a client outside allowedClients', async () => {
+    const f = await filter({}, (store) => store.setSetting('allowedClients', ['192.0.2.0/24'], T0));
+    const client = await PolicyClient.connect(f.tcp);
+    await expect(client.ask(rcpt())).rejects.toThrow(/closed without an answer/);
+    expect(f.log.lines.join('\n')).toMatch(/refused connection from 127\.0\.0\.1: not in allowedClients/);
+    // The UNIX socket is governed by file permissions, not by address.
+    expect(await askOnce(f.unix, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+  });
+});
+
+describe('bad input: logged, bounded, never a crash, never an answer to a broken request', () => {
+  const cases: Array<[string, string | Buffer, RegExp]> = [
+    ['an over-long line', `request=smtpd_access_policy\nsender=${'x'.repeat(10_000)}\n\n`, /line longer than 4096 bytes/],
+    ['an over-long request', `${Array.from({ length: 120 }, (_, i) => `x${i}=${'y'.repeat(1000)}`).join('\n')}\n\n`, /request longer than/],
+    ['too many attributes', `${Array.from({ length: 300 }, (_, i) => `x${i}=1`).join('\n')}\n\n`, /more than 128 attributes/],
+    ['binary junk', Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x0a, 0x0a]), /malformed attribute|binary/],
+    ['an unknown request type', 'request=junk_policy\nprotocol_state=RCPT\n\n', /unknown request type "junk_policy"/],
+    ['missing attributes', 'request=smtpd_access_policy\nprotocol_state=RCPT\nsender=a@b\n\n', /without client_address/],
+  ];
+  it.each(cases)('%s', async (_name, input, logged) => {
+    const f = await filter();
+    const client = await PolicyClient.connect(f.tcp);
+    await expect(client.askRaw(input)).rejects.toThrow(/closed without an answer/);
+    expect(f.log.lines.join('\n')).toMatch(logged);
+    expect(await askOnce(f.tcp, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+  });
+
+  it('cuts off a client that stalls mid-request, and forgets one that vanishes', async () => {
+    const f = await filter({ server: { requestTimeoutMs: 200 } });
+    const staller = await PolicyClient.connect(f.tcp);
+    staller.socket.write('request=smtpd_access_policy\nprotocol_state=RC');
+    await staller.closed;
+    expect(f.log.lines.join('\n')).toMatch(/request not finished within 0.2 s/);
+    const vanisher = await PolicyClient.connect(f.tcp);
+    vanisher.socket.write('request=smtpd_access_policy\nprotocol_state=RCPT\n');
+    vanisher.socket.destroy();
+    await waitUntil(() => f.running.server.connectionCount === 0, 2000);
+    expect(await askOnce(f.tcp, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+  });
+
+  it('bounds a flood of connections and keeps answering', async () => {
+    const f = await filter({ server: { maxConnections: 20 } });
+    const sockets = await Promise.all(
+      Array.from({ length: 60 }, () => new Promise<net.Socket>((resolve) => {
+        const socket = net.connect(f.tcp as { port: number }, '127.0.0.1', () => resolve(socket));
+        socket.on('error', () => undefined);
+      })),
+    );
+    await waitUntil(() => f.running.server.connectionCount === 20, 2000);
+    const warnings = f.log.lines.filter((line) => line.includes('already 20 connections open'));
+    expect(warnings).toHaveLength(1);
+    for (const socket of sockets) socket.destroy();
+    await waitUntil(() => f.running.server.connectionCount === 0, 2000);
+    expect(await askOnce(f.tcp, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+  });
+});
+
+describe('internal errors fail open', () => {
+  it('answers DUNNO when the database is locked, logs it, and greylists again once it is free', async () => {
+    const f = await filter({ busyTimeoutMs: 50 });
+    const locker = openDatabase(f.db);
+    locker.exec('BEGIN EXCLUSIVE');
+    expect(await askOnce(f.tcp, rcpt())).toBe('DUNNO');
+    expect(f.log.lines.join('\n')).toMatch(/error: internal error, answered DUNNO \(failMode=open\).*database is locked/);
+    locker.exec('ROLLBACK');
+    locker.close();
+    expect(await askOnce(f.tcp, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+  });
+
+  it('answers a temporary failure instead when failMode is tempfail', async () => {
+    const f = await filter({ busyTimeoutMs: 50 }, (store) => store.setSetting('failMode', 'tempfail', T0));
+    const locker = openDatabase(f.db);
+    locker.exec('BEGIN EXCLUSIVE');
+    expect(await askOnce(f.tcp, rcpt())).toBe('DEFER_IF_PERMIT 4.3.0 Greylisting temporarily unavailable');
+    locker.exec('ROLLBACK');
+    locker.close();
+  });
+
+  it('answers DUNNO when a table has been damaged under it', async () => {
+    const f = await filter();
+    const vandal = openDatabase(f.db);
+    vandal.exec('DROP TABLE attempts');
+    vandal.close();
+    expect(await askOnce(f.tcp, rcpt())).toBe('DUNNO');
+    expect(f.log.lines.join('\n')).toMatch(/internal error, answered DUNNO/);
+  });
+});
