@@ -52,8 +52,24 @@ export function networkAddress(address: string, prefix: number): string {
   return ipaddr.fromByteArray(bytes).toString();
 }
 
+const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** The four bytes of a dotted-quad IPv4 address, without ipaddr.js: this runs for every request. */
+export function ipv4Bytes(text: string): number[] | undefined {
+  const match = DOTTED_QUAD.exec(text);
+  if (!match) return undefined;
+  const bytes = [Number(match[1]), Number(match[2]), Number(match[3]), Number(match[4])];
+  return bytes.every((b) => b <= 255) ? bytes : undefined;
+}
+
 /** Greylisting groups clients by network so that a sender's retry from a sibling address still counts. */
 export function clientGroup(address: string, prefixV4: number, prefixV6: number): string {
+  const v4 = ipv4Bytes(address);
+  if (v4) {
+    if (prefixV4 === 32) return address;
+    const masked = v4.map((byte, i) => byte & (0xff << Math.min(8, Math.max(0, 8 - (prefixV4 - i * 8)))) & 0xff);
+    return `${masked.join('.')}/${prefixV4}`;
+  }
   const ip = parseIp(address);
   if (!ip) return address.trim().toLowerCase();
   const prefix = ip.family === 4 ? prefixV4 : prefixV6;

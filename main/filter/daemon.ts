@@ -30,7 +30,8 @@ export interface RunningFilter {
 /** The filter as a long-running process: store, service and server, wired to signals by the caller. */
 export async function startFilter(options: FilterDaemonOptions): Promise<RunningFilter> {
   // A short lock wait: the filter answers Postfix, and an answer that cannot wait fails open instead.
-  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs: options.busyTimeoutMs ?? 1000 }));
+  const busyTimeoutMs = options.busyTimeoutMs ?? 1000;
+  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), { backgroundWrites: true, busyTimeoutMs });
   const service = await FilterService.start({ store, log: options.log, productVersion: VERSION, ...(options.clock ? { clock: options.clock } : {}) });
   const settings = service.settings;
   const server = new PolicyServer({

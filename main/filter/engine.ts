@@ -2,7 +2,7 @@ import type { ListEntry } from '../../shared/lists.js';
 import { clientGroup } from '../../shared/net.js';
 import { normaliseSender } from '../../shared/sender.js';
 import type { Settings } from '../../shared/settings.js';
-import type { AttemptAction, ClientPasses, TripletKey, TripletState } from '../store/greylist-store.js';
+import type { AttemptAction, ClientPasses, GreylistState, TripletKey, TripletState } from '../store/greylist-store.js';
 import type { ListMatcher, MatchSubject } from './list-matcher.js';
 
 /** The attributes of a policy request the decision looks at. */
@@ -47,11 +47,6 @@ export interface Decision {
   triplet?: TripletState;
   clientPasses?: ClientPasses;
   listEntry?: ListEntry;
-}
-
-export interface GreylistState {
-  triplet: TripletState | undefined;
-  clientPasses: ClientPasses | undefined;
 }
 
 const HOUR = 3600;

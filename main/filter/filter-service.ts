@@ -1,5 +1,6 @@
 import type { Settings } from '../../shared/settings.js';
 import type { ClientPasses, DecisionWrite, FilterStore, TripletKey, TripletState } from '../store/greylist-store.js';
+import { DecisionBatcher, tripletId } from './decision-batcher.js';
 import { decide, greylistKey, type Decision, type Policy } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
 import type { Log } from './log.js';
@@ -19,15 +20,8 @@ export interface FilterServiceOptions {
   expiryBatch?: number;
 }
 
-interface Batch {
-  writes: DecisionWrite[];
-  logLines: string[];
-  triplets: Map<string, TripletState>;
-  clients: Map<string, ClientPasses>;
-  committed: Promise<void>;
-}
-
-const tripletId = (key: TripletKey) => `${key.clientGroup}\0${key.sender}\0${key.recipient}`;
+/** Decisions handed to the writer but not yet committed, beyond which answers wait for the disk. */
+const MAX_BACKLOG = 20_000;
 
 export function decisionLogLine(request: PolicyRequest, decision: Decision): string {
   const fields = [
@@ -45,23 +39,25 @@ export function decisionLogLine(request: PolicyRequest, decision: Decision): str
 }
 
 /**
- * Answers policy requests from the store's state. Decisions of one event-loop turn are committed
- * in one transaction before any of them is answered, so an answer is never ahead of the database
- * and the request path pays one commit per batch, not per request.
+ * Answers policy requests from the store's state. Answers do not wait for the database: decisions
+ * are committed in batches behind them (see DecisionBatcher). A crash can lose the last few
+ * milliseconds of decisions (those senders are deferred once more), never a committed one.
  */
 export class FilterService {
   private policy!: Policy;
   private policyVersion = -1;
-  private batch: Batch | undefined;
-  private readonly committing = new Set<Batch>();
+  private readonly batcher: DecisionBatcher;
   private decisions: Promise<unknown> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
   private expiring = false;
+  /** Why the last commit failed, while the database refuses writes. */
+  private unwritable: string | undefined;
   private stopped = false;
   readonly clock: Clock;
 
   private constructor(private readonly options: FilterServiceOptions) {
     this.clock = options.clock ?? systemClock;
+    this.batcher = new DecisionBatcher({ store: options.store, log: options.log, onCommit: (error, count) => this.committed(error, count) });
   }
 
   static async start(options: FilterServiceOptions): Promise<FilterService> {
@@ -100,12 +96,19 @@ export class FilterService {
     }
   }
 
-  /** The action line for Postfix. Never rejects: on an internal error it answers per failMode and logs why. */
+  /**
+   * The action line for Postfix. Never rejects: on an internal error, and for as long as the
+   * database refuses writes, it answers per failMode and logs why.
+   */
   answer(request: PolicyRequest): Promise<string> {
     const result = this.decisions.then(() => this.decideAndQueue(request));
     this.decisions = result.catch(() => undefined);
     return result
-      .then(({ decision, batch }) => batch.committed.then(() => decision.reply))
+      .then(({ decision, committed }) => {
+        if (this.unwritable) return this.failed(request, new Error(`the database refuses writes: ${this.unwritable}`), false);
+        // Only a writer that has fallen far behind makes answers wait; otherwise Postfix never waits for the disk.
+        return this.batcher.backlog > MAX_BACKLOG ? committed.then(() => decision.reply) : decision.reply;
+      })
       .catch((error: unknown) => this.failed(request, error));
   }
 
@@ -114,38 +117,44 @@ export class FilterService {
     return decide(request, this.policy, await this.lookup(greylistKey(request, this.policy.settings)), this.clock());
   }
 
-  private failed(request: PolicyRequest, error: unknown): string {
+  private failed(request: PolicyRequest, error: unknown, log = true): string {
     const reply = this.policy.settings.failMode === 'tempfail' ? 'DEFER_IF_PERMIT 4.3.0 Greylisting temporarily unavailable' : 'DUNNO';
-    this.options.log.error(
-      `internal error, answered ${reply} (failMode=${this.policy.settings.failMode}) for queue_id=${request.queueId || '-'} ` +
-        `client=${request.clientAddress} sender=<${request.sender}> recipient=<${request.recipient}>: ${(error as Error).message}`,
-    );
+    if (log) {
+      this.options.log.error(
+        `internal error, answered ${reply} (failMode=${this.policy.settings.failMode}) for queue_id=${request.queueId || '-'} ` +
+          `client=${request.clientAddress} sender=<${request.sender}> recipient=<${request.recipient}>: ${(error as Error).message}`,
+      );
+    }
     return reply;
   }
 
   private async lookup(key: TripletKey): Promise<{ triplet: TripletState | undefined; clientPasses: ClientPasses | undefined }> {
-    const id = tripletId(key);
-    const fromBatches = <T>(pick: (b: Batch) => T | undefined): T | undefined => {
-      const current = this.batch && pick(this.batch);
-      if (current) return current;
-      for (const batch of this.committing) {
-        const found = pick(batch);
-        if (found) return found;
-      }
-      return undefined;
-    };
-    const triplet = fromBatches((b) => b.triplets.get(id)) ?? (await this.options.store.findTriplet(key));
-    const clientPasses = fromBatches((b) => b.clients.get(key.clientGroup)) ?? (await this.options.store.findClientPasses(key.clientGroup));
-    return { triplet, clientPasses };
+    const triplet = this.batcher.triplet(tripletId(key));
+    const clientPasses = this.batcher.clientPasses(key.clientGroup);
+    if (triplet && clientPasses) return { triplet, clientPasses };
+    const stored = await this.options.store.findGreylistState(key);
+    return { triplet: triplet ?? stored.triplet, clientPasses: clientPasses ?? stored.clientPasses };
   }
 
-  private async decideAndQueue(request: PolicyRequest): Promise<{ decision: Decision; batch: Batch }> {
+  private committed(error: Error | undefined, count: number): void {
+    if (!error) {
+      if (this.unwritable) this.options.log.info('the database accepts writes again; greylisting resumes');
+      this.unwritable = undefined;
+      return;
+    }
+    if (!this.unwritable) {
+      const answer = this.policy.settings.failMode === 'open' ? 'DUNNO' : 'a temporary failure';
+      this.options.log.error(`could not record ${count} decisions (${error.message}); answering ${answer} until the database accepts writes again`);
+    }
+    this.unwritable = error.message;
+  }
+
+  private async decideAndQueue(request: PolicyRequest): Promise<{ decision: Decision; committed: Promise<void> }> {
     const now = this.clock();
     const needsState = request.protocolState.toUpperCase() === 'RCPT';
     const state = needsState ? await this.lookup(greylistKey(request, this.policy.settings)) : { triplet: undefined, clientPasses: undefined };
     const decision = decide(request, this.policy, state, now);
-    const batch = this.currentBatch();
-    batch.writes.push({
+    const write: DecisionWrite = {
       attempt: {
         at: now,
         clientAddress: request.clientAddress,
@@ -162,41 +171,8 @@ export class FilterService {
       ...(decision.tripletKey && decision.triplet ? { triplet: { key: decision.tripletKey, state: decision.triplet } } : {}),
       ...(decision.clientPasses ? { clientPasses: decision.clientPasses } : {}),
       ...(decision.listEntry ? { listHit: { entryId: decision.listEntry.id, at: now } } : {}),
-    });
-    batch.logLines.push(decisionLogLine(request, decision));
-    if (decision.tripletKey && decision.triplet) batch.triplets.set(tripletId(decision.tripletKey), decision.triplet);
-    if (decision.clientPasses) batch.clients.set(decision.clientPasses.clientGroup, decision.clientPasses);
-    return { decision, batch };
-  }
-
-  private currentBatch(): Batch {
-    if (this.batch) return this.batch;
-    let release!: () => void;
-    let fail!: (error: unknown) => void;
-    const batch: Batch = {
-      writes: [],
-      logLines: [],
-      triplets: new Map(),
-      clients: new Map(),
-      committed: new Promise<void>((resolve, reject) => {
-        release = resolve;
-        fail = reject;
-      }),
     };
-    batch.committed.catch(() => undefined);
-    this.batch = batch;
-    setImmediate(() => {
-      this.batch = undefined;
-      this.committing.add(batch);
-      this.options.store
-        .commit(batch.writes)
-        .then(() => {
-          this.options.log.decisions(batch.logLines);
-          release();
-        }, fail)
-        .finally(() => this.committing.delete(batch));
-    });
-    return batch;
+    return { decision, committed: this.batcher.add(write, decisionLogLine(request, decision)) };
   }
 
   /** Deletes expired rows in short slices, letting requests in between. */
@@ -221,12 +197,17 @@ export class FilterService {
     return total;
   }
 
+  /** Resolves once every decision made so far has been committed (or has failed to be). */
+  async settle(): Promise<void> {
+    await this.decisions;
+    await this.batcher.drain();
+  }
+
   /** Finishes the decisions in flight, then stops timers. The store stays open for the caller to close. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     await this.decisions;
-    const inFlight = [...(this.batch ? [this.batch] : []), ...this.committing];
-    await Promise.allSettled(inFlight.map((b) => b.committed));
+    await this.batcher.drain();
   }
 }

@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { compilePattern, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
-import { parseNetwork } from '../../shared/net.js';
+import { ipv4Bytes, parseNetwork } from '../../shared/net.js';
 
 /** What a request offers to the lists, computed once per request. */
 export interface MatchSubject {
@@ -77,6 +77,8 @@ function prefixMatches(address: number[], network: number[], prefix: number): bo
 }
 
 function addressBytes(text: string): number[] | undefined {
+  const v4 = ipv4Bytes(text);
+  if (v4) return v4;
   if (!ipaddr.isValid(text)) return undefined;
   let addr = ipaddr.parse(text);
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();

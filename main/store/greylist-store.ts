@@ -19,6 +19,11 @@ export interface TripletState {
   passes: number;
 }
 
+export interface GreylistState {
+  triplet: TripletState | undefined;
+  clientPasses: ClientPasses | undefined;
+}
+
 export interface ClientPasses {
   clientGroup: string;
   /** Passed deliveries, at most one counted per hour. */
@@ -71,8 +76,8 @@ export interface ExpiryLimits {
 export interface FilterStore {
   readPolicy(): Promise<PolicySnapshot>;
   policyVersion(): Promise<number>;
-  findTriplet(key: TripletKey): Promise<TripletState | undefined>;
-  findClientPasses(clientGroup: string): Promise<ClientPasses | undefined>;
+  /** A triplet and its client network's passes, in one read (one round trip for a network database). */
+  findGreylistState(key: TripletKey): Promise<GreylistState>;
   /** Writes a batch of decisions atomically: all of them or none. */
   commit(writes: readonly DecisionWrite[]): Promise<void>;
   /** Deletes at most `batch` expired rows of each kind; returns how many went. */

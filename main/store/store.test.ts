@@ -96,10 +96,10 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(openDatabase(':memory:'));
     const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
     await store.commit([{ attempt: attempt(10), triplet: { key, state } }]);
-    expect(await store.findTriplet(key)).toEqual(state);
+    expect((await store.findGreylistState(key)).triplet).toEqual(state);
     const bad = { attempt: { ...attempt(11), action: null as never } };
     await expect(store.commit([{ attempt: attempt(11), triplet: { key, state: { ...state, attempts: 2 } } }, bad])).rejects.toThrow();
-    expect((await store.findTriplet(key))?.attempts).toBe(1);
+    expect((await store.findGreylistState(key)).triplet?.attempts).toBe(1);
     expect(store.db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(1);
   });
 

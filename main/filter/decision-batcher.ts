@@ -1,0 +1,99 @@
+import type { ClientPasses, DecisionWrite, FilterStore, TripletKey, TripletState } from '../store/greylist-store.js';
+import type { Log } from './log.js';
+
+interface Batch {
+  writes: DecisionWrite[];
+  logLines: string[];
+  committed: Promise<void>;
+  release(): void;
+}
+
+export interface BatcherOptions {
+  store: FilterStore;
+  log: Log;
+  /** Called after every commit with the error, or undefined when it succeeded. */
+  onCommit(error: Error | undefined, count: number): void;
+  windowMs?: number;
+  maxBatch?: number;
+}
+
+export const tripletId = (key: TripletKey) => `${key.clientGroup}\0${key.sender}\0${key.recipient}`;
+
+/**
+ * Collects decisions and commits them in one transaction per few milliseconds, off the request
+ * path. Until a decision is committed, its state is served from here, so the next request for
+ * the same triplet sees it.
+ */
+export class DecisionBatcher {
+  private open: Batch | undefined;
+  private readonly inFlight = new Set<Batch>();
+  private readonly unsavedTriplets = new Map<string, { state: TripletState; batch: Batch }>();
+  private readonly unsavedClients = new Map<string, { state: ClientPasses; batch: Batch }>();
+  /** Decisions handed to the store and not yet committed. */
+  backlog = 0;
+
+  constructor(private readonly options: BatcherOptions) {}
+
+  triplet(id: string): TripletState | undefined {
+    return this.unsavedTriplets.get(id)?.state;
+  }
+
+  clientPasses(group: string): ClientPasses | undefined {
+    return this.unsavedClients.get(group)?.state;
+  }
+
+  /** Queues a decision; the promise settles once its batch is committed or has failed. */
+  add(write: DecisionWrite, logLine: string): Promise<void> {
+    const batch = this.open ?? this.startBatch();
+    batch.writes.push(write);
+    batch.logLines.push(logLine);
+    if (write.triplet) this.unsavedTriplets.set(tripletId(write.triplet.key), { state: write.triplet.state, batch });
+    if (write.clientPasses) this.unsavedClients.set(write.clientPasses.clientGroup, { state: write.clientPasses, batch });
+    if (batch.writes.length >= (this.options.maxBatch ?? 500)) this.flush(batch);
+    return batch.committed;
+  }
+
+  /** Commits what is queued now and waits for every commit in flight. */
+  async drain(): Promise<void> {
+    if (this.open) this.flush(this.open);
+    await Promise.all([...this.inFlight].map((batch) => batch.committed));
+  }
+
+  private startBatch(): Batch {
+    let release!: () => void;
+    const committed = new Promise<void>((resolve) => (release = resolve));
+    const batch: Batch = { writes: [], logLines: [], committed, release };
+    this.open = batch;
+    // Answers do not wait for the commit, so a wider window costs no latency: it only widens what a crash can lose.
+    setTimeout(() => this.flush(batch), this.options.windowMs ?? 10);
+    return batch;
+  }
+
+  private flush(batch: Batch): void {
+    if (this.open !== batch) return;
+    this.open = undefined;
+    this.inFlight.add(batch);
+    this.backlog += batch.writes.length;
+    this.options.log.decisions(batch.logLines);
+    this.options.store
+      .commit(batch.writes)
+      .then(
+        () => this.options.onCommit(undefined, batch.writes.length),
+        (error: Error) => this.options.onCommit(error, batch.writes.length),
+      )
+      .finally(() => {
+        // Committed or lost, the database now holds the truth for these keys unless a later batch changed them again.
+        for (const write of batch.writes) {
+          if (write.triplet) {
+            const id = tripletId(write.triplet.key);
+            if (this.unsavedTriplets.get(id)?.batch === batch) this.unsavedTriplets.delete(id);
+          }
+          const group = write.clientPasses?.clientGroup;
+          if (group !== undefined && this.unsavedClients.get(group)?.batch === batch) this.unsavedClients.delete(group);
+        }
+        this.inFlight.delete(batch);
+        this.backlog -= batch.writes.length;
+        batch.release();
+      });
+  }
+}

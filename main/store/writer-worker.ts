@@ -1,0 +1,27 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from './database.js';
+import { prepareDecisionWriter } from './decision-writer.js';
+import type { WriterReply, WriterRequest } from './background-writer.js';
+
+/** Commits the filter's decisions on its own thread and connection, so the request path never waits for disk. */
+const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };
+const db = openDatabase(path, { busyTimeoutMs });
+const writer = prepareDecisionWriter(db);
+
+parentPort!.on('message', (request: WriterRequest) => {
+  let reply: WriterReply;
+  try {
+    if (request.type === 'close') {
+      db.close();
+      reply = { id: request.id, ok: true, value: 0 };
+      parentPort!.postMessage(reply);
+      parentPort!.close();
+      return;
+    }
+    const value = request.type === 'commit' ? (writer.commit(request.writes), request.writes.length) : writer.expire(request.limits);
+    reply = { id: request.id, ok: true, value };
+  } catch (error) {
+    reply = { id: request.id, ok: false, message: (error as Error).message, code: (error as { code?: string }).code };
+  }
+  parentPort!.postMessage(reply);
+});
