@@ -19,15 +19,12 @@ interface NodeFs {
 }
 const fs = (await import('node:fs' as string)) as NodeFs;
 const { env } = (await import('node:process' as string)) as { env: Record<string, string | undefined> };
-const { fileURLToPath } = (await import('node:url' as string)) as { fileURLToPath(url: string): string };
-const fixture = (name: string) => fileURLToPath(new URL(`../test/fixtures/postgrey/${name}`, import.meta.url).href);
-
-declare const URL: new (path: string, base: string) => { href: string };
-declare global {
-  interface ImportMeta {
-    url: string;
-  }
-}
+const url = (await import('node:url' as string)) as {
+  fileURLToPath(url: string): string;
+  URL: new (path: string, base: string) => { href: string };
+};
+const here = (import.meta as unknown as { url: string }).url;
+const fixture = (name: string) => url.fileURLToPath(new url.URL(`../test/fixtures/postgrey/${name}`, here).href);
 
 const withoutLines = (entries: ReadonlyArray<PostgreyListEntry & { line?: number }>): PostgreyListEntry[] =>
   entries.map(({ kind, pattern, comment }) => ({ kind, pattern, comment }));
@@ -239,9 +236,9 @@ describe('parsePostgreyList: errors', () => {
 
   it('never throws, and gives each non-comment line one entry or one error', () => {
     fc.assert(
-      fc.property(fc.constantFrom<PostgreyFormat>('postgrey-clients', 'postgrey-recipients'), fc.string({ maxLength: 300 }), (format, text) => {
+      fc.property(fc.constantFrom<PostgreyFormat>('postgrey-clients', 'postgrey-recipients'), fc.string({ unit: 'binary', maxLength: 300 }), (format, text) => {
         const { entries, errors } = parsePostgreyList(format, text);
-        const meaningful = text.split(/\r\n|\r|\n/).filter((line) => line.replace(/#.*$/, '').trim() !== '').length;
+        const meaningful = text.split(/\r\n|\r|\n/).filter((line) => line.split('#')[0]!.trim() !== '').length;
         expect(entries.length + errors.length).toBe(meaningful);
       }),
     );
@@ -337,7 +334,7 @@ describe('formatPostgreyList', () => {
 
 describe('round trip (property)', () => {
   const comment = fc
-    .array(fc.string({ maxLength: 20 }).filter((line) => !/[\r\n]/.test(line)), { maxLength: 3 })
+    .array(fc.string({ unit: 'binary', maxLength: 20 }).filter((line) => !/[\r\n]/.test(line)), { maxLength: 3 })
     .map((lines) => canonicalPostgreyComment(lines.join('\n')));
   const octet = fc.integer({ min: 0, max: 255 });
   const ipv4 = fc.tuple(octet, octet, octet, octet, fc.integer({ min: 0, max: 32 })).map(([a, b, c, d, p]) => `${a}.${b}.${c}.${d}/${p}`);
@@ -368,7 +365,11 @@ describe('round trip (property)', () => {
     });
 
   const entry = (kind: ListKind, pattern: fc.Arbitrary<string>) =>
-    fc.record({ kind: fc.constant(kind), pattern: pattern.map((p) => normalisePattern(kind, p)), comment });
+    fc.record({
+      kind: fc.constant(kind),
+      pattern: pattern.filter((p) => isValid(kind, p)).map((p) => normalisePattern(kind, p)),
+      comment,
+    });
   const clientEntry = fc.oneof(entry('client-address', ipv4), entry('client-address', ipv6), entry('client-name', hostname), entry('client-name-pattern', regex));
   const recipientEntry = fc.oneof(
     entry('recipient-address', fc.tuple(local, hostname).map(([l, h]) => `${l}@${h}`)),

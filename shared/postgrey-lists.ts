@@ -175,7 +175,7 @@ function translateGroupOpen(source: string, i: number, fail: (what: string) => E
   if (quotedName) return [`(?<${quotedName[1]}>`, 2 + quotedName[0].length];
   const flags = /^(\^?)([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])/.exec(rest);
   if (!flags || (flags[1] === '' && flags[2] === '' && flags[3] === undefined)) return ['(?', 2];
-  const [whole, caret, on = '', off, end] = flags as unknown as [string, string, string, string | undefined, string];
+  const [whole, caret, on = '', off, end = ')'] = flags;
   if (caret && off !== undefined) return ['(?', 2]; // not Perl either: RE2 reports it
   const keep = (set: string): string => {
     let kept = '';
