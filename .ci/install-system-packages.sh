@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the test suites need. Run as root; safe to run again.
+#
+#   postfix, swaks, postgrey  test/support/postfix.ts runs a private Postfix instance (its own
+#                             temp config, queue and port on 127.0.0.1); swaks sends the test
+#                             mail; postgrey is the reference policy service in
+#                             test/support/postfix-harness.test.ts.
+#   sqlgrey, chromium, xvfb   wanted by other parts of the suite; nothing here needs them.
+#
+# No system mail service is wanted: the harness never uses the system Postfix, postgrey or
+# sqlgrey (nor ports 25, 10023, 2501), it starts its own instances on free loopback ports.
+# So a fresh install gets Postfix's "No configuration" (no /etc/postfix/main.cf, the system
+# postfix service cannot start), and no service is started while the packages install.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-system-packages.sh: must run as root" >&2
+  exit 1
+fi
+
+packages=(postfix swaks postgrey sqlgrey chromium xvfb)
+
+# Preseed only a first install: never reconfigure a Postfix someone set up on purpose.
+if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q '^install ok installed'; then
+  debconf-set-selections <<'EOF'
+postfix postfix/main_mailer_type select No configuration
+postfix postfix/mailname string localhost
+EOF
+fi
+
+# Keep the maintainer scripts from starting postfix/postgrey/sqlgrey (exit 101 = "action
+# forbidden" for invoke-rc.d). Only when the machine has no policy of its own; removed again.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+
+apt-get -o Acquire::Retries=3 update
+apt-get -o Acquire::Retries=3 install -y --no-install-recommends "${packages[@]}"
+
+# What the harness calls: fail here, with a clear message, rather than in the tests.
+for tool in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postgrey /usr/bin/swaks; do
+  [[ -x $tool ]] || { echo "install-system-packages.sh: $tool missing after install" >&2; exit 1; }
+done
+daemon_directory=$(/usr/sbin/postconf -dh daemon_directory 2>/dev/null)
+[[ -x $daemon_directory/master ]] || { echo "install-system-packages.sh: no Postfix master in $daemon_directory" >&2; exit 1; }
+getent passwd postfix >/dev/null && getent group postdrop >/dev/null && getent passwd postgrey >/dev/null || {
+  echo "install-system-packages.sh: postfix/postdrop/postgrey accounts missing" >&2
+  exit 1
+}
+echo "install-system-packages.sh: $(/usr/sbin/postconf -dh mail_version 2>/dev/null | sed 's/^/Postfix /'), swaks and postgrey ready"
