@@ -1,0 +1,232 @@
+// Load generator for Postfix SMTPD policy delegation servers.
+// Each connection behaves like one smtpd process: one request at a time on a
+// persistent connection, waiting for the full reply before sending the next.
+import net from 'node:net';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** mulberry32: small, fast, deterministic 32-bit PRNG returning floats in [0, 1). */
+export function makeRng(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const randInt = (rng, n) => Math.floor(rng() * n);
+
+// Public-looking first octets only, so no greylister's default whitelist of
+// private or loopback ranges short-circuits the triplet lookup.
+const FIRST_OCTETS = [];
+for (let o = 11; o <= 223; o++) {
+  if (o !== 100 && o !== 127 && o !== 169 && o !== 172 && o !== 192) FIRST_OCTETS.push(o);
+}
+
+/**
+ * One triplet plus the client attributes smtpd sends with it.
+ * `id` must be alphanumeric only: postgrey and sqlgrey normalise local parts
+ * around separators (".", "-", "+", standalone numbers), which would merge
+ * supposedly distinct senders.
+ */
+export function makeTriplet(rng, id) {
+  const a = FIRST_OCTETS[randInt(rng, FIRST_OCTETS.length)];
+  const b = randInt(rng, 256);
+  const c = randInt(rng, 256);
+  const d = 1 + randInt(rng, 254);
+  const domain = `d${randInt(rng, 50_000)}.example`;
+  return {
+    clientAddress: `${a}.${b}.${c}.${d}`,
+    clientName: `mx${d}.${domain}`,
+    helo: `mx${d}.${domain}`,
+    sender: `u${id}@${domain}`,
+    recipient: `r${id}@dest${randInt(rng, 20)}.test`,
+  };
+}
+
+/** A fixed, reproducible set of triplets for the "known" scenario. */
+export function makeKnownTriplets(count, seed = 1) {
+  const rng = makeRng(seed ^ 0x5eed);
+  const triplets = [];
+  for (let i = 0; i < count; i++) triplets.push(makeTriplet(rng, `k${seed}x${i}`));
+  return triplets;
+}
+
+let instanceCounter = 0;
+
+export function formatRequest(t) {
+  instanceCounter = (instanceCounter + 1) >>> 0;
+  return (
+    'request=smtpd_access_policy\n' +
+    'protocol_state=RCPT\n' +
+    'protocol_name=ESMTP\n' +
+    `client_address=${t.clientAddress}\n` +
+    `client_name=${t.clientName}\n` +
+    `reverse_client_name=${t.clientName}\n` +
+    `helo_name=${t.helo}\n` +
+    `sender=${t.sender}\n` +
+    `recipient=${t.recipient}\n` +
+    'recipient_count=0\n' +
+    'queue_id=\n' +
+    `instance=${process.pid.toString(16)}.${instanceCounter.toString(16)}\n` +
+    'size=0\n\n'
+  );
+}
+
+/**
+ * A persistent policy connection: `ask(triplet)` resolves with the reply's
+ * action word (e.g. "DUNNO", "DEFER_IF_PERMIT", "PREPEND").
+ */
+export function openPolicyConnection(host, port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.setNoDelay(true);
+    socket.setEncoding('latin1');
+    let buffer = '';
+    let pending = null;
+    let timer = null;
+    const fail = (err) => {
+      if (pending) {
+        const p = pending;
+        pending = null;
+        clearTimeout(timer);
+        p.reject(err);
+      }
+    };
+    socket.on('data', (chunk) => {
+      buffer += chunk;
+      const end = buffer.indexOf('\n\n');
+      if (end < 0 || !pending) return;
+      const reply = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const p = pending;
+      pending = null;
+      clearTimeout(timer);
+      const match = /^action=(\S+)/m.exec(reply);
+      p.resolve(match ? match[1].toUpperCase() : 'MALFORMED');
+    });
+    socket.on('error', (err) => {
+      fail(err);
+      reject(err);
+    });
+    socket.on('close', () => fail(new Error('connection closed by server')));
+    socket.once('connect', () => {
+      resolve({
+        ask(triplet) {
+          return new Promise((res, rej) => {
+            pending = { resolve: res, reject: rej };
+            timer = setTimeout(() => {
+              fail(new Error(`no reply within ${REQUEST_TIMEOUT_MS} ms`));
+              socket.destroy();
+            }, REQUEST_TIMEOUT_MS);
+            socket.write(formatRequest(triplet));
+          });
+        },
+        close() {
+          socket.end();
+          socket.destroy();
+        },
+      });
+    });
+  });
+}
+
+/** Send every triplet once (spread over `connections`), returning action counts. */
+export async function primeTriplets({ host, port, triplets, connections = 8 }) {
+  const actions = {};
+  let next = 0;
+  const worker = async () => {
+    const conn = await openPolicyConnection(host, port);
+    try {
+      while (next < triplets.length) {
+        const action = await conn.ask(triplets[next++]);
+        actions[action] = (actions[action] ?? 0) + 1;
+      }
+    } finally {
+      conn.close();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(connections, triplets.length) }, worker));
+  return actions;
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
+
+/**
+ * Run load against a policy server.
+ * scenario: "new" (never-seen triplets), "known" (drawn from knownTriplets,
+ * which the caller primed), or "mix" (knownShare of requests known, rest new).
+ * seed must differ between runs against one server so "new" stays new.
+ */
+export async function runLoad({
+  host = '127.0.0.1',
+  port,
+  connections = 1,
+  durationMs,
+  requests,
+  scenario = 'new',
+  knownTriplets = [],
+  knownShare = 0.5,
+  seed = 1,
+}) {
+  if (!durationMs && !requests) throw new Error('runLoad needs durationMs or requests');
+  if (scenario !== 'new' && knownTriplets.length === 0) {
+    throw new Error(`scenario "${scenario}" needs knownTriplets`);
+  }
+  const share = scenario === 'known' ? 1 : scenario === 'mix' ? knownShare : 0;
+  const latencies = [];
+  const actions = {};
+  const errors = [];
+  let issued = 0;
+  let deadline = 0n;
+
+  const worker = async (index) => {
+    const rng = makeRng(seed * 7919 + index);
+    const conn = await openPolicyConnection(host, port);
+    let n = 0;
+    try {
+      for (;;) {
+        if (requests ? issued >= requests : process.hrtime.bigint() >= deadline) break;
+        issued++;
+        const triplet =
+          rng() < share
+            ? knownTriplets[randInt(rng, knownTriplets.length)]
+            : makeTriplet(rng, `n${seed}x${index}y${n++}`);
+        const start = process.hrtime.bigint();
+        const action = await conn.ask(triplet);
+        latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+        actions[action] = (actions[action] ?? 0) + 1;
+      }
+    } catch (err) {
+      errors.push(err.message);
+    } finally {
+      conn.close();
+    }
+  };
+
+  const started = process.hrtime.bigint();
+  if (durationMs) deadline = started + BigInt(Math.round(durationMs * 1e6));
+  await Promise.all(Array.from({ length: connections }, (_, i) => worker(i)));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+
+  const sorted = Float64Array.from(latencies).sort();
+  const round = (x) => Math.round(x * 1000) / 1000;
+  return {
+    requests: sorted.length,
+    seconds: round(seconds),
+    throughput: Math.round(sorted.length / seconds),
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.length ? sorted[sorted.length - 1] : NaN),
+    actions,
+    errors: errors.length ? [...new Set(errors)] : undefined,
+  };
+}
