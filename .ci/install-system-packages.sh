@@ -5,7 +5,8 @@
 #                             temp config, queue and port on 127.0.0.1); swaks sends the test
 #                             mail; postgrey is the reference policy service in
 #                             test/support/postfix-harness.test.ts.
-#   sqlgrey, chromium, xvfb   wanted by other parts of the suite; nothing here needs them.
+#   sqlgrey, libdbd-sqlite3-perl
+#                             the second peer greylister of the benchmark (bench/), on SQLite.
 #
 # No system mail service is wanted: the harness never uses the system Postfix, postgrey or
 # sqlgrey (nor ports 25, 10023, 2501), it starts its own instances on free loopback ports.
@@ -20,7 +21,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-packages=(postfix swaks postgrey sqlgrey chromium xvfb)
+packages=(postfix swaks postgrey sqlgrey libdbd-sqlite3-perl)
 
 # Preseed only a first install: never reconfigure a Postfix someone set up on purpose.
 if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q '^install ok installed'; then
