@@ -17,11 +17,6 @@ export function filterCommand(): Command {
         ...(options.listen !== undefined ? { listen: options.listen } : {}),
         ...(options.socket !== undefined ? { socket: options.socket } : {}),
         log,
-        onReady: (endpoints) => {
-          const parts = Object.entries(endpoints).map(([kind, address]) => `${kind}=${address}`);
-          process.stdout.write(`ready ${parts.join(' ')}\n`);
-          process.send?.({ type: 'ready', endpoints, pid: process.pid });
-        },
       });
       process.on('SIGHUP', () => {
         log.info('SIGHUP: reloading lists and settings');
@@ -42,5 +37,9 @@ export function filterCommand(): Command {
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
       process.on('disconnect', () => shutdown('parent gone'));
+      // Only now, with the signals handled, may a supervisor or script rely on the filter.
+      const parts = Object.entries(filter.endpoints).map(([kind, address]) => `${kind}=${address}`);
+      process.stdout.write(`ready ${parts.join(' ')}\n`);
+      process.send?.({ type: 'ready', endpoints: filter.endpoints, pid: process.pid });
     });
 }

@@ -16,8 +16,6 @@ export interface FilterDaemonOptions {
   busyTimeoutMs?: number;
   /** Connection limits and timeouts, where the defaults do not suit. */
   server?: Pick<PolicyServerOptions, 'limits' | 'maxConnections' | 'idleTimeoutMs' | 'requestTimeoutMs'>;
-  /** Called once the filter answers, with the addresses it answers on. */
-  onReady?(endpoints: { tcp?: string; unix?: string }): void;
 }
 
 export interface RunningFilter {
@@ -63,7 +61,6 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   options.log.info(
     `greyward ${VERSION} filter ready on ${[endpoints.tcp && `tcp ${endpoints.tcp}`, endpoints.unix && `unix ${endpoints.unix}`].filter(Boolean).join(' and ')}, database ${options.db}`,
   );
-  options.onReady?.(endpoints);
   let stopping: Promise<void> | undefined;
   return {
     service,
