@@ -115,6 +115,8 @@ describe('the filter over real sockets', () => {
     expect(f.log.lines.join('\n')).toMatch(/refused connection from 127\.0\.0\.1: not in allowedClients/);
     // The UNIX socket is governed by file permissions, not by address.
     expect(await askOnce(f.unix, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+    await f.admin.setSetting('allowedClients', ['127.0.0.0/8'], T0);
+    await waitUntil(async () => (await askOnce(f.tcp, rcpt()).catch(() => 'refused')) !== 'refused', 1000);
   });
 });
 

@@ -37,6 +37,12 @@ export function filterCommand(): Command {
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
       process.on('disconnect', () => shutdown('parent gone'));
+      process.on('unhandledRejection', (reason) => log.error(`unexpected: ${String((reason as Error)?.stack ?? reason)}`));
+      process.on('uncaughtException', (error) => {
+        // State may be inconsistent now: exit so that the supervisor (systemd, the app) starts a clean filter.
+        log.error(`unexpected, exiting: ${error.stack ?? error.message}`);
+        process.exit(70);
+      });
       // Only now, with the signals handled, may a supervisor or script rely on the filter.
       const parts = Object.entries(filter.endpoints).map(([kind, address]) => `${kind}=${address}`);
       process.stdout.write(`ready ${parts.join(' ')}\n`);

@@ -36,7 +36,7 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
     ...options.server,
     answer: (request) => service.answer(request),
     log: options.log,
-    allowedClients: settings.allowedClients,
+    allowedClients: () => service.settings.allowedClients,
   });
   const listen = options.listen ?? (options.socket === undefined ? settings.listen : '');
   const socket = options.socket ?? (options.listen === undefined ? settings.socket : '');

@@ -7,8 +7,11 @@ import { DEFAULT_LIMITS, formatReply, PolicyRequestParser, ProtocolError, readPo
 export interface PolicyServerOptions {
   answer(request: PolicyRequest): Promise<string>;
   log: Log;
-  /** TCP peers outside these networks are refused; UNIX socket peers are governed by the socket's permissions. */
-  allowedClients: readonly string[];
+  /**
+   * TCP peers outside these networks are refused; UNIX socket peers are governed by the socket's
+   * permissions. Asked at every connection, so that a changed setting applies to the next one.
+   */
+  allowedClients(): readonly string[];
   limits?: ProtocolLimits;
   maxConnections?: number;
   /** Postfix keeps an idle policy connection for smtpd_policy_service_max_idle (300 s) before closing it itself. */
@@ -50,13 +53,12 @@ export function parseListenAddress(text: string): { host: string; port: number }
 export class PolicyServer {
   private readonly servers: net.Server[] = [];
   private readonly connections = new Set<Connection>();
-  private readonly allowed: Network[];
+  private allowed: { texts: readonly string[]; networks: Network[] } = { texts: [], networks: [] };
   private readonly throttle: WarningThrottle;
   private readonly limits: ProtocolLimits;
   private readonly unixPaths: string[] = [];
 
   constructor(private readonly options: PolicyServerOptions) {
-    this.allowed = options.allowedClients.map((text) => parseNetwork(text));
     this.throttle = new WarningThrottle(options.log);
     this.limits = options.limits ?? DEFAULT_LIMITS;
   }
@@ -124,10 +126,16 @@ export class PolicyServer {
     return server;
   }
 
+  private allowedNetworks(): Network[] {
+    const texts = this.options.allowedClients();
+    if (texts !== this.allowed.texts) this.allowed = { texts, networks: texts.map((text) => parseNetwork(text)) };
+    return this.allowed.networks;
+  }
+
   private accept(socket: net.Socket, checkPeer: boolean): void {
     const peer = socket.remoteAddress ?? 'local socket';
-    if (checkPeer && !this.allowed.some((network) => networkContains(network, peer))) {
-      this.throttle.warn(`refused ${peer}`, `refused connection from ${peer}: not in allowedClients (${this.options.allowedClients.join(' ')})`);
+    if (checkPeer && !this.allowedNetworks().some((network) => networkContains(network, peer))) {
+      this.throttle.warn(`refused ${peer}`, `refused connection from ${peer}: not in allowedClients (${this.allowed.texts.join(' ')})`);
       socket.destroy();
       return;
     }

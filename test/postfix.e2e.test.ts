@@ -1,0 +1,358 @@
+// Greyward end to end: Debian's real Postfix asks the real `greyward filter` daemon (the CLI,
+// as a child process) about every RCPT TO, and swaks sends the mail.
+//
+//   TCP:  Postfix A --check_policy_service inet:127.0.0.1:PORT--> daemon A (its own database)
+//   UNIX: Postfix B --check_policy_service unix:/abs/path-------> daemon B (its own database)
+//
+// Daemon A sees, in order: a greylisted first attempt (defer), its retry after the delay (pass,
+// with the X-Greylist header in the delivered mail), an allow-listed client (allow, list entry
+// added through the CLI while the daemon runs) and a deny-listed sender (reject). Daemon B
+// greylists and then passes one message over the UNIX socket. Each daemon has its own
+// database so that A's allow entry for 127.0.0.1 cannot decide B's case.
+//
+// Real waiting: the delay is 2 s and Greyward compares whole seconds, so a retry sent 2.3 s
+// after the first attempt returned is always past the delay (twice: ~5 s of the ~8 s total).
+//
+// UNIX socket: the path is absolute (SMTPD_POLICY_README: "unix:/some/where/policy" is an
+// absolute pathname, "unix:private/policy" is relative to queue_directory). smtpd runs as
+// the postfix user: the socket's directory is made 0755 and the socket (which the daemon
+// creates 0660, owned by root) is given to group postfix, as an administrator would.
+//
+// Needs root, Debian's postfix and swaks; without them the suite fails under CI=true and
+// is skipped otherwise. Build first (`npx tsc -b`): the daemon runs from out/.
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postfixAvailable, startPostfix, type PostfixInstance } from './support/postfix.js';
+import { rcptReply, sendMail, swaksAvailable } from './support/swaks.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const GREYWARD = path.join(ROOT, 'bin', 'greyward.cjs');
+const BUILT_CLI = path.join(ROOT, 'out', 'main', 'cli', 'index.js');
+const DELAY_S = 2;
+const RETRY_AFTER_MS = DELAY_S * 1000 + 300;
+const execFileAsync = promisify(execFile);
+
+const missing = [postfixAvailable(), swaksAvailable()].flatMap((a) => (a.ok ? [] : [a.why]));
+const inCi = process.env.CI === 'true';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs: number, debug: () => string = () => ''): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${debug()}`);
+    await sleep(25);
+  }
+}
+
+function groupId(name: string): number {
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
+  const id = line?.split(':')[2];
+  if (id === undefined) throw new Error(`no group ${name} in /etc/group (is postfix installed?)`);
+  return Number(id);
+}
+
+/** Runs the greyward CLI with this Node (22) and returns its stdout; throws with stderr on failure. */
+async function greyward(...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [GREYWARD, ...args], { timeout: 15_000, encoding: 'utf8' });
+    return stdout;
+  } catch (err) {
+    const e = err as Error & { stdout?: string; stderr?: string };
+    throw new Error(`greyward ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+interface Decision {
+  line: string;
+  client: string;
+  sender: string;
+  recipient: string;
+  action: string;
+  reason: string;
+  delay: string;
+}
+
+function parseDecision(line: string): Decision {
+  const field = (re: RegExp) => re.exec(line)?.[1] ?? '';
+  return {
+    line,
+    client: field(/ client=(\S+)/),
+    sender: field(/ sender=<([^>]*)>/),
+    recipient: field(/ recipient=<([^>]*)>/),
+    action: field(/ action=(\S+)/),
+    reason: field(/ reason=(\S+)/),
+    delay: field(/ delay=(\S+)/),
+  };
+}
+
+interface Daemon {
+  pid: number;
+  /** The first stdout line, e.g. "ready tcp=127.0.0.1:40123". */
+  readyLine: string;
+  stdout(): string;
+  stderr(): string;
+  decisions(): Decision[];
+  /** SIGTERM, then waits for the exit (SIGKILL after 10 s). Idempotent. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; tookMs: number }>;
+}
+
+/** `greyward filter --db DB ...args` as our child; resolves once it printed its ready line. */
+async function startDaemon(db: string, args: string[]): Promise<Daemon> {
+  const child: ChildProcess = spawn(process.execPath, [GREYWARD, 'filter', '--db', db, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      resolve();
+    });
+    child.once('error', (error) => {
+      err += `spawn error: ${error.message}\n`;
+      exitInfo = { code: null, signal: null };
+      resolve();
+    });
+  });
+  let stopped: ReturnType<Daemon['stop']> | undefined;
+  const stop: Daemon['stop'] = () =>
+    (stopped ??= (async () => {
+      const started = Date.now();
+      if (exitInfo === undefined && child.pid !== undefined) {
+        process.kill(child.pid, 'SIGTERM');
+        const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+        if (!done && exitInfo === undefined) {
+          process.kill(child.pid, 'SIGKILL');
+          await exited;
+        }
+      }
+      return { ...(exitInfo ?? { code: null, signal: null }), tookMs: Date.now() - started };
+    })());
+  daemons.push({ stop });
+
+  try {
+    const readyLine = await waitFor(
+      `greyward filter --db ${db} ${args.join(' ')} ready line`,
+      () => {
+        if (exitInfo !== undefined) throw new Error(`greyward filter exited (${JSON.stringify(exitInfo)}) before it was ready\n${err}`);
+        const newline = out.indexOf('\n');
+        return newline >= 0 ? out.slice(0, newline) : undefined;
+      },
+      15_000,
+      () => `\n--- stderr\n${err}`,
+    );
+    return {
+      pid: child.pid as number,
+      readyLine,
+      stdout: () => out,
+      stderr: () => err,
+      decisions: () =>
+        err
+          .split('\n')
+          .filter((line) => line.startsWith('decision '))
+          .map(parseDecision),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+const daemons: Array<{ stop(): Promise<unknown> }> = [];
+const postfixes: PostfixInstance[] = [];
+
+describe('Greyward as the policy service of a real Postfix', () => {
+  if (missing.length > 0) {
+    if (inCi) {
+      it('has postfix, swaks and root (CI=true: this must not be skipped)', () => {
+        throw new Error(`missing in CI: ${missing.join('; ')} (see .ci/install-system-packages.sh)`);
+      });
+    } else {
+      it.skip(`needs ${missing.join('; ')}`, () => {});
+    }
+    return;
+  }
+
+  let dir = '';
+  let tcpDb = '';
+  let socketPath = '';
+  let tcp: { daemon: Daemon; postfix: PostfixInstance } | undefined;
+  let unix: { daemon: Daemon; postfix: PostfixInstance } | undefined;
+
+  const debug = (): string =>
+    [
+      tcp && `\n--- Postfix A maillog\n${tcp.postfix.mailLog()}--- daemon A stderr\n${tcp.daemon.stderr()}`,
+      unix && `\n--- Postfix B maillog\n${unix.postfix.mailLog()}--- daemon B stderr\n${unix.daemon.stderr()}`,
+    ]
+      .filter(Boolean)
+      .join('');
+
+  beforeAll(async () => {
+    if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} missing: run \`npx tsc -b\` before this suite`);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'greyward-e2e-'));
+    chmodSync(dir, 0o755); // smtpd (user postfix) must reach the socket inside
+    tcpDb = path.join(dir, 'tcp.db');
+    const unixDb = path.join(dir, 'unix.db');
+    socketPath = path.join(dir, 'policy.sock');
+
+    // Two independent chains, run side by side: settings -> daemon -> Postfix.
+    const tcpChain = async () => {
+      await greyward('settings', 'set', 'delay', `${DELAY_S}s`, '--db', tcpDb);
+      // One pass must not auto-allow 127.0.0.0/24 for the cases after it.
+      await greyward('settings', 'set', 'autoAllowAfter', '0', '--db', tcpDb);
+      await greyward('lists', 'add', 'deny', 'sender-address', 'spam@bad.example', '--db', tcpDb);
+      const daemon = await startDaemon(tcpDb, ['--listen', '127.0.0.1:0']);
+      const address = /^ready tcp=(127\.0\.0\.1:\d+)$/.exec(daemon.readyLine)?.[1];
+      if (!address) throw new Error(`unexpected ready line ${JSON.stringify(daemon.readyLine)}`);
+      const postfix = await startPostfix({ policyService: `inet:${address}` });
+      postfixes.push(postfix);
+      tcp = { daemon, postfix };
+    };
+    const unixChain = async () => {
+      await greyward('settings', 'set', 'delay', `${DELAY_S}s`, '--db', unixDb);
+      await greyward('settings', 'set', 'autoAllowAfter', '0', '--db', unixDb);
+      const daemon = await startDaemon(unixDb, ['--socket', socketPath]);
+      expect(daemon.readyLine).toBe(`ready unix=${socketPath}`);
+      // The daemon makes the socket 0660 root:root; smtpd runs as postfix.
+      chownSync(socketPath, 0, groupId('postfix'));
+      const postfix = await startPostfix({ policyService: `unix:${socketPath}` });
+      postfixes.push(postfix);
+      unix = { daemon, postfix };
+    };
+    const results = await Promise.allSettled([tcpChain(), unixChain()]);
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
+  });
+
+  afterAll(async () => {
+    // Postfix first (its smtpd processes hold policy connections), then the daemons, all by PID.
+    await Promise.all(postfixes.map((p) => p.stop()));
+    await Promise.all(daemons.map((d) => d.stop()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('over TCP: greylists the first attempt at RCPT (450), accepts and delivers the retry with X-Greylist', async () => {
+    const { postfix } = tcp!;
+    const mail = { port: postfix.smtpPort, from: 'alice@example.org', to: 'bob@greyward.test' };
+
+    const first = await sendMail(mail);
+    const firstDone = Date.now();
+    const firstRcpt = rcptReply(first.transcript);
+    expect(firstRcpt?.code, first.transcript + debug()).toBe(450);
+    expect(firstRcpt?.text).toBe(`4.7.1 <bob@greyward.test>: Recipient address rejected: Greylisted, try again in ${DELAY_S} seconds`);
+    expect(first.exitCode).toBe(24); // swaks: no recipient accepted
+    expect(postfix.mailLog()).toMatch(/NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 450 4\.7\.1 <bob@greyward\.test>: Recipient address rejected: Greylisted, try again in 2 seconds;/);
+
+    await sleep(firstDone + RETRY_AFTER_MS - Date.now());
+    const second = await sendMail(mail);
+    expect(rcptReply(second.transcript)?.code, second.transcript + debug()).toBe(250);
+    expect(second.finalCode).toBe(250);
+    expect(second.exitCode).toBe(0);
+
+    const delivered = await postfix.waitForDelivery(1, 10_000);
+    expect(delivered).toHaveLength(1);
+    const message = delivered[0] ?? '';
+    expect(message).toMatch(/^Delivered-To: bob@greyward\.test$/m);
+    const headers = message.split(/\r?\n\r?\n/)[0] ?? '';
+    const greylist = headers.match(/^X-Greylist: .*$/gm) ?? [];
+    expect(greylist, headers).toHaveLength(1);
+    expect(greylist[0]).toMatch(/^X-Greylist: delayed [23] seconds by Greyward-\d+\.\d+\.\d+; \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+  });
+
+  it('over TCP: a client allow-listed through the CLI while the daemon runs passes at once and is delivered', async () => {
+    const { postfix, daemon } = tcp!;
+    const who = ['--client-address', '127.0.0.1', '--sender', 'carol@example.org', '--recipient', 'dave@greyward.test', '--json'];
+    expect(JSON.parse(await greyward('check', '--db', tcpDb, ...who))).toMatchObject({ action: 'defer', reason: 'new' });
+
+    await greyward('lists', 'add', 'allow', 'client-address', '127.0.0.1', '--comment', 'e2e', '--db', tcpDb);
+    expect(JSON.parse(await greyward('check', '--db', tcpDb, ...who))).toMatchObject({ action: 'allow', reason: 'allow-list' });
+    // The running daemon looks for changes every 250 ms and says so when it picks one up.
+    await waitFor('daemon A reloads the allow entry', () => /policy reloaded \(version \d+\): allow=1 /.test(daemon.stderr()), 2_000, debug);
+
+    const sent = await sendMail({ port: postfix.smtpPort, from: 'carol@example.org', to: 'dave@greyward.test' });
+    expect(rcptReply(sent.transcript)?.code, sent.transcript + debug()).toBe(250);
+    expect(sent.exitCode).toBe(0);
+    const delivered = await postfix.waitForDelivery(2, 10_000);
+    const message = delivered.find((m) => /^Delivered-To: dave@greyward\.test$/m.test(m));
+    expect(message, debug()).toBeDefined();
+    expect(message).not.toMatch(/^X-Greylist:/m);
+  });
+
+  it('over TCP: a deny-listed sender is rejected with 554 5.7.1 (deny wins over the allow entry)', async () => {
+    const { postfix } = tcp!;
+    const sent = await sendMail({ port: postfix.smtpPort, from: 'spam@bad.example', to: 'erin@greyward.test' });
+    const reply = rcptReply(sent.transcript);
+    expect(reply?.code, sent.transcript + debug()).toBe(554);
+    expect(reply?.text).toBe('5.7.1 <erin@greyward.test>: Recipient address rejected: Rejected by local policy');
+    expect(sent.exitCode).toBe(24);
+    expect(postfix.mailLog()).toMatch(/NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 554 5\.7\.1 <erin@greyward\.test>: Recipient address rejected: Rejected by local policy;/);
+    await sleep(300); // nothing may arrive
+    expect(postfix.deliveredMessages()).toHaveLength(2);
+  });
+
+  it('over TCP: the daemon logged one decision line per RCPT, with the matching action', async () => {
+    const { daemon } = tcp!;
+    // Decision lines are written once their batch is committed, a moment after the answer.
+    const decisions = await waitFor('four decision lines', () => daemon.decisions().length >= 4 && daemon.decisions(), 2_000, debug);
+    expect(decisions.map(({ line: _line, ...rest }) => rest)).toEqual([
+      { client: '127.0.0.1[unknown]', sender: 'alice@example.org', recipient: 'bob@greyward.test', action: 'defer', reason: 'new', delay: '2' },
+      { client: '127.0.0.1[unknown]', sender: 'alice@example.org', recipient: 'bob@greyward.test', action: 'pass', reason: 'passed', delay: expect.stringMatching(/^[23]$/) },
+      { client: '127.0.0.1[unknown]', sender: 'carol@example.org', recipient: 'dave@greyward.test', action: 'allow', reason: 'allow-list', delay: '-' },
+      { client: '127.0.0.1[unknown]', sender: 'spam@bad.example', recipient: 'erin@greyward.test', action: 'reject', reason: 'deny-list', delay: '-' },
+    ]);
+    for (const { line } of decisions) expect(line).toMatch(/^decision queue_id=\S+ client=\S+ helo=client\.example\.org sender=<[^>]*> recipient=<[^>]*> action=\w+ reason=\S+ delay=\S+ rule=".*"$/);
+    expect(daemon.stderr()).not.toMatch(/^(error|warning):/m);
+  });
+
+  it('over a UNIX socket: greylists the first attempt, accepts and delivers the retry', async () => {
+    const { postfix, daemon } = unix!;
+    expect(statSync(socketPath).isSocket()).toBe(true);
+    const mail = { port: postfix.smtpPort, from: 'frank@example.org', to: 'grace@greyward.test' };
+
+    const first = await sendMail(mail);
+    const firstDone = Date.now();
+    const firstRcpt = rcptReply(first.transcript);
+    expect(firstRcpt?.code, first.transcript + debug()).toBe(450);
+    expect(firstRcpt?.text).toBe(`4.7.1 <grace@greyward.test>: Recipient address rejected: Greylisted, try again in ${DELAY_S} seconds`);
+
+    await sleep(firstDone + RETRY_AFTER_MS - Date.now());
+    const second = await sendMail(mail);
+    expect(rcptReply(second.transcript)?.code, second.transcript + debug()).toBe(250);
+    expect(second.exitCode).toBe(0);
+    const [message = ''] = await postfix.waitForDelivery(1, 10_000);
+    expect(message).toMatch(/^Delivered-To: grace@greyward\.test$/m);
+    expect(message).toMatch(/^X-Greylist: delayed [23] seconds by Greyward-/m);
+
+    const decisions = await waitFor('two decision lines on daemon B', () => daemon.decisions().length >= 2 && daemon.decisions(), 2_000, debug);
+    expect(decisions.map((d) => [d.client, d.sender, d.recipient, d.action, d.reason])).toEqual([
+      ['127.0.0.1[unknown]', 'frank@example.org', 'grace@greyward.test', 'defer', 'new'],
+      ['127.0.0.1[unknown]', 'frank@example.org', 'grace@greyward.test', 'pass', 'passed'],
+    ]);
+    // Postfix B really asked daemon B: daemon A saw nothing of it.
+    expect(tcp!.daemon.decisions().some((d) => d.sender === 'frank@example.org')).toBe(false);
+    expect(postfix.mailLog()).not.toMatch(/warning: .*policy/i);
+  });
+
+  it('both daemons drain and exit 0 on SIGTERM while Postfix still holds its policy connections', async () => {
+    const [a, b] = await Promise.all([tcp!.daemon.stop(), unix!.daemon.stop()]);
+    expect(a, tcp!.daemon.stderr()).toMatchObject({ code: 0, signal: null });
+    expect(b, unix!.daemon.stderr()).toMatchObject({ code: 0, signal: null });
+    expect(Math.max(a.tookMs, b.tookMs)).toBeLessThan(5_000);
+    expect(tcp!.daemon.stderr()).toMatch(/info: SIGTERM: answering the requests in flight, then exiting/);
+    expect(existsSync(socketPath)).toBe(false); // the daemon removes its socket
+  });
+});
