@@ -9,13 +9,16 @@ export function filterCommand(): Command {
     .addOption(dbOption())
     .option('--listen <host:port>', 'TCP address to answer on (port 0: any free port); default: the listen setting')
     .option('--socket <path>', 'UNIX socket to answer on; default: the socket setting')
+    .option('--socket-mode <octal>', "the UNIX socket's permissions (Postfix's smtpd, user postfix, must be able to write to it)", '0666')
     .addHelpText('after', '\nThe first line on stdout is "ready tcp=HOST:PORT unix=PATH" once requests are answered.\nOne log line per decision goes to stderr.')
-    .action(async (options: { db: string; listen?: string; socket?: string }) => {
+    .action(async (options: { db: string; listen?: string; socket?: string; socketMode: string }) => {
+      if (!/^0?[0-7]{3}$/.test(options.socketMode)) throw new Error(`--socket-mode "${options.socketMode}" is not an octal mode such as 0666 or 0660`);
       const log = streamLog();
       const filter = await startFilter({
         db: options.db,
         ...(options.listen !== undefined ? { listen: options.listen } : {}),
         ...(options.socket !== undefined ? { socket: options.socket } : {}),
+        socketMode: parseInt(options.socketMode, 8),
         log,
       });
       process.on('SIGHUP', () => {

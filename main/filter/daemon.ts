@@ -11,6 +11,8 @@ export interface FilterDaemonOptions {
   listen?: string;
   /** UNIX socket path. Undefined: the `socket` setting. */
   socket?: string;
+  /** Permissions of the UNIX socket; like postgrey, 0666 by default: its directory is what protects it. */
+  socketMode?: number;
   log: Log;
   clock?: Clock;
   busyTimeoutMs?: number;
@@ -49,7 +51,7 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
       endpoints.tcp = bound.host.includes(':') ? `[${bound.host}]:${bound.port}` : `${bound.host}:${bound.port}`;
     }
     if (socket) {
-      await server.listenUnix(socket);
+      await server.listenUnix(socket, options.socketMode ?? 0o666);
       endpoints.unix = socket;
     }
   } catch (error) {

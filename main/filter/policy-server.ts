@@ -80,7 +80,7 @@ export class PolicyServer {
     return { host: address.address, port: address.port };
   }
 
-  async listenUnix(path: string, mode = 0o660): Promise<void> {
+  async listenUnix(path: string, mode: number): Promise<void> {
     if (existsSync(path)) {
       if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
       const inUse = await new Promise<boolean>((resolve) => {

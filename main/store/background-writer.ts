@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { DecisionWriter } from './decision-writer.js';
-import type { DecisionWrite, ExpiryLimits } from './greylist-store.js';
+import type { DecisionWrite, ExpiryLimits, FilterPresence } from './greylist-store.js';
 
-type WriterOperation = { type: 'commit'; writes: readonly DecisionWrite[] } | { type: 'expire'; limits: ExpiryLimits } | { type: 'close' };
+type WriterOperation =
+  | { type: 'commit'; writes: readonly DecisionWrite[] }
+  | { type: 'expire'; limits: ExpiryLimits }
+  | { type: 'announce'; presence: FilterPresence; running: boolean }
+  | { type: 'close' };
 export type WriterRequest = WriterOperation & { id: number };
 export type WriterReply = { id: number; ok: true; value: number } | { id: number; ok: false; message: string; code: string | undefined };
 
@@ -38,6 +42,10 @@ export class BackgroundWriter {
 
   expire(limits: ExpiryLimits): Promise<number> {
     return this.send({ type: 'expire', limits });
+  }
+
+  announce(presence: FilterPresence, running: boolean): Promise<number> {
+    return this.send({ type: 'announce', presence, running });
   }
 
   async close(): Promise<void> {
@@ -78,9 +86,10 @@ export class BackgroundWriter {
 }
 
 /** The same writer in the calling thread, for in-memory databases and tools. */
-export function inlineWriter(writer: DecisionWriter): Pick<BackgroundWriter, 'commit' | 'expire'> {
+export function inlineWriter(writer: DecisionWriter): Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> {
   return {
     commit: async (writes) => (writer.commit(writes), writes.length),
     expire: async (limits) => writer.expire(limits),
+    announce: async (presence, running) => (writer.announce(presence, running), 1),
   };
 }

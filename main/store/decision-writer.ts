@@ -1,10 +1,12 @@
 import type { SqliteDatabase } from './database.js';
-import type { DecisionWrite, ExpiryLimits } from './greylist-store.js';
+import type { DecisionWrite, ExpiryLimits, FilterPresence } from './greylist-store.js';
 
 /** The filter's writes: decisions in batches and expiry in slices. Runs wherever its connection lives. */
 export interface DecisionWriter {
   commit(writes: readonly DecisionWrite[]): void;
   expire(limits: ExpiryLimits): number;
+  /** Records that this filter is alive (or, with seenAt null, that it has stopped). */
+  announce(presence: FilterPresence, running: boolean): void;
 }
 
 export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
@@ -17,8 +19,8 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
      RETURNING id`,
   );
   const insertAttempt = db.prepare(
-    `INSERT INTO attempts (at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id)
-     VALUES (@at, @clientAddress, @clientName, @helo, @sender, @recipient, @queueId, @action, @reason, @rule, @delay, @tripletId)`,
+    `INSERT INTO attempts (at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id, attempt_number)
+     VALUES (@at, @clientAddress, @clientName, @helo, @sender, @recipient, @queueId, @action, @reason, @rule, @delay, @tripletId, @attemptNumber)`,
   );
   const upsertClient = db.prepare(
     `INSERT INTO client_passes (client_group, passes, last_counted_at, last_seen)
@@ -26,6 +28,12 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
      ON CONFLICT (client_group) DO UPDATE SET
        passes = excluded.passes, last_counted_at = excluded.last_counted_at, last_seen = excluded.last_seen`,
   );
+  const announce = db.prepare(
+    `INSERT INTO filter_presence (pid, host, endpoints, version, started_at, seen_at)
+     VALUES (@pid, @host, @endpoints, @version, @startedAt, @seenAt)
+     ON CONFLICT (host, pid) DO UPDATE SET endpoints = excluded.endpoints, seen_at = excluded.seen_at`,
+  );
+  const withdraw = db.prepare('DELETE FROM filter_presence WHERE host = ? AND pid = ?');
   const hit = db.prepare('UPDATE list_entries SET hits = hits + 1, last_hit_at = @at WHERE id = @entryId');
   const expiryStatements = [
     // Waiting triplets stay a day past their window so that the lost ones can still be seen.
@@ -39,7 +47,7 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
     for (const write of writes) {
       let tripletId: number | null = null;
       if (write.triplet) tripletId = (upsertTriplet.get({ ...write.triplet.key, ...write.triplet.state }) as { id: number }).id;
-      insertAttempt.run({ ...write.attempt, tripletId });
+      insertAttempt.run({ ...write.attempt, tripletId, attemptNumber: write.triplet?.state.attempts ?? null });
       if (write.clientPasses) upsertClient.run(write.clientPasses);
       if (write.listHit) hit.run(write.listHit);
     }
@@ -53,5 +61,9 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
       if (writes.length > 0) commit(writes);
     },
     expire: (limits) => expire(limits),
+    announce: (presence, running) => {
+      if (running) announce.run({ ...presence, endpoints: JSON.stringify(presence.endpoints) });
+      else withdraw.run(presence.host, presence.pid);
+    },
   };
 }

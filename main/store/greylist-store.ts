@@ -73,6 +73,15 @@ export interface ExpiryLimits {
   batch: number;
 }
 
+export interface FilterPresence {
+  pid: number;
+  host: string;
+  endpoints: { tcp?: string; unix?: string };
+  version: string;
+  startedAt: number;
+  seenAt: number;
+}
+
 export interface FilterStore {
   readPolicy(): Promise<PolicySnapshot>;
   policyVersion(): Promise<number>;
@@ -82,6 +91,8 @@ export interface FilterStore {
   commit(writes: readonly DecisionWrite[]): Promise<void>;
   /** Deletes at most `batch` expired rows of each kind; returns how many went. */
   expire(limits: ExpiryLimits): Promise<number>;
+  /** Says this filter serves the database (refreshed while it runs), or that it stopped. */
+  announce(presence: FilterPresence, running: boolean): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -91,6 +91,25 @@ CREATE INDEX attempts_triplet ON attempts (triplet_id);
 ${POLICY_TABLE_TRIGGERS}
 `,
   },
+  {
+    version: 2,
+    name: 'attempt numbers and the running filter',
+    sql: `
+ALTER TABLE attempts ADD COLUMN attempt_number INTEGER;
+
+-- One row per filter process serving this database, refreshed while it runs, so that the
+-- desktop app attaches to a running filter instead of starting a second one.
+CREATE TABLE filter_presence (
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  endpoints TEXT NOT NULL,
+  version TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY (host, pid)
+) STRICT;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

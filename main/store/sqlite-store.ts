@@ -9,6 +9,7 @@ import type {
   DecisionWrite,
   ExpiryLimits,
   ClientPasses,
+  FilterPresence,
   FilterStore,
   GreylistState,
   TripletState,
@@ -63,7 +64,7 @@ export class SqliteStore implements FilterStore, AdminStore {
   private readonly findTripletStmt: Statement<[string, string, string]>;
   private readonly findClientStmt: Statement<[string]>;
   private readonly versionStmt: Statement<[]>;
-  private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire'> & { close?(): Promise<void> };
+  private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> & { close?(): Promise<void> };
 
   constructor(readonly db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     this.findTripletStmt = db.prepare(
@@ -107,6 +108,18 @@ export class SqliteStore implements FilterStore, AdminStore {
 
   async expire(limits: ExpiryLimits): Promise<number> {
     return this.writer.expire(limits);
+  }
+
+  async announce(presence: FilterPresence, running: boolean): Promise<void> {
+    await this.writer.announce(presence, running);
+  }
+
+  /** Filters that said they serve this database within `freshSeconds`. */
+  async presentFilters(now: number, freshSeconds: number): Promise<FilterPresence[]> {
+    const rows = this.db
+      .prepare('SELECT pid, host, endpoints, version, started_at AS startedAt, seen_at AS seenAt FROM filter_presence WHERE seen_at >= ? ORDER BY seen_at DESC')
+      .all(now - freshSeconds) as Array<Omit<FilterPresence, 'endpoints'> & { endpoints: string }>;
+    return rows.map((row) => ({ ...row, endpoints: JSON.parse(row.endpoints) as FilterPresence['endpoints'] }));
   }
 
   async close(): Promise<void> {

@@ -47,7 +47,7 @@ describe('migrations', () => {
     const future = new Database(path);
     future.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     future.close();
-    expect(() => openDatabase(path)).toThrow(/written by a newer Greyward \(schema version 2; this Greyward knows up to 1\)/);
+    expect(() => openDatabase(path)).toThrow(/written by a newer Greyward \(schema version 3; this Greyward knows up to 2\)/);
     const after = new Database(path);
     expect(after.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 1);
     expect(after.prepare("SELECT count(*) FROM sqlite_master").pluck().get()).toBe(0);

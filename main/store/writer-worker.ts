@@ -18,7 +18,10 @@ parentPort!.on('message', (request: WriterRequest) => {
       parentPort!.close();
       return;
     }
-    const value = request.type === 'commit' ? (writer.commit(request.writes), request.writes.length) : writer.expire(request.limits);
+    let value = 0;
+    if (request.type === 'commit') value = (writer.commit(request.writes), request.writes.length);
+    else if (request.type === 'expire') value = writer.expire(request.limits);
+    else writer.announce(request.presence, request.running);
     reply = { id: request.id, ok: true, value };
   } catch (error) {
     reply = { id: request.id, ok: false, message: (error as Error).message, code: (error as { code?: string }).code };
