@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { openDatabase } from '../store/database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
@@ -26,6 +27,9 @@ export interface RunningFilter {
   endpoints: { tcp?: string; unix?: string };
   stop(): Promise<void>;
 }
+
+/** How often a running filter says so in the database; the app treats 3 missed beats as gone. */
+export const PRESENCE_INTERVAL_MS = 5000;
 
 /** The filter as a long-running process: store, service and server, wired to signals by the caller. */
 export async function startFilter(options: FilterDaemonOptions): Promise<RunningFilter> {
@@ -63,6 +67,11 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   options.log.info(
     `greyward ${VERSION} filter ready on ${[endpoints.tcp && `tcp ${endpoints.tcp}`, endpoints.unix && `unix ${endpoints.unix}`].filter(Boolean).join(' and ')}, database ${options.db}`,
   );
+  const clock = service.clock;
+  const presence = { pid: process.pid, host: hostname(), endpoints, version: VERSION, startedAt: clock(), seenAt: clock() };
+  const announce = () => store.announce({ ...presence, seenAt: clock() }, true).catch((error: Error) => options.log.warn(`could not announce the filter: ${error.message}`));
+  await announce();
+  const heartbeat = setInterval(() => void announce(), PRESENCE_INTERVAL_MS).unref();
   let stopping: Promise<void> | undefined;
   return {
     service,
@@ -70,8 +79,10 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
     endpoints,
     stop: () =>
       (stopping ??= (async () => {
+        clearInterval(heartbeat);
         await server.close();
         await service.stop();
+        await store.announce(presence, false).catch(() => undefined);
         await store.close();
       })()),
   };

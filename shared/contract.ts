@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { LIST_KINDS, LIST_NAMES } from './lists.js';
+import { POSTGREY_FORMATS } from './postgrey-lists.js';
+import { SETTING_KEYS } from './settings.js';
+
+/**
+ * The one contract between the renderer and main: every request with its payload and result,
+ * every event with its payload. The preload, the IPC handlers, the browser host and the
+ * renderer all use these schemas; payloads are parsed at runtime on the main side.
+ */
+
+const id = z.number().int().positive();
+const unixSeconds = z.number().int();
+const listName = z.enum(LIST_NAMES);
+const listKind = z.enum(LIST_KINDS);
+const text = (max: number) => z.string().max(max);
+
+export const listEntrySchema = z.object({
+  id,
+  list: listName,
+  kind: listKind,
+  pattern: z.string(),
+  comment: z.string(),
+  source: z.string(),
+  createdAt: unixSeconds,
+  expiresAt: unixSeconds.nullable(),
+  hits: z.number().int(),
+  lastHitAt: unixSeconds.nullable(),
+});
+
+export const attemptSchema = z.object({
+  id,
+  at: unixSeconds,
+  clientAddress: z.string(),
+  clientName: z.string(),
+  helo: z.string(),
+  sender: z.string(),
+  recipient: z.string(),
+  queueId: z.string(),
+  action: z.enum(['defer', 'pass', 'allow', 'reject', 'error']),
+  reason: z.string(),
+  rule: z.string(),
+  delay: z.number().int().nullable(),
+  tripletId: z.number().int().nullable(),
+  /** Which attempt of its triplet this was (1 for the first). */
+  attemptNumber: z.number().int().nullable(),
+});
+
+export const TRIPLET_STATES = ['waiting', 'passed', 'expired'] as const;
+export const tripletSchema = z.object({
+  id,
+  clientGroup: z.string(),
+  sender: z.string(),
+  recipient: z.string(),
+  firstSeen: unixSeconds,
+  lastSeen: unixSeconds,
+  attempts: z.number().int(),
+  earlyAttempts: z.number().int(),
+  passedAt: unixSeconds.nullable(),
+  state: z.enum(TRIPLET_STATES),
+  /** For a waiting triplet: seconds until a retry passes (0: the next one passes). */
+  secondsLeft: z.number().int().nullable(),
+});
+
+export const FILTER_STATES = ['starting', 'running', 'attached', 'stopped', 'crashed'] as const;
+export const filterStatusSchema = z.object({
+  state: z.enum(FILTER_STATES),
+  pid: z.number().int().nullable(),
+  endpoints: z.object({ tcp: z.string().optional(), unix: z.string().optional() }),
+  startedAt: unixSeconds.nullable(),
+  version: z.string(),
+  restarts: z.number().int(),
+  message: z.string(),
+});
+
+const decisionCounts = z.object({ defer: z.number(), pass: z.number(), allow: z.number(), reject: z.number() });
+export const overviewSchema = z.object({
+  filter: filterStatusSchema,
+  today: decisionCounts,
+  /** Decisions per minute over the last 24 hours, oldest first. */
+  perMinute: z.array(decisionCounts.extend({ minute: unixSeconds })),
+  topDeferred: z.array(z.object({ sender: z.string(), deferrals: z.number(), lastAt: unixSeconds })),
+});
+
+export const settingsViewSchema = z.object({
+  settings: z.record(z.string(), z.unknown()),
+  problems: z.array(z.string()),
+});
+
+const tripletSort = z.enum(['lastSeen', 'firstSeen', 'attempts', 'sender', 'recipient', 'clientGroup']);
+
+function request<P extends z.ZodType, R extends z.ZodType>(payload: P, result: R) {
+  return { payload, result };
+}
+
+export const REQUESTS = {
+  'overview.get': request(z.object({}), overviewSchema),
+  'filter.status': request(z.object({}), filterStatusSchema),
+  'filter.restart': request(z.object({}), filterStatusSchema),
+  'attempts.recent': request(z.object({ limit: z.number().int().min(1).max(5000), actions: z.array(attemptSchema.shape.action).optional() }), z.array(attemptSchema)),
+  'attempts.search': request(
+    z.object({ query: text(300), limit: z.number().int().min(1).max(5000) }),
+    z.array(attemptSchema),
+  ),
+  'triplets.get': request(z.object({ id }), z.object({ triplet: tripletSchema.nullable(), attempts: z.array(attemptSchema) })),
+  'triplets.page': request(
+    z.object({
+      search: text(300).optional(),
+      state: z.enum(TRIPLET_STATES).optional(),
+      sort: tripletSort,
+      descending: z.boolean(),
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(1000),
+    }),
+    z.object({ rows: z.array(tripletSchema), total: z.number().int() }),
+  ),
+  'triplets.passNow': request(z.object({ ids: z.array(id).min(1).max(10_000) }), z.object({ updated: z.number().int() })),
+  'triplets.delete': request(z.object({ ids: z.array(id).min(1).max(10_000) }), z.object({ deleted: z.number().int() })),
+  'lists.get': request(z.object({ list: listName.optional(), search: text(300).optional() }), z.array(listEntrySchema)),
+  'lists.add': request(
+    z.object({
+      entries: z
+        .array(z.object({ list: listName, kind: listKind, pattern: text(600), comment: text(500).optional(), expiresAt: unixSeconds.nullable().optional() }))
+        .min(1)
+        .max(5000),
+      source: text(200),
+    }),
+    z.object({ added: z.number().int(), duplicates: z.number().int() }),
+  ),
+  'lists.remove': request(z.object({ ids: z.array(id).min(1).max(100_000) }), z.object({ removed: z.number().int() })),
+  'lists.export': request(z.object({ list: listName, format: z.enum(POSTGREY_FORMATS) }), z.object({ text: z.string(), skipped: z.number().int() })),
+  'settings.get': request(z.object({}), settingsViewSchema),
+  'settings.set': request(z.object({ changes: z.record(z.enum(SETTING_KEYS as [string, ...string[]]), z.unknown()) }), settingsViewSchema),
+  'check.explain': request(
+    z.object({ clientAddress: text(100), clientName: text(300), sender: text(600), recipient: text(600) }),
+    z.object({ action: z.string(), reason: z.string(), rule: z.string(), reply: z.string(), delay: z.number().nullable() }),
+  ),
+} as const;
+
+export const EVENTS = {
+  'filter.status': filterStatusSchema,
+  /** New attempts as the filter records them, in batches, oldest first. */
+  'attempts.added': z.array(attemptSchema),
+} as const;
+
+export type RequestName = keyof typeof REQUESTS;
+export type EventName = keyof typeof EVENTS;
+export type RequestPayload<N extends RequestName> = z.input<(typeof REQUESTS)[N]['payload']>;
+export type RequestResult<N extends RequestName> = z.output<(typeof REQUESTS)[N]['result']>;
+export type EventPayload<N extends EventName> = z.output<(typeof EVENTS)[N]>;
+
+export type ListEntryView = z.output<typeof listEntrySchema>;
+export type Attempt = z.output<typeof attemptSchema>;
+export type Triplet = z.output<typeof tripletSchema>;
+export type FilterStatus = z.output<typeof filterStatusSchema>;
+export type Overview = z.output<typeof overviewSchema>;
+
+/** Handlers answer with data, never with a thrown error: the renderer shows the message. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: { message: string; details?: string[] } };
+
+/** What the renderer calls: one function per request, and event subscriptions. */
+export type GreywardApi = {
+  [N in RequestName]: (payload: RequestPayload<N>) => Promise<Outcome<RequestResult<N>>>;
+} & {
+  on<N extends EventName>(event: N, listener: (payload: EventPayload<N>) => void): () => void;
+};
+
+export const REQUEST_NAMES = Object.keys(REQUESTS) as RequestName[];
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+
+export function isRequestName(name: string): name is RequestName {
+  return Object.hasOwn(REQUESTS, name);
+}
