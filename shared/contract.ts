@@ -130,7 +130,7 @@ export const REQUESTS = {
   'lists.remove': request(z.object({ ids: z.array(id).min(1).max(100_000) }), z.object({ removed: z.number().int() })),
   'lists.export': request(z.object({ list: listName, format: z.enum(POSTGREY_FORMATS) }), z.object({ text: z.string(), skipped: z.number().int() })),
   'settings.get': request(z.object({}), settingsViewSchema),
-  'settings.set': request(z.object({ changes: z.record(z.enum(SETTING_KEYS as [string, ...string[]]), z.unknown()) }), settingsViewSchema),
+  'settings.set': request(z.object({ changes: z.partialRecord(z.enum(SETTING_KEYS as [string, ...string[]]), z.unknown()) }), settingsViewSchema),
   'check.explain': request(
     z.object({ clientAddress: text(100), clientName: text(300), sender: text(600), recipient: text(600) }),
     z.object({ action: z.string(), reason: z.string(), rule: z.string(), reply: z.string(), delay: z.number().nullable() }),

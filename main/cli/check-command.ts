@@ -28,7 +28,7 @@ export function checkCommand(): Command {
     .addOption(jsonOption())
     .action(async (options: CheckOptions) => {
       const store = new SqliteStore(openDatabase(options.db, { readonly: true }));
-      const service = await FilterService.start({ store, log: quietLog(), productVersion: VERSION });
+      const service = await FilterService.start({ store, log: quietLog(), productVersion: VERSION, expiryIntervalMs: 0 });
       try {
         const decision = await service.explain({
           protocolState: 'RCPT',

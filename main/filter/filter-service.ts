@@ -16,6 +16,7 @@ export interface FilterServiceOptions {
   clock?: Clock;
   /** How often another process's list or setting change is looked for. */
   reloadIntervalMs?: number;
+  /** 0: never expire (for a service that only explains decisions, beside a running filter). */
   expiryIntervalMs?: number;
   expiryBatch?: number;
 }
@@ -66,7 +67,7 @@ export class FilterService {
     const reloadEvery = options.reloadIntervalMs ?? 250;
     service.timers.push(setInterval(() => void service.reloadIfChanged(), reloadEvery).unref());
     const expireEvery = options.expiryIntervalMs ?? 60_000;
-    service.timers.push(setInterval(() => void service.expire(), expireEvery).unref());
+    if (expireEvery > 0) service.timers.push(setInterval(() => void service.expire(), expireEvery).unref());
     return service;
   }
 

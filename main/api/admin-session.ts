@@ -1,0 +1,51 @@
+import type { EventName, EventPayload, FilterStatus } from '../../shared/contract.js';
+import { FilterService, type Clock } from '../filter/filter-service.js';
+import { quietLog } from '../filter/log.js';
+import { AdminQueries } from '../store/admin-queries.js';
+import { openDatabase } from '../store/database.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { VERSION } from '../version.js';
+import type { Handlers } from './dispatch.js';
+import { createHandlers } from './handlers.js';
+import { startLivePump } from './live-pump.js';
+
+/** What the administration needs of the filter's supervisor. */
+export interface SupervisorView {
+  status(): FilterStatus;
+  restart(): Promise<FilterStatus>;
+  onStatus(listener: (status: FilterStatus) => void): () => void;
+}
+
+export interface AdminSession {
+  handlers: Handlers;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a window onto the filter needs, whatever carries it (Electron IPC or the browser
+ * host): the handlers of the contract, and the events they push.
+ */
+export async function openAdminSession(options: {
+  db: string;
+  supervisor: SupervisorView;
+  emit: <N extends EventName>(event: N, payload: EventPayload<N>) => void;
+  clock?: Clock;
+}): Promise<AdminSession> {
+  const store = new SqliteStore(openDatabase(options.db));
+  const queries = new AdminQueries(store.db);
+  const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  // Explains decisions the way the running filter would; it never answers Postfix nor expires rows.
+  const checker = await FilterService.start({ store, log: quietLog(), productVersion: VERSION, expiryIntervalMs: 0, clock });
+  const handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, clock });
+  const pump = startLivePump(queries, (attempts) => options.emit('attempts.added', attempts));
+  const unsubscribe = options.supervisor.onStatus((status) => options.emit('filter.status', status));
+  return {
+    handlers,
+    close: async () => {
+      unsubscribe();
+      pump.stop();
+      await checker.stop();
+      await store.close();
+    },
+  };
+}

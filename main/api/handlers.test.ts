@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FilterStatus } from '../../shared/contract.js';
+import { FilterService } from '../filter/filter-service.js';
+import { quietLog } from '../filter/log.js';
+import type { PolicyRequest } from '../filter/policy-protocol.js';
+import { AdminQueries } from '../store/admin-queries.js';
+import { openDatabase } from '../store/database.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { dispatch } from './dispatch.js';
+import { createHandlers } from './handlers.js';
+import { startLivePump } from './live-pump.js';
+
+const T0 = 1_800_000_000;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const status: FilterStatus = { state: 'running', pid: 1, endpoints: { tcp: '127.0.0.1:10023' }, startedAt: T0, version: 'test', restarts: 0, message: '' };
+
+/** A real filter service and the handlers over one temporary database, with a clock the test moves. */
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'greyward-handlers-'));
+  const store = new SqliteStore(openDatabase(join(dir, 'g.db')));
+  const clock = { now: T0 };
+  const filter = await FilterService.start({ store, log: quietLog(), productVersion: 'test', clock: () => clock.now, expiryIntervalMs: 0 });
+  const queries = new AdminQueries(store.db);
+  const handlers = createHandlers({ store, queries, supervisor: { status: () => status, restart: async () => status }, checker: filter, clock: () => clock.now });
+  cleanups.push(async () => {
+    await filter.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const ask = async (over: Partial<PolicyRequest>) => {
+    const reply = await filter.answer({
+      protocolState: 'RCPT', clientAddress: '192.0.2.10', clientName: 'mail.example.com', reverseClientName: 'mail.example.com', helo: 'mail.example.com',
+      sender: 'alice@example.com', recipient: 'bob@example.net', queueId: '', instance: '', ...over,
+    });
+    await filter.settle();
+    return reply;
+  };
+  const call = async (name: string, payload: unknown) => dispatch(handlers, name, payload);
+  return { store, queries, clock, ask, call, filter };
+}
+
+describe('handlers', () => {
+  it('turn a malformed payload and an unknown request into errors as data', async () => {
+    const { call } = await setup();
+    expect(await call('triplets.page', { sort: 'lastSeen', offset: -5 })).toMatchObject({ ok: false, error: { message: 'invalid triplets.page request', details: expect.arrayContaining([expect.stringMatching(/^offset: /)]) } });
+    expect(await call('drop.tables', {})).toEqual({ ok: false, error: { message: 'unknown request "drop.tables"' } });
+  });
+
+  it('page triplets with their state and time left, and pass one now so its next retry passes', async () => {
+    const { ask, call, clock } = await setup();
+    await ask({});
+    await ask({ recipient: 'carol@example.net' });
+    clock.now += 60;
+    const page = await call('triplets.page', { sort: 'recipient', descending: false, offset: 0, limit: 10, state: 'waiting' });
+    expect(page).toMatchObject({ ok: true, value: { total: 2, rows: [{ recipient: 'bob@example.net', state: 'waiting', secondsLeft: 240, attempts: 1 }, { recipient: 'carol@example.net' }] } });
+    const id = (page as { value: { rows: Array<{ id: number }> } }).value.rows[0]!.id;
+    expect(await call('triplets.passNow', { ids: [id] })).toEqual({ ok: true, value: { updated: 1 } });
+    expect(await ask({})).toBe('DUNNO');
+    expect(await ask({ recipient: 'carol@example.net' })).toMatch(/^DEFER_IF_PERMIT/);
+    const detail = await call('triplets.get', { id });
+    expect(detail).toMatchObject({ ok: true, value: { triplet: { state: 'passed' }, attempts: [{ action: 'defer', attemptNumber: 1 }, { action: 'pass', reason: 'known', attemptNumber: 2 }] } });
+    expect(await call('triplets.page', { sort: 'lastSeen', descending: true, offset: 0, limit: 10, search: 'CAROL' })).toMatchObject({ ok: true, value: { total: 1 } });
+    expect(await call('triplets.delete', { ids: [id] })).toEqual({ ok: true, value: { deleted: 1 } });
+  });
+
+  it('add list entries all or none, naming the bad ones, and the filter applies them', async () => {
+    const { ask, call, filter } = await setup();
+    const bad = await call('lists.add', { entries: [{ list: 'allow', kind: 'client-address', pattern: '192.0.2.0/24' }, { list: 'allow', kind: 'client-address', pattern: '192.0.2.0/33' }], source: 'ui' });
+    expect(bad).toMatchObject({ ok: false, error: { message: '1 of 2 entries are not valid; nothing was added', details: [expect.stringMatching(/^entry 2: .*prefix length/)] } });
+    expect(await call('lists.get', {})).toEqual({ ok: true, value: [] });
+    expect(await call('lists.add', { entries: [{ list: 'allow', kind: 'client-address', pattern: '192.0.2.0/24', comment: 'partner' }], source: 'ui' })).toEqual({ ok: true, value: { added: 1, duplicates: 0 } });
+    await filter.reload();
+    expect(await ask({})).toBe('DUNNO');
+    const entries = await call('lists.get', { list: 'allow' });
+    expect(entries).toMatchObject({ ok: true, value: [{ pattern: '192.0.2.0/24', comment: 'partner', source: 'ui', hits: 1 }] });
+    expect(await call('lists.export', { list: 'allow', format: 'postgrey-clients' })).toMatchObject({ ok: true, value: { text: expect.stringContaining('192.0.2.0/24'), skipped: 0 } });
+  });
+
+  it('save settings only when every change is valid', async () => {
+    const { call } = await setup();
+    expect(await call('settings.set', { changes: { delay: 60, clientPrefixV4: 99 } })).toMatchObject({ ok: false, error: { message: 'nothing was saved: some values are not valid', details: [expect.stringMatching(/^clientPrefixV4/)] } });
+    expect(await call('settings.set', { changes: { delay: 60 } })).toMatchObject({ ok: true, value: { settings: { delay: 60 } } });
+  });
+
+  it('explain a decision like greyward check, and sum up the day', async () => {
+    const { ask, call } = await setup();
+    await ask({});
+    await ask({ sender: 'other@example.org' });
+    expect(await call('check.explain', { clientAddress: '192.0.2.10', clientName: '', sender: 'alice@example.com', recipient: 'bob@example.net' })).toMatchObject({ ok: true, value: { action: 'defer', reason: 'early' } });
+    const overview = await call('overview.get', {});
+    expect(overview).toMatchObject({ ok: true, value: { filter: status, today: { defer: 2, pass: 0 }, topDeferred: [{ deferrals: 1 }, { deferrals: 1 }] } });
+    expect((overview as { value: { perMinute: Array<{ defer: number }> } }).value.perMinute).toEqual([{ minute: T0 - (T0 % 60), defer: 2, pass: 0, allow: 0, reject: 0 }]);
+    expect(await call('attempts.search', { query: 'other@', limit: 10 })).toMatchObject({ ok: true, value: [{ sender: 'other@example.org' }] });
+  });
+});
+
+describe('live pump', () => {
+  it('pushes only new attempts, in batches, from where it started', async () => {
+    const { ask, queries } = await setup();
+    await ask({ recipient: 'before@example.net' });
+    const pushes: string[][] = [];
+    const pump = startLivePump(queries, (attempts) => pushes.push(attempts.map((a) => a.recipient)), { intervalMs: 10, batch: 2 });
+    cleanups.push(() => pump.stop());
+    for (const n of [1, 2, 3]) await ask({ recipient: `r${n}@example.net` });
+    await expect.poll(() => pushes.flat(), { timeout: 2000 }).toEqual(['r1@example.net', 'r2@example.net', 'r3@example.net']);
+    expect(pushes.every((batch) => batch.length <= 2)).toBe(true);
+  });
+});

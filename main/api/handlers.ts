@@ -1,0 +1,91 @@
+import type { FilterStatus } from '../../shared/contract.js';
+import { formatPostgreyList } from '../../shared/postgrey-lists.js';
+import { isSettingKey, resolveSettings, validateSetting, type SettingKey } from '../../shared/settings.js';
+import type { Decision } from '../filter/engine.js';
+import type { PolicyRequest } from '../filter/policy-protocol.js';
+import type { AdminQueries } from '../store/admin-queries.js';
+import { InvalidEntriesError, type SqliteStore } from '../store/sqlite-store.js';
+import { UserError, type Handlers } from './dispatch.js';
+
+export interface HandlerContext {
+  store: SqliteStore;
+  queries: AdminQueries;
+  supervisor: { status(): FilterStatus; restart(): Promise<FilterStatus> };
+  /** Answers "what would the filter do now", like `greyward check`. */
+  checker: { explain(request: PolicyRequest): Promise<Decision> };
+  clock: () => number;
+}
+
+function startOfLocalDay(now: number): number {
+  const day = new Date(now * 1000);
+  day.setHours(0, 0, 0, 0);
+  return Math.floor(day.getTime() / 1000);
+}
+
+/** Every request of the contract, against the store; shared by Electron IPC and the browser host. */
+export function createHandlers({ store, queries, supervisor, checker, clock }: HandlerContext): Handlers {
+  const settings = async () => resolveSettings(await store.storedSettings()).settings;
+  return {
+    'overview.get': async () => {
+      const now = clock();
+      return { filter: supervisor.status(), ...queries.overview(now, startOfLocalDay(now)) };
+    },
+    'filter.status': async () => supervisor.status(),
+    'filter.restart': async () => supervisor.restart(),
+    'attempts.recent': async ({ limit, actions }) => queries.recentAttempts(limit, actions),
+    'attempts.search': async ({ query, limit }) => queries.searchAttempts(query, limit),
+    'triplets.get': async ({ id }) => ({ triplet: queries.triplet(id, clock(), await settings()), attempts: queries.attemptsOfTriplet(id) }),
+    'triplets.page': async (query) => queries.tripletPage(query, clock(), await settings()),
+    'triplets.passNow': async ({ ids }) => ({ updated: queries.passTripletsNow(ids, clock()) }),
+    'triplets.delete': async ({ ids }) => ({ deleted: queries.deleteTriplets(ids) }),
+    'lists.get': async ({ list, search }) => store.listEntries({ ...(list ? { list } : {}), ...(search ? { search } : {}) }),
+    'lists.add': async ({ entries, source }) => {
+      try {
+        return await store.addEntries(
+          entries.map((entry) => ({ ...entry, comment: entry.comment ?? '', expiresAt: entry.expiresAt ?? null, source })),
+          clock(),
+        );
+      } catch (error) {
+        if (error instanceof InvalidEntriesError) {
+          throw new UserError(`${error.problems.length} of ${entries.length} entries are not valid; nothing was added`, error.message.split('\n'));
+        }
+        throw error;
+      }
+    },
+    'lists.remove': async ({ ids }) => ({ removed: await store.removeEntries(ids) }),
+    'lists.export': async ({ list, format }) => {
+      const { text, skipped } = formatPostgreyList(format, await store.listEntries({ list }));
+      return { text, skipped: skipped.length };
+    },
+    'settings.get': async () => resolveSettings(await store.storedSettings()),
+    'settings.set': async ({ changes }) => {
+      const problems: string[] = [];
+      const valid: Array<[SettingKey, unknown]> = [];
+      for (const [key, value] of Object.entries(changes)) {
+        try {
+          if (!isSettingKey(key)) throw new Error(`unknown setting ${key}`);
+          valid.push([key, validateSetting(key, value)]);
+        } catch (error) {
+          problems.push((error as Error).message);
+        }
+      }
+      if (problems.length > 0) throw new UserError('nothing was saved: some values are not valid', problems);
+      for (const [key, value] of valid) await store.setSetting(key, value as never, clock());
+      return resolveSettings(await store.storedSettings());
+    },
+    'check.explain': async ({ clientAddress, clientName, sender, recipient }) => {
+      const { action, reason, rule, reply, delay } = await checker.explain({
+        protocolState: 'RCPT',
+        clientAddress,
+        clientName: clientName || 'unknown',
+        reverseClientName: clientName || 'unknown',
+        helo: '',
+        sender,
+        recipient,
+        queueId: '',
+        instance: '',
+      });
+      return { action, reason, rule, reply, delay };
+    },
+  };
+}

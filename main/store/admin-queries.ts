@@ -1,0 +1,142 @@
+import type { Attempt, Triplet } from '../../shared/contract.js';
+import type { Settings } from '../../shared/settings.js';
+import type { SqliteDatabase } from './database.js';
+
+/** Read and maintenance queries of the administration screens; none of them is on the filter's request path. */
+
+const ATTEMPT_COLUMNS = `id, at, client_address AS clientAddress, client_name AS clientName, helo, sender, recipient,
+  queue_id AS queueId, action, reason, rule, delay, triplet_id AS tripletId, attempt_number AS attemptNumber`;
+
+export type TripletSort = 'lastSeen' | 'firstSeen' | 'attempts' | 'sender' | 'recipient' | 'clientGroup';
+const SORT_COLUMNS: Record<TripletSort, string> = {
+  lastSeen: 'last_seen',
+  firstSeen: 'first_seen',
+  attempts: 'attempts',
+  sender: 'sender',
+  recipient: 'recipient',
+  clientGroup: 'client_group',
+};
+
+export interface TripletPageQuery {
+  search?: string | undefined;
+  state?: Triplet['state'] | undefined;
+  sort: TripletSort;
+  descending: boolean;
+  offset: number;
+  limit: number;
+}
+
+type Timing = Pick<Settings, 'delay' | 'retryWindow' | 'maxAge'>;
+
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+export class AdminQueries {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  lastAttemptId(): number {
+    return (this.db.prepare('SELECT coalesce(max(id), 0) FROM attempts').pluck().get() as number) ?? 0;
+  }
+
+  attemptsAfter(afterId: number, limit: number): Attempt[] {
+    return this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as Attempt[];
+  }
+
+  recentAttempts(limit: number, actions?: readonly string[]): Attempt[] {
+    const filter = actions?.length ? `WHERE action IN (${actions.map(() => '?').join(', ')})` : '';
+    const rows = this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts ${filter} ORDER BY id DESC LIMIT ?`).all(...(actions ?? []), limit) as Attempt[];
+    return rows.reverse();
+  }
+
+  /** Attempts of a client address, sender, recipient or queue id: exact matches first, then substrings of addresses. */
+  searchAttempts(query: string, limit: number): Attempt[] {
+    const q = query.trim();
+    if (!q) return [];
+    return this.db
+      .prepare(
+        `SELECT ${ATTEMPT_COLUMNS} FROM attempts
+         WHERE client_address = @q OR queue_id = @q OR sender LIKE @like ESCAPE '\\' OR recipient LIKE @like ESCAPE '\\' OR client_name LIKE @like ESCAPE '\\'
+         ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({ q, like: likePattern(q), limit }) as Attempt[];
+  }
+
+  attemptsOfTriplet(tripletId: number): Attempt[] {
+    return this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE triplet_id = ? ORDER BY id`).all(tripletId) as Attempt[];
+  }
+
+  triplet(id: number, now: number, timing: Timing): Triplet | null {
+    const row = this.db.prepare(`SELECT ${this.tripletColumns()} FROM triplets WHERE id = @id`).get({ id, ...this.stateParams(now, timing) });
+    return row ? this.withSecondsLeft(row as Triplet, now, timing) : null;
+  }
+
+  tripletPage(query: TripletPageQuery, now: number, timing: Timing): { rows: Triplet[]; total: number } {
+    const where: string[] = [];
+    const params: Record<string, string | number> = { ...this.stateParams(now, timing), limit: query.limit, offset: query.offset };
+    if (query.search?.trim()) {
+      where.push("(sender LIKE @like ESCAPE '\\' OR recipient LIKE @like ESCAPE '\\' OR client_group LIKE @like ESCAPE '\\')");
+      params.like = likePattern(query.search.trim());
+    }
+    if (query.state === 'waiting') where.push('passed_at IS NULL AND first_seen >= @waitingSince');
+    if (query.state === 'passed') where.push('passed_at IS NOT NULL AND last_seen >= @passedSince');
+    if (query.state === 'expired') where.push('((passed_at IS NULL AND first_seen < @waitingSince) OR (passed_at IS NOT NULL AND last_seen < @passedSince))');
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const direction = query.descending ? 'DESC' : 'ASC';
+    const rows = this.db
+      .prepare(`SELECT ${this.tripletColumns()} FROM triplets ${clause} ORDER BY ${SORT_COLUMNS[query.sort]} ${direction}, id ${direction} LIMIT @limit OFFSET @offset`)
+      .all(params) as Triplet[];
+    const { limit: _limit, offset: _offset, ...countParams } = params;
+    const total = this.db.prepare(`SELECT count(*) FROM triplets ${clause}`).pluck().get(countParams) as number;
+    return { rows: rows.map((row) => this.withSecondsLeft(row, now, timing)), total };
+  }
+
+  /** The next retry of each triplet passes: as if its delay had run out now. */
+  passTripletsNow(ids: readonly number[], now: number): number {
+    const update = this.db.prepare('UPDATE triplets SET passed_at = @now, last_seen = max(last_seen, @now) WHERE id = @id AND passed_at IS NULL');
+    return this.db.transaction(() => ids.reduce((n, id) => n + update.run({ id, now }).changes, 0))();
+  }
+
+  deleteTriplets(ids: readonly number[]): number {
+    const remove = this.db.prepare('DELETE FROM triplets WHERE id = ?');
+    return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
+  }
+
+  overview(now: number, startOfDay: number) {
+    const counts = { defer: 0, pass: 0, allow: 0, reject: 0 };
+    const today = { ...counts };
+    for (const row of this.db.prepare('SELECT action, count(*) AS n FROM attempts WHERE at >= ? GROUP BY action').all(startOfDay) as Array<{ action: string; n: number }>) {
+      if (row.action in today) today[row.action as keyof typeof today] = row.n;
+    }
+    const perMinute = this.db
+      .prepare(
+        `SELECT (at / 60) * 60 AS minute, sum(action = 'defer') AS defer, sum(action = 'pass') AS pass,
+                sum(action = 'allow') AS allow, sum(action = 'reject') AS reject
+         FROM attempts WHERE at >= ? GROUP BY at / 60 ORDER BY minute`,
+      )
+      .all(now - 86_400) as Array<typeof counts & { minute: number }>;
+    const topDeferred = this.db
+      .prepare(
+        `SELECT sender, count(*) AS deferrals, max(at) AS lastAt FROM attempts
+         WHERE action = 'defer' AND at >= ? GROUP BY sender ORDER BY deferrals DESC, lastAt DESC LIMIT 10`,
+      )
+      .all(now - 86_400) as Array<{ sender: string; deferrals: number; lastAt: number }>;
+    return { today, perMinute, topDeferred };
+  }
+
+  private tripletColumns(): string {
+    return `id, client_group AS clientGroup, sender, recipient, first_seen AS firstSeen, last_seen AS lastSeen, attempts,
+      early_attempts AS earlyAttempts, passed_at AS passedAt,
+      CASE WHEN passed_at IS NOT NULL AND last_seen >= @passedSince THEN 'passed'
+           WHEN passed_at IS NULL AND first_seen >= @waitingSince THEN 'waiting'
+           ELSE 'expired' END AS state`;
+  }
+
+  private stateParams(now: number, timing: Timing) {
+    return { waitingSince: now - timing.retryWindow, passedSince: now - timing.maxAge };
+  }
+
+  private withSecondsLeft(row: Triplet, now: number, timing: Timing): Triplet {
+    return { ...row, secondsLeft: row.state === 'waiting' ? Math.max(0, row.firstSeen + timing.delay - now) : null };
+  }
+}
