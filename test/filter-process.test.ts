@@ -21,7 +21,7 @@ function tempDb(): string {
 
 async function daemon(db: string, ...extra: string[]): Promise<DaemonProcess> {
   const running = await startDaemon(['--db', db, '--listen', '127.0.0.1:0', ...extra]);
-  cleanups.push(() => running.stop());
+  cleanups.push(async () => void (await running.stop()));
   return running;
 }
 

