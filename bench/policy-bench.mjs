@@ -169,6 +169,79 @@ console.log('\n' + formatRow(COLUMNS));
 for (const r of results) console.log(formatRow(rowCells(r)));
 for (const s of skipped) console.log(`skipped ${s.server}: ${s.reason.split('\n')[0]}`);
 
+// The figures the project reports: greyward at 8 connections against postgrey
+// and the no-op ceiling, on an empty and on the big database. Printed as
+// measured, met or not.
+const SUMMARY_CONNECTIONS = 8;
+const TARGETS = { vsPostgrey: 10, vsNoop: 0.5, p99Ms: 2, rssMiB: 150, flat: 0.9 };
+const summary = [];
+{
+  const find = (server, scenario) => results.find((r) => r.server === server && r.scenario === scenario && r.connections === SUMMARY_CONNECTIONS);
+  const verdict = (ok) => (ok == null ? '[n/a]' : ok ? '[met]' : '[NOT met]');
+  const ratio = (a, b) => (a && b ? a.throughput / b.throughput : null);
+  const deferShare = (r) => {
+    const total = Object.values(r.actions).reduce((n, c) => n + c, 0);
+    const deferred = Object.entries(r.actions).filter(([a]) => /DEFER|^4\d\d/.test(a)).reduce((n, [, c]) => n + c, 0);
+    return total ? deferred / total : null;
+  };
+  console.log(
+    `\nsummary at ${SUMMARY_CONNECTIONS} connections; targets: >= ${TARGETS.vsPostgrey}x postgrey's throughput, ` +
+      `>= ${TARGETS.vsNoop}x the no-op server's, p99 < ${TARGETS.p99Ms} ms, RSS < ${TARGETS.rssMiB} MiB, ` +
+      `flat from empty to ${bigDbCount} triplets (read here as 1M throughput >= ${TARGETS.flat}x empty's)`,
+  );
+  for (const [server, label] of [['greyward', 'empty db'], ['greyward-1m', `${bigDbCount} db`]]) {
+    for (const scenario of scenarios) {
+      const row = find(server, scenario);
+      const postgrey = find('postgrey', scenario);
+      const noop = find('noop', scenario);
+      if (!row) {
+        console.log(`  ${label.padEnd(12)} ${scenario.padEnd(6)} no result`);
+        summary.push({ server, scenario, connections: SUMMARY_CONNECTIONS, missing: true });
+        continue;
+      }
+      const vsPostgrey = ratio(row, postgrey);
+      const vsNoop = ratio(row, noop);
+      const share = deferShare(row);
+      const item = {
+        server,
+        scenario,
+        connections: SUMMARY_CONNECTIONS,
+        throughput: row.throughput,
+        vsPostgrey,
+        vsNoop,
+        p99: row.p99,
+        rssMiB: row.rssMiB,
+        deferShare: share,
+        met: {
+          vsPostgrey: vsPostgrey == null ? null : vsPostgrey >= TARGETS.vsPostgrey,
+          vsNoop: vsNoop == null ? null : vsNoop >= TARGETS.vsNoop,
+          p99: row.p99 < TARGETS.p99Ms,
+          rss: row.rssMiB == null ? null : row.rssMiB < TARGETS.rssMiB,
+        },
+      };
+      summary.push(item);
+      console.log(
+        `  ${label.padEnd(12)} ${scenario.padEnd(6)} ${String(row.throughput).padStart(6)} req/s = ` +
+          `${vsPostgrey == null ? '-' : fmt(vsPostgrey, 1)}x postgrey ${verdict(item.met.vsPostgrey)}, ` +
+          `${vsNoop == null ? '-' : fmt(vsNoop, 2)}x noop ${verdict(item.met.vsNoop)}, ` +
+          `p99 ${fmt(row.p99, 3)} ms ${verdict(item.met.p99)}, ` +
+          `RSS ${fmt(row.rssMiB, 1)} MiB ${verdict(item.met.rss)}; ` +
+          `answers deferred ${share == null ? '-' : (share * 100).toFixed(1)}%`,
+      );
+    }
+  }
+  for (const scenario of scenarios) {
+    const empty = find('greyward', scenario);
+    const big = find('greyward-1m', scenario);
+    const flat = ratio(big, empty);
+    summary.push({ flat: true, scenario, connections: SUMMARY_CONNECTIONS, throughputRatio: flat, p99Empty: empty?.p99, p99Big: big?.p99 });
+    console.log(
+      `  flat         ${scenario.padEnd(6)} ${bigDbCount} db / empty db throughput ${flat == null ? '-' : fmt(flat, 2)}x ` +
+        `${verdict(flat == null ? null : flat >= TARGETS.flat)}, p99 ${fmt(empty?.p99, 3)} -> ${fmt(big?.p99, 3)} ms`,
+    );
+  }
+}
+
 const resultsDir = path.join(BENCH_DIR, 'results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const report = {
@@ -178,6 +251,7 @@ const report = {
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemMiB: Math.round(os.totalmem() / 2 ** 20) },
   settings: { seconds, servers: serverNames, scenarios, connections: connectionCounts, knownCount, bigDbCount },
   results,
+  summary,
   skipped,
   notes,
 };
