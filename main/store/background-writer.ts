@@ -66,7 +66,11 @@ export class BackgroundWriter {
   }
 
   private start(): Worker {
-    const worker = new Worker(workerUrl(), { workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs } });
+    const worker = new Worker(workerUrl(), {
+      workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs },
+      // The writer allocates little that lives: a small young generation keeps its memory small.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     worker.on('message', (reply: WriterReply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
