@@ -204,3 +204,25 @@ describe('internal errors fail open', () => {
     expect(f.log.lines.join('\n')).toMatch(/internal error, answered DUNNO \(failMode=open\).*no such table: triplets/);
   });
 });
+
+describe('expiry', () => {
+  it('removes old triplets and log rows in slices on the writer thread while requests keep being answered', async () => {
+    const day = 86_400;
+    const f = await filter({}, async (store) => {
+      const old = T0 - 100 * day;
+      const writes = Array.from({ length: 3000 }, (_, i) => ({
+        attempt: { at: old, clientAddress: '10.0.0.1', clientName: 'unknown', helo: '', sender: `s${i}@old.example`, recipient: 'r@example.net', queueId: '', action: 'defer' as const, reason: 'new', rule: '', delay: 300 },
+        triplet: { key: { clientGroup: '10.0.0.0/24', sender: `s${i}@old.example`, recipient: 'r@example.net' }, state: { firstSeen: old, lastSeen: old, attempts: 1, earlyAttempts: 0, passedAt: i % 2 ? old : null, passes: 0 } },
+      }));
+      await store.commit(writes);
+    });
+    const expiring = f.running.service.expire();
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => askOnce(f.tcp, rcpt({ recipient: `fresh${i}@example.net` }))));
+    expect(replies.every((reply) => reply.startsWith('DEFER_IF_PERMIT'))).toBe(true);
+    expect(await expiring).toBe(6000);
+    await f.running.service.settle();
+    expect(f.admin.db.prepare("SELECT count(*) FROM triplets WHERE sender LIKE '%@old.example'").pluck().get()).toBe(0);
+    expect(f.admin.db.prepare('SELECT count(*) FROM triplets').pluck().get()).toBe(20);
+    expect(f.log.lines).toContain('info: expired 6000 old triplets, clients and log rows');
+  });
+});

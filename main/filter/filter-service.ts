@@ -67,7 +67,11 @@ export class FilterService {
     const reloadEvery = options.reloadIntervalMs ?? 250;
     service.timers.push(setInterval(() => void service.reloadIfChanged(), reloadEvery).unref());
     const expireEvery = options.expiryIntervalMs ?? 60_000;
-    if (expireEvery > 0) service.timers.push(setInterval(() => void service.expire(), expireEvery).unref());
+    if (expireEvery > 0) {
+      // A filter that was down a while starts with a backlog of expired rows: clear it soon, not in a minute.
+      service.timers.push(setTimeout(() => void service.expire(), Math.min(expireEvery, 10_000)).unref());
+      service.timers.push(setInterval(() => void service.expire(), expireEvery).unref());
+    }
     return service;
   }
 
