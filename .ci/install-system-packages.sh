@@ -7,6 +7,9 @@
 #                             test/support/postfix-harness.test.ts.
 #   sqlgrey, libdbd-sqlite3-perl
 #                             the second peer greylister of the benchmark (bench/), on SQLite.
+#   chromium, fonts-dejavu-core
+#                             the renderer's end-to-end tests drive Debian's Chromium through
+#                             playwright-core; the font keeps screenshots legible.
 #
 # No system mail service is wanted: the harness never uses the system Postfix, postgrey or
 # sqlgrey (nor ports 25, 10023, 2501), it starts its own instances on free loopback ports.
@@ -21,7 +24,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-packages=(postfix swaks postgrey sqlgrey libdbd-sqlite3-perl)
+packages=(postfix swaks postgrey sqlgrey libdbd-sqlite3-perl chromium fonts-dejavu-core)
 
 # Preseed only a first install: never reconfigure a Postfix someone set up on purpose.
 if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q '^install ok installed'; then
@@ -44,7 +47,7 @@ apt-get -o Acquire::Retries=3 update
 apt-get -o Acquire::Retries=3 install -y --no-install-recommends "${packages[@]}"
 
 # What the harness calls: fail here, with a clear message, rather than in the tests.
-for tool in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postgrey /usr/bin/swaks; do
+for tool in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postgrey /usr/bin/swaks /usr/bin/chromium; do
   [[ -x $tool ]] || { echo "install-system-packages.sh: $tool missing after install" >&2; exit 1; }
 done
 daemon_directory=$(/usr/sbin/postconf -dh daemon_directory 2>/dev/null)
@@ -53,4 +56,4 @@ getent passwd postfix >/dev/null && getent group postdrop >/dev/null && getent p
   echo "install-system-packages.sh: postfix/postdrop/postgrey accounts missing" >&2
   exit 1
 }
-echo "install-system-packages.sh: $(/usr/sbin/postconf -dh mail_version 2>/dev/null | sed 's/^/Postfix /'), swaks and postgrey ready"
+echo "install-system-packages.sh: $(/usr/sbin/postconf -dh mail_version 2>/dev/null | sed 's/^/Postfix /'), swaks, postgrey and chromium ready"

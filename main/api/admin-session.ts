@@ -2,8 +2,7 @@ import type { EventName, EventPayload, FilterStatus } from '../../shared/contrac
 import { FilterService, type Clock } from '../filter/filter-service.js';
 import { quietLog } from '../filter/log.js';
 import { AdminQueries } from '../store/admin-queries.js';
-import { openDatabase } from '../store/database.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import type { Handlers } from './dispatch.js';
 import { createHandlers } from './handlers.js';
@@ -26,12 +25,13 @@ export interface AdminSession {
  * host): the handlers of the contract, and the events they push.
  */
 export async function openAdminSession(options: {
-  db: string;
+  /** The session's own connection; it closes it when the session closes. */
+  store: SqliteStore;
   supervisor: SupervisorView;
   emit: <N extends EventName>(event: N, payload: EventPayload<N>) => void;
   clock?: Clock;
 }): Promise<AdminSession> {
-  const store = new SqliteStore(openDatabase(options.db));
+  const { store } = options;
   const queries = new AdminQueries(store.db);
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
   // Explains decisions the way the running filter would; it never answers Postfix nor expires rows.

@@ -4,6 +4,7 @@ import { checkCommand } from './check-command.js';
 import { filterCommand } from './filter-command.js';
 import { listsCommand } from './lists-command.js';
 import { settingsCommand } from './settings-command.js';
+import { uiCommand } from './ui-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('greyward')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(settingsCommand());
   program.addCommand(listsCommand());
+  program.addCommand(uiCommand());
   return program;
 }
 

@@ -1,0 +1,195 @@
+/**
+ * Greyward's Electron main process: one window onto the greylist database, and the supervisor of
+ * the filter Postfix asks. Thin on purpose: the rules live in main/security, main/supervisor and
+ * main/api, which run and are tested under plain Node.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, Notification, session } from 'electron';
+import type { FilterStatus } from '../../shared/contract.js';
+import { openAdminSession, type AdminSession } from '../api/admin-session.js';
+import { APP_ENTRY_URL } from '../security/index.js';
+import { openDatabase } from '../store/database.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { FilterSupervisor } from '../supervisor/filter-supervisor.js';
+import { crashNotice, quitWarning } from '../supervisor/notices.js';
+import { presenceProbe } from '../supervisor/presence-probe.js';
+import { registerAppScheme, serveRenderer } from './app-protocol.js';
+import { registerRequestHandlers, sendEvent } from './ipc.js';
+import { utilityLauncher } from './utility-launcher.js';
+import { hardenSession, hardenWebContents } from './window-security.js';
+
+/** out/, from out/main/app/main.js. */
+const OUT_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const PRELOAD = join(OUT_DIR, 'preload', 'preload.cjs');
+const RENDERER_DIR = join(OUT_DIR, 'renderer');
+const FILTER_ENTRY = fileURLToPath(new URL('./filter-process.js', import.meta.url));
+
+/** `--db=PATH`, `--listen=HOST:PORT`, `--socket=PATH` (Chromium switches take their value after "="). */
+function switchValue(name: string): string | undefined {
+  return app.commandLine.hasSwitch(name) ? app.commandLine.getSwitchValue(name) || undefined : undefined;
+}
+
+registerAppScheme();
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Greyward window is open: it is brought to the front (second-instance) and this one leaves.
+  app.quit();
+} else {
+  let window: BrowserWindow | undefined;
+  let supervisor: FilterSupervisor | undefined;
+  let adminSession: AdminSession | undefined;
+  let removeHandlers: (() => void) | undefined;
+  /** 'asking': the quit dialog is open; 'closing': stopping the filter; 'done': let Electron quit. */
+  let quitState: 'no' | 'asking' | 'closing' | 'done' = 'no';
+
+  const contents = () => (window && !window.isDestroyed() ? window.webContents : undefined);
+
+  const createWindow = async () => {
+    window = new BrowserWindow({
+      width: 1280,
+      height: 820,
+      minWidth: 900,
+      minHeight: 600,
+      show: false,
+      title: 'Greyward',
+      webPreferences: {
+        preload: PRELOAD,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        experimentalFeatures: false,
+        navigateOnDragDrop: false,
+        safeDialogs: true,
+        spellcheck: false,
+        devTools: !app.isPackaged,
+      },
+    });
+    const shown = window;
+    shown.once('ready-to-show', () => shown.show());
+    shown.on('close', (event) => {
+      if (quitState === 'done') return;
+      event.preventDefault();
+      void requestQuit();
+    });
+    shown.on('closed', () => {
+      if (window === shown) window = undefined;
+    });
+    shown.webContents.on('render-process-gone', (_event, details) => {
+      // The filter runs in its own process and keeps answering Postfix; only the view is reloaded.
+      if (details.reason !== 'clean-exit' && !shown.isDestroyed()) void shown.loadURL(APP_ENTRY_URL);
+    });
+    await shown.loadURL(APP_ENTRY_URL);
+  };
+
+  const notifyCrashes = (filter: FilterSupervisor) => {
+    let previous: FilterStatus = filter.status();
+    filter.onStatus((status) => {
+      const notice = crashNotice(previous, status, filter.gaveUp);
+      previous = status;
+      if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
+    });
+  };
+
+  const shutdown = async () => {
+    removeHandlers?.();
+    removeHandlers = undefined;
+    // A filter the app started is stopped (SIGTERM: it answers what is in flight); an attached one is left running.
+    await supervisor?.stop().catch(() => undefined);
+    await adminSession?.close().catch(() => undefined);
+    adminSession = undefined;
+  };
+
+  const requestQuit = async () => {
+    if (quitState !== 'no') return;
+    quitState = 'asking';
+    const warning = supervisor ? quitWarning(supervisor.status(), supervisor.ownsFilter) : null;
+    if (warning) {
+      const options = { type: 'warning' as const, noLink: true, ...warning };
+      const { response } = window && !window.isDestroyed() ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
+      if (response === warning.cancelId) {
+        quitState = 'no';
+        return;
+      }
+    }
+    quitState = 'closing';
+    await shutdown();
+    quitState = 'done';
+    app.quit();
+  };
+
+  const start = async () => {
+    hardenSession(session.defaultSession);
+    serveRenderer(RENDERER_DIR);
+
+    const db = switchValue('db') ?? process.env.GREYWARD_DB ?? join(app.getPath('userData'), 'greyward.db');
+    let store: SqliteStore;
+    try {
+      store = new SqliteStore(openDatabase(db));
+    } catch (error) {
+      dialog.showErrorBox('Greyward cannot open its database', (error as Error).message);
+      quitState = 'done';
+      app.quit();
+      return;
+    }
+    const listen = switchValue('listen');
+    const socket = switchValue('socket');
+    const filter = new FilterSupervisor({
+      db,
+      ...(listen !== undefined ? { listen } : {}),
+      ...(socket !== undefined ? { socket } : {}),
+      launcher: utilityLauncher(FILTER_ENTRY),
+      findRunningFilter: presenceProbe({ store }),
+    });
+    supervisor = filter;
+    notifyCrashes(filter);
+    adminSession = await openAdminSession({ store, supervisor: filter, emit: (event, payload) => sendEvent(contents(), event, payload) });
+    removeHandlers = registerRequestHandlers(() => adminSession?.handlers, contents);
+    await createWindow();
+    await filter.start();
+  };
+
+  app.on('second-instance', () => {
+    if (!window || window.isDestroyed()) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('web-contents-created', (_event, created) => hardenWebContents(created));
+  app.on('before-quit', (event) => {
+    if (quitState === 'done') return;
+    event.preventDefault();
+    void requestQuit();
+  });
+  // The window's close handler asks first; once it is gone the app has nothing left to show.
+  app.on('window-all-closed', () => app.quit());
+  app.on('activate', () => {
+    if (!window && quitState === 'no' && adminSession) void createWindow();
+  });
+
+  // Told to stop by the system (logout, systemctl, Ctrl+C): no question to ask, stop what the app started.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      if (quitState === 'closing' || quitState === 'done') return;
+      quitState = 'closing';
+      void shutdown().finally(() => {
+        quitState = 'done';
+        app.quit();
+      });
+    });
+  }
+
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: Error) => {
+      dialog.showErrorBox('Greyward could not start', error.stack ?? error.message);
+      quitState = 'done';
+      app.quit();
+    });
+}

@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI } from './greyward-process.js';
+
+export interface UiProcess {
+  child: ChildProcess;
+  /** The page address with its token, as `greyward ui` printed it. */
+  url: string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `greyward ui` (which supervises a filter) and resolves with the address it printed first. */
+export function startUi(args: string[], timeoutMs = 20_000): Promise<UiProcess> {
+  const child = spawn(process.execPath, [CLI, 'ui', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(killer);
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`greyward ui printed no address within ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`greyward ui exited before printing its address:\n${stderr}`));
+    });
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const url = /^(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/m.exec(stdout)?.[1];
+      if (!url) return;
+      clearTimeout(timer);
+      resolve({ child, url, stderr: () => stderr, stop });
+    });
+  });
+}
