@@ -1,0 +1,63 @@
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useApp } from '../store/store.js';
+import { SCREENS } from '../store/ui-slice.js';
+import { SCREEN_INFO, screenFromHash, screenHash } from './screens.js';
+
+/** Left navigation: links (so the address names the screen), arrow keys, and Alt+1…6. */
+export function Navigation() {
+  const screen = useApp((state) => state.ui.screen);
+  const navigate = useApp((state) => state.ui.navigate);
+  const links = useRef<Array<HTMLAnchorElement | null>>([]);
+
+  useEffect(() => {
+    const follow = () => {
+      const target = screenFromHash(window.location.hash);
+      if (target) navigate(target);
+    };
+    const shortcut = (event: globalThis.KeyboardEvent) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey) return;
+      const target = SCREENS.find((name) => SCREEN_INFO[name].shortcut === event.key);
+      if (!target) return;
+      event.preventDefault();
+      window.location.hash = screenHash(target);
+    };
+    window.addEventListener('hashchange', follow);
+    window.addEventListener('keydown', shortcut);
+    return () => {
+      window.removeEventListener('hashchange', follow);
+      window.removeEventListener('keydown', shortcut);
+    };
+  }, [navigate]);
+
+  const moveFocus = (event: KeyboardEvent<HTMLElement>) => {
+    const index = links.current.findIndex((link) => link === document.activeElement);
+    if (index === -1) return;
+    const next = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: SCREENS.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    links.current[(next + SCREENS.length) % SCREENS.length]?.focus();
+  };
+
+  return (
+    <nav className="nav" aria-label="Screens" onKeyDown={moveFocus}>
+      <ul>
+        {SCREENS.map((name, index) => (
+          <li key={name}>
+            <a
+              ref={(element) => {
+                links.current[index] = element;
+              }}
+              href={screenHash(name)}
+              className={name === screen ? 'nav-link active' : 'nav-link'}
+              aria-current={name === screen ? 'page' : undefined}
+              title={`${SCREEN_INFO[name].label} (Alt+${SCREEN_INFO[name].shortcut})`}
+            >
+              <span>{SCREEN_INFO[name].label}</span>
+              <kbd aria-hidden="true">{SCREEN_INFO[name].shortcut}</kbd>
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

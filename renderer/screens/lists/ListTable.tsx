@@ -1,0 +1,84 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef } from 'react';
+import type { ListEntryView } from '../../../shared/contract.js';
+import { KIND_LABELS } from '../../format/list-kinds.js';
+import { formatCount, formatFull, formatWhen } from '../../format/time.js';
+import { useNow } from '../../format/use-now.js';
+import { useApp } from '../../store/store.js';
+
+const ROW_HEIGHT = 36;
+
+function Expiry({ expiresAt, now }: { expiresAt: number | null; now: number }) {
+  if (expiresAt === null) return <span className="muted">never</span>;
+  if (expiresAt <= now) return <span className="warning-text" title={formatFull(expiresAt)}>expired</span>;
+  return <span title={formatFull(expiresAt)}>{formatWhen(expiresAt, now)}</span>;
+}
+
+function EntryRow({ entry, selected, top, now }: { entry: ListEntryView; selected: boolean; top: number; now: number }) {
+  const toggle = useApp((state) => state.lists.toggle);
+  return (
+    <div role="row" className={selected ? 'vrow list-row selected' : 'vrow list-row'} style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}>
+      <span role="gridcell">
+        <input type="checkbox" checked={selected} onChange={() => toggle(entry.id)} aria-label={`Select ${entry.pattern}`} />
+      </span>
+      <span role="gridcell" className="ellipsis small">{KIND_LABELS[entry.kind]}</span>
+      <span role="gridcell" className="mono ellipsis" title={entry.pattern}>{entry.pattern}</span>
+      <span role="gridcell" className="ellipsis muted" title={entry.comment}>{entry.comment}</span>
+      <span role="gridcell" className="numeric">{formatCount(entry.hits)}</span>
+      <span role="gridcell" title={entry.lastHitAt ? formatFull(entry.lastHitAt) : undefined}>{entry.lastHitAt ? formatWhen(entry.lastHitAt, now) : <span className="muted">never</span>}</span>
+      <span role="gridcell" className="ellipsis small" title={entry.source}>{entry.source}</span>
+      <span role="gridcell"><Expiry expiresAt={entry.expiresAt} now={now} /></span>
+    </div>
+  );
+}
+
+export function ListTable({ entries }: { entries: readonly ListEntryView[] }) {
+  const selected = useApp((state) => state.lists.selected);
+  const selectOnly = useApp((state) => state.lists.selectOnly);
+  const now = useNow(30_000);
+  const scroller = useRef<HTMLDivElement>(null);
+  const selectAll = useRef<HTMLInputElement>(null);
+  const virtualizer = useVirtualizer({
+    count: entries.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+    useFlushSync: false,
+    getItemKey: (index) => entries[index]?.id ?? index,
+  });
+  const selectedShown = entries.reduce((count, entry) => count + (selected.has(entry.id) ? 1 : 0), 0);
+  useEffect(() => {
+    if (selectAll.current) selectAll.current.indeterminate = selectedShown > 0 && selectedShown < entries.length;
+  }, [selectedShown, entries.length]);
+
+  return (
+    <div className="vtable" role="grid" aria-rowcount={entries.length + 1} aria-label="List entries">
+      <div role="row" className="vhead list-row">
+        <span role="columnheader">
+          <input
+            ref={selectAll}
+            type="checkbox"
+            aria-label="Select all shown entries"
+            checked={entries.length > 0 && selectedShown === entries.length}
+            onChange={(event) => selectOnly(event.target.checked ? entries.map((entry) => entry.id) : [])}
+          />
+        </span>
+        <span role="columnheader">Kind</span>
+        <span role="columnheader">Entry</span>
+        <span role="columnheader">Comment</span>
+        <span role="columnheader" className="numeric">Hits</span>
+        <span role="columnheader">Last hit</span>
+        <span role="columnheader">Source</span>
+        <span role="columnheader">Expires</span>
+      </div>
+      <div ref={scroller} className="vscroll" role="rowgroup">
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const entry = entries[item.index];
+            return entry ? <EntryRow key={item.key} entry={entry} selected={selected.has(entry.id)} top={item.start} now={now} /> : null;
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}
