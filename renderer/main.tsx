@@ -1,14 +1,11 @@
+import './zod-config.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { z } from 'zod';
 import { connectToMain } from './api/index.js';
 import { App } from './app/App.js';
 import { screenFromHash } from './app/screens.js';
 import { createAppStore, StoreContext, wireStore } from './store/store.js';
 import './styles/app.css';
-
-// The CSP has no 'unsafe-eval': tell zod not to probe for it (the probe is reported as a violation).
-z.config({ jitless: true });
 
 const { api, connection } = connectToMain();
 const deps = { api, connection, scheduleFrame: (callback: () => void) => void requestAnimationFrame(() => callback()) };

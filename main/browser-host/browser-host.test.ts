@@ -99,7 +99,11 @@ describe('browser host', () => {
     await expect(connect(api.replace(/token=.*/, 'token=nope'))).rejects.toThrow(/403/);
     await expect(connect(api.replace(/\?token=.*/, ''))).rejects.toThrow(/403/);
     await expect(connect(api, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    await expect(connect(api, { origin: 'http://192.0.2.1:8088' })).rejects.toThrow(/403/);
     const ok = await connect(api, { origin: new URL(h.url).origin });
     ok.close();
+    // The local end of an SSH tunnel: another loopback name and port.
+    const tunnelled = await connect(api, { origin: 'http://localhost:9000' });
+    tunnelled.close();
   });
 });

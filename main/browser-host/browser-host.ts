@@ -35,6 +35,15 @@ export interface BrowserHost {
   close(): Promise<void>;
 }
 
+function isLoopbackOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
 function sameToken(given: string | null, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -52,7 +61,6 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const root = resolve(options.staticDir);
   if (!existsSync(join(root, 'index.html'))) throw new Error(`the renderer is not built (${join(root, 'index.html')} is missing): run \`npm run build\``);
   const sockets = new Set<WebSocket>();
-  let origin = '';
   let contentSecurityPolicy = '';
 
   const server = http.createServer((request, response) => {
@@ -80,7 +88,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 8 * 1024 * 1024 });
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const fromPage = !request.headers.origin || request.headers.origin === origin;
+    // A page from a loopback origin: this host's own, or the local end of an SSH tunnel (any port).
+    const fromPage = !request.headers.origin || isLoopbackOrigin(request.headers.origin);
     if (url.pathname !== '/api' || !sameToken(url.searchParams.get('token'), token) || !fromPage) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
@@ -108,7 +117,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as { port: number };
-  origin = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${port}`;
   contentSecurityPolicy = buildContentSecurityPolicy([`ws://127.0.0.1:${port}`]);
   return {
     url: `${origin}/?token=${token}`,

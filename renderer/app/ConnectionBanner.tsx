@@ -8,9 +8,10 @@ export function ConnectionBanner({ connection }: { connection: ConnectionMonitor
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     if (state.phase !== 'waiting') return;
+    setNow(Date.now());
     const timer = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(timer);
-  }, [state.phase]);
+  }, [state]);
 
   if (state.phase === 'open') return null;
   if (state.phase === 'unusable') {
@@ -32,6 +33,7 @@ export function ConnectionBanner({ connection }: { connection: ConnectionMonitor
     <div className="banner banner-error" role="alert">
       <span>
         {state.reason}. Retrying in {seconds}s. What you see may be out of date, and an action fails unless the connection is back within 10 seconds.
+        {state.attempt >= 3 && ' If greyward ui was restarted, open the new address it printed: the token changes with every start.'}
       </span>
       <button type="button" className="button button-small" onClick={() => connection.retryNow()}>
         Retry now

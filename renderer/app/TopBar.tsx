@@ -2,7 +2,9 @@ import { FilterStateBadge } from '../components/FilterStateBadge.js';
 import { useApp } from '../store/store.js';
 
 export function TopBar() {
-  const status = useApp((state) => state.filter.status);
+  const connected = useApp((state) => state.ui.connection.phase === 'open');
+  // Without a connection the last status may be stale: say so instead of showing it.
+  const status = useApp((state) => (connected ? state.filter.status : undefined));
   const endpoints = status ? [status.endpoints.tcp && `inet:${status.endpoints.tcp}`, status.endpoints.unix && `unix:${status.endpoints.unix}`].filter(Boolean) : [];
   return (
     <header className="top-bar">

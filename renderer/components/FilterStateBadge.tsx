@@ -17,7 +17,7 @@ const MEANING: Record<FilterStatus['state'], string> = {
 };
 
 export function FilterStateBadge({ status }: { status: FilterStatus | undefined }) {
-  if (!status) return <span className="badge badge-unknown">Filter: unknown</span>;
+  if (!status) return <span className="badge badge-unknown">Filter state unknown</span>;
   return (
     <span className={`badge badge-${status.state}`} title={status.message || MEANING[status.state]}>
       <span className="badge-dot" aria-hidden="true" />

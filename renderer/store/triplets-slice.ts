@@ -23,6 +23,8 @@ export interface TripletQuery {
 export interface TripletsSlice {
   query: TripletQuery;
   total: number | undefined;
+  /** The search matched more than `total`: only that many are counted and shown. */
+  capped: boolean;
   pages: Readonly<Record<number, readonly Triplet[]>>;
   error: ApiError | undefined;
   /** Milliseconds the last page took from request to answer. */
@@ -96,7 +98,7 @@ export function createTripletsSlice({ patch, get, deps }: SliceContext<'triplets
         if (kept !== page && Math.abs(kept - centre) <= KEEP_PAGES_AROUND) pages[kept] = rows;
         else if (kept !== page) fresh.delete(kept);
       }
-      return { pages, total: outcome.value.total, error: undefined, lastPageMs: Math.round(performance.now() - started) };
+      return { pages, total: outcome.value.total, capped: outcome.value.capped, error: undefined, lastPageMs: Math.round(performance.now() - started) };
     });
     fetchMissing();
   }
@@ -113,6 +115,7 @@ export function createTripletsSlice({ patch, get, deps }: SliceContext<'triplets
   return {
     query: { search: '', state: 'all', sort: 'lastSeen', descending: true },
     total: undefined,
+    capped: false,
     pages: {},
     error: undefined,
     lastPageMs: undefined,

@@ -8,7 +8,7 @@ import { Empty, Loading } from '../../components/StatusMessage.js';
 import { formatCount } from '../../format/time.js';
 import { useApp } from '../../store/store.js';
 import type { TripletState } from '../../store/triplets-slice.js';
-import { GreylistTable } from './GreylistTable.js';
+import { GreylistTable, MAX_SCROLL_ROWS } from './GreylistTable.js';
 import { TripletDetailPanel } from './TripletDetailPanel.js';
 
 type Pending = { action: 'pass' | 'delete'; ids: number[]; named: Triplet[] };
@@ -19,6 +19,7 @@ function describe(triplet: Triplet) {
 
 export function GreylistScreen() {
   const total = useApp((state) => state.triplets.total);
+  const capped = useApp((state) => state.triplets.capped);
   const error = useApp((state) => state.triplets.error);
   const query = useApp((state) => state.triplets.query);
   const setQuery = useApp((state) => state.triplets.setQuery);
@@ -78,7 +79,9 @@ export function GreylistScreen() {
           </button>
         )}
         <span className="toolbar-info">
-          {total !== undefined && `${formatCount(total)} ${total === 1 ? 'triplet' : 'triplets'}`}
+          {total !== undefined && `${capped ? 'more than ' : ''}${formatCount(total)} ${total === 1 ? 'triplet' : 'triplets'}`}
+          {capped && ' match: the first ones are shown; type more to narrow'}
+          {total !== undefined && total > MAX_SCROLL_ROWS && ` (the first ${formatCount(MAX_SCROLL_ROWS)} scroll; search to narrow)`}
           {lastPageMs !== undefined && <span className="muted" title="Time of the last page from the database"> · page in {lastPageMs} ms</span>}
         </span>
       </div>

@@ -8,6 +8,8 @@ import { useApp } from '../../store/store.js';
 import type { TripletSort } from '../../store/triplets-slice.js';
 
 const ROW_HEIGHT = 32;
+/** Browsers cap an element's height near 33.5M px (Chromium): at 32 px a row, about 1M rows scroll. */
+export const MAX_SCROLL_ROWS = 1_000_000;
 
 const COLUMNS: Array<{ label: string; sort?: TripletSort; numeric?: boolean }> = [
   { label: '' },
@@ -64,7 +66,7 @@ function TripletRow({ triplet, index, top, active, now }: { triplet: Triplet | u
 }
 
 export function GreylistTable({ onOpen }: { onOpen: (triplet: Triplet) => void }) {
-  const total = useApp((state) => state.triplets.total ?? 0);
+  const total = useApp((state) => Math.min(MAX_SCROLL_ROWS, state.triplets.total ?? 0));
   const pages = useApp((state) => state.triplets.pages);
   const ensureRange = useApp((state) => state.triplets.ensureRange);
   const rowAt = useApp((state) => state.triplets.rowAt);

@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Overview } from '../../../shared/contract.js';
 import { Empty } from '../../components/StatusMessage.js';
+import { formatFull } from '../../format/time.js';
 
 type PerMinute = Overview['perMinute'];
 
@@ -31,6 +32,18 @@ export function minuteSeries(perMinute: PerMinute, nowSeconds: number): uPlot.Al
   return [x, ...columns];
 }
 
+const hourMinute = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
+const dayMonth = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+
+/** Time ticks like the rest of the screens (24-hour clock, the day where it changes), not uPlot's US "6pm 11/28/26". */
+function timeTicks(_self: uPlot, splits: number[]): string[] {
+  return splits.map((seconds, index) => {
+    const date = new Date(seconds * 1000);
+    const previous = index > 0 ? new Date(splits[index - 1]! * 1000) : undefined;
+    return !previous || previous.toDateString() !== date.toDateString() ? `${hourMinute.format(date)}\n${dayMonth.format(date)}` : hourMinute.format(date);
+  });
+}
+
 function cssColor(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
@@ -43,8 +56,8 @@ function chartOptions(width: number): uPlot.Options {
     cursor: { drag: { x: true, y: false } },
     scales: { x: { time: true }, y: { range: (_self, _min, max) => [0, Math.max(5, max * 1.1)] } },
     // The y axis grows with its longest tick label (30,000 needs more room than 50).
-    axes: [axis, { ...axis, size: (_self, values) => 18 + 7.5 * Math.max(2, ...(values ?? []).map((value) => String(value).length)) }],
-    series: [{ label: 'Time' }, ...SERIES.map((series) => ({ label: series.label, stroke: cssColor(series.color), width: 1.5, points: { show: false } }))],
+    axes: [{ ...axis, values: timeTicks }, { ...axis, size: (_self, values) => 18 + 7.5 * Math.max(2, ...(values ?? []).map((value) => String(value).length)) }],
+    series: [{ label: 'Time', value: (_self, seconds) => (seconds == null ? '—' : formatFull(seconds)) }, ...SERIES.map((series) => ({ label: series.label, stroke: cssColor(series.color), width: 1.5, points: { show: false } }))],
   };
 }
 

@@ -1,16 +1,19 @@
 import { parseDuration } from '../../../shared/duration.js';
-import { SETTINGS } from '../../../shared/settings.js';
+import { DEFAULT_SETTINGS, SETTINGS } from '../../../shared/settings.js';
 import { describeDuration } from '../../format/time.js';
+import { useApp } from '../../store/store.js';
 import { ENUM_CHOICES, SETTING_LABELS, UNIT_HINTS } from './setting-labels.js';
 import type { SettingDraft } from './use-settings-form.js';
 
 const REPLY_PREFIX: Partial<Record<string, string>> = { deferReply: 'DEFER_IF_PERMIT 4.7.1', denyReply: 'REJECT 5.7.1' };
-const EXAMPLE = { seconds: '300', delay: '300', sender: 'alice@example.com', recipient: 'bob@example.net', client: '192.0.2.10' };
+const EXAMPLE = { sender: 'alice@example.com', recipient: 'bob@example.net', client: '192.0.2.10' };
 
-function replyPreview(key: string, text: string): string | undefined {
+/** The reply as the filter would send it for a new triplet, with the saved delay (not a fixed 300). */
+function replyPreview(key: string, text: string, delay: number): string | undefined {
   const prefix = REPLY_PREFIX[key];
   if (!prefix) return undefined;
-  return `${prefix} ${text.replace(/\{(seconds|delay|sender|recipient|client)\}/g, (_, name: keyof typeof EXAMPLE) => EXAMPLE[name])}`;
+  const values: Record<string, string> = { ...EXAMPLE, seconds: String(delay), delay: String(delay) };
+  return `${prefix} ${text.replace(/\{(seconds|delay|sender|recipient|client)\}/g, (_, name: string) => values[name]!)}`;
 }
 
 function durationReading(text: string): string | undefined {
@@ -56,7 +59,8 @@ export function SettingField({ draft, onChange }: { draft: SettingDraft; onChang
   const def = SETTINGS[draft.key];
   const id = `setting-${draft.key}`;
   const help = `${id}-help`;
-  const preview = replyPreview(draft.key, draft.text);
+  const delay = useApp((state) => state.settings.values?.delay ?? DEFAULT_SETTINGS.delay);
+  const preview = replyPreview(draft.key, draft.text, delay);
   const reading = def.unit === 'duration' ? durationReading(draft.text) : undefined;
   return (
     <div className={draft.changed ? 'setting changed' : 'setting'}>
