@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import {
+  impactPayload,
+  impactResult,
+  retryHistogramPayload,
+  retryHistogramResult,
+  suspectSchema,
+  suspectsFixPayload,
+  suspectsFixResult,
+  suspectsListPayload,
+} from './insight-contract.js';
 import { LIST_KINDS, LIST_NAMES } from './lists.js';
 import { POSTGREY_FORMATS } from './postgrey-lists.js';
 import { SETTING_KEYS } from './settings.js';
@@ -87,6 +97,9 @@ export const settingsViewSchema = z.object({
   problems: z.array(z.string()),
 });
 
+/** Counting every match of a substring search over a million triplets takes longer than a page should. */
+export const SEARCH_COUNT_LIMIT = 10_000;
+
 const tripletSort = z.enum(['lastSeen', 'firstSeen', 'attempts', 'sender', 'recipient', 'clientGroup']);
 
 function request<P extends z.ZodType, R extends z.ZodType>(payload: P, result: R) {
@@ -112,7 +125,12 @@ export const REQUESTS = {
       offset: z.number().int().min(0),
       limit: z.number().int().min(1).max(1000),
     }),
-    z.object({ rows: z.array(tripletSchema), total: z.number().int() }),
+    z.object({
+      rows: z.array(tripletSchema),
+      total: z.number().int(),
+      /** A search counts its matches up to SEARCH_COUNT_LIMIT; true when there are more. */
+      capped: z.boolean(),
+    }),
   ),
   'triplets.passNow': request(z.object({ ids: z.array(id).min(1).max(10_000) }), z.object({ updated: z.number().int() })),
   'triplets.delete': request(z.object({ ids: z.array(id).min(1).max(10_000) }), z.object({ deleted: z.number().int() })),
@@ -135,6 +153,13 @@ export const REQUESTS = {
     z.object({ clientAddress: text(100), clientName: text(300), sender: text(600), recipient: text(600) }),
     z.object({ action: z.string(), reason: z.string(), rule: z.string(), reply: z.string(), delay: z.number().nullable() }),
   ),
+  /** Mail greylisting is about to lose, most credible first (see main/insight/classify.ts). */
+  'suspects.list': request(suspectsListPayload, z.array(suspectSchema)),
+  /** One-click fixes; with dryRun: true, what they would change, changing nothing. */
+  'suspects.fix': request(suspectsFixPayload, suspectsFixResult),
+  'insight.retryHistogram': request(retryHistogramPayload, retryHistogramResult),
+  /** Replays the attempt log under the current and the proposed settings. */
+  'insight.impact': request(impactPayload, impactResult),
 } as const;
 
 export const EVENTS = {
@@ -154,6 +179,7 @@ export type Attempt = z.output<typeof attemptSchema>;
 export type Triplet = z.output<typeof tripletSchema>;
 export type FilterStatus = z.output<typeof filterStatusSchema>;
 export type Overview = z.output<typeof overviewSchema>;
+export type { ImpactReport, RetryHistogram, Suspect, SuspectClass, SuspectEvidence, SuspectFix } from './insight-contract.js';
 
 /** Handlers answer with data, never with a thrown error: the renderer shows the message. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: { message: string; details?: string[] } };

@@ -3,6 +3,7 @@ import { formatPostgreyList } from '../../shared/postgrey-lists.js';
 import { isSettingKey, resolveSettings, validateSetting, type SettingKey } from '../../shared/settings.js';
 import type { Decision } from '../filter/engine.js';
 import type { PolicyRequest } from '../filter/policy-protocol.js';
+import { insightHandlers } from '../insight/insight-handlers.js';
 import type { AdminQueries } from '../store/admin-queries.js';
 import { InvalidEntriesError, type SqliteStore } from '../store/sqlite-store.js';
 import { UserError, type Handlers } from './dispatch.js';
@@ -87,5 +88,6 @@ export function createHandlers({ store, queries, supervisor, checker, clock }: H
       });
       return { action, reason, rule, reply, delay };
     },
+    ...insightHandlers({ store, queries, clock }),
   };
 }

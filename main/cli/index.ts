@@ -4,6 +4,7 @@ import { checkCommand } from './check-command.js';
 import { filterCommand } from './filter-command.js';
 import { listsCommand } from './lists-command.js';
 import { settingsCommand } from './settings-command.js';
+import { suspectsCommand } from './suspects-command.js';
 import { uiCommand } from './ui-command.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(settingsCommand());
   program.addCommand(listsCommand());
+  program.addCommand(suspectsCommand());
   program.addCommand(uiCommand());
   return program;
 }

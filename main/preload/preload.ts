@@ -30,6 +30,10 @@ const REQUESTS = {
   'settings.get': true,
   'settings.set': true,
   'check.explain': true,
+  'suspects.list': true,
+  'suspects.fix': true,
+  'insight.retryHistogram': true,
+  'insight.impact': true,
 } as const satisfies Record<RequestName, true>;
 
 const EVENTS = {

@@ -1,4 +1,4 @@
-import type { Attempt, Triplet } from '../../shared/contract.js';
+import { SEARCH_COUNT_LIMIT, type Attempt, type Triplet } from '../../shared/contract.js';
 import type { Settings } from '../../shared/settings.js';
 import type { SqliteDatabase } from './database.js';
 
@@ -71,7 +71,7 @@ export class AdminQueries {
     return row ? this.withSecondsLeft(row as Triplet, now, timing) : null;
   }
 
-  tripletPage(query: TripletPageQuery, now: number, timing: Timing): { rows: Triplet[]; total: number } {
+  tripletPage(query: TripletPageQuery, now: number, timing: Timing): { rows: Triplet[]; total: number; capped: boolean } {
     const where: string[] = [];
     const params: Record<string, string | number> = { ...this.stateParams(now, timing), limit: query.limit, offset: query.offset };
     if (query.search?.trim()) {
@@ -87,8 +87,11 @@ export class AdminQueries {
       .prepare(`SELECT ${this.tripletColumns()} FROM triplets ${clause} ORDER BY ${SORT_COLUMNS[query.sort]} ${direction}, id ${direction} LIMIT @limit OFFSET @offset`)
       .all(params) as Triplet[];
     const { limit: _limit, offset: _offset, ...countParams } = params;
-    const total = this.db.prepare(`SELECT count(*) FROM triplets ${clause}`).pluck().get(countParams) as number;
-    return { rows: rows.map((row) => this.withSecondsLeft(row, now, timing)), total };
+    // A substring search cannot use an index: count its matches only up to a limit, so the page stays quick.
+    const countLimit = params.like === undefined ? -1 : SEARCH_COUNT_LIMIT + 1;
+    const counted = this.db.prepare(`SELECT count(*) FROM (SELECT 1 FROM triplets ${clause} LIMIT @countLimit)`).pluck().get({ ...countParams, countLimit }) as number;
+    const capped = countLimit !== -1 && counted > SEARCH_COUNT_LIMIT;
+    return { rows: rows.map((row) => this.withSecondsLeft(row, now, timing)), total: capped ? SEARCH_COUNT_LIMIT : counted, capped };
   }
 
   /** The next retry of each triplet passes: as if its delay had run out now. */

@@ -1,0 +1,214 @@
+import type { Suspect, SuspectClass } from '../../shared/insight-contract.js';
+import type { Settings } from '../../shared/settings.js';
+import type { PassedTripletRow, WaitingAttemptRow, WaitingTripletRow } from '../store/insight-queries.js';
+import { scoreCredibility } from './credibility.js';
+import { domainOf, ipFamilyOfGroup, registrableDomain, verifiedName } from './domains.js';
+import { summarise } from './summary.js';
+
+/**
+ * The rules, in seconds and counts. Real MTAs retry after minutes (Postfix: 5 min, backing off to
+ * about an hour), so silence longer than that after early retries means the sender has given up.
+ */
+export const CLASSIFICATION_RULES = {
+  /** A single attempt followed by this much silence is never-retried. */
+  neverRetriedAfter: 3600,
+  /** Early retries followed by this much silence are early-then-gone: max(2 × delay, 15 min). */
+  goneAfter: (delay: number) => Math.max(2 * delay, 900),
+  /** Hammering: this many retries inside the delay on one network… */
+  hammeringEarlyRetries: 5,
+  /** …or at least this many retries whose median gap is under this many seconds. */
+  hammeringMinRetries: 3,
+  hammeringMedianGap: 30,
+} as const;
+
+/** Most telling first: the primary class of a suspect is the first of its classes in this order. */
+const PRIORITY: readonly SuspectClass[] = ['hammering', 'pool-rotation', 'family-switch', 'early-then-gone', 'never-retried'];
+
+export interface PassHistory {
+  /** Passed triplets of the same sender and recipient (other networks), with when they were last used. */
+  passedSameMail: readonly PassedTripletRow[];
+  /** How many client networks each registrable sender domain has passed from. */
+  domainPassedNetworks: ReadonlyMap<string, number>;
+}
+
+export interface ClassifyInput {
+  /** Triplets that have not passed, with their window open or closed recently. */
+  triplets: readonly WaitingTripletRow[];
+  /** Their attempts of the current round, grouped by triplet in log order. */
+  attempts: readonly WaitingAttemptRow[];
+  settings: Pick<Settings, 'delay' | 'retryWindow'>;
+  now: number;
+  history?: PassHistory;
+  /** True when the lists would now let this attempt through: a fix already made, not a suspect any more. */
+  wouldPass?: (attempt: WaitingAttemptRow) => boolean;
+}
+
+export const mailKey = (sender: string, recipient: string) => `${sender}\0${recipient}`;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export interface TripletAttempts {
+  clientGroup: string;
+  rows: WaitingAttemptRow[];
+}
+
+function classesOf(perTriplet: TripletAttempts[], all: WaitingAttemptRow[], settings: ClassifyInput['settings'], now: number): SuspectClass[] {
+  const rules = CLASSIFICATION_RULES;
+  const silence = now - all.at(-1)!.at;
+  const found = new Set<SuspectClass>();
+  for (const { rows } of perTriplet) {
+    const first = rows[0]!.at;
+    const retries = rows.length - 1;
+    let early = 0;
+    const gaps: number[] = [];
+    for (let i = 1; i < rows.length; i++) {
+      if (rows[i]!.at - first < settings.delay) early++;
+      gaps.push(rows[i]!.at - rows[i - 1]!.at);
+    }
+    if (early >= rules.hammeringEarlyRetries || (retries >= rules.hammeringMinRetries && median(gaps) < rules.hammeringMedianGap)) found.add('hammering');
+    if (retries >= 1 && early === retries && silence >= rules.goneAfter(settings.delay)) found.add('early-then-gone');
+  }
+  if (all.length === 1 && silence >= rules.neverRetriedAfter) found.add('never-retried');
+
+  // Other networks (or the other IP family) count only within a retry window of each other: later, it is another mail.
+  const starts = perTriplet.map(({ clientGroup, rows }) => ({ family: ipFamilyOfGroup(clientGroup), at: rows[0]!.at }));
+  for (const [i, a] of starts.entries()) {
+    for (const b of starts.slice(i + 1)) {
+      if (Math.abs(a.at - b.at) > settings.retryWindow) continue;
+      found.add(a.family === b.family ? 'pool-rotation' : 'family-switch');
+    }
+  }
+  return PRIORITY.filter((c) => found.has(c));
+}
+
+/** A sender and recipient with at least one class, before history and credibility. */
+export interface CandidateMail {
+  sender: string;
+  recipient: string;
+  triplets: WaitingTripletRow[];
+  perTriplet: TripletAttempts[];
+  /** Every attempt, in time order. */
+  all: WaitingAttemptRow[];
+  classes: SuspectClass[];
+}
+
+/** The mails that fit a class; cheap, so that history is loaded for these only. */
+export function findCandidates(input: Omit<ClassifyInput, 'history'>): CandidateMail[] {
+  const { settings, now } = input;
+  const byTriplet = new Map<number, WaitingAttemptRow[]>();
+  for (const attempt of input.attempts) {
+    const rows = byTriplet.get(attempt.tripletId);
+    if (rows) rows.push(attempt);
+    else byTriplet.set(attempt.tripletId, [attempt]);
+  }
+  const mails = new Map<string, WaitingTripletRow[]>();
+  for (const triplet of input.triplets) {
+    const key = mailKey(triplet.sender, triplet.recipient);
+    const triplets = mails.get(key);
+    if (triplets) triplets.push(triplet);
+    else mails.set(key, [triplet]);
+  }
+  const candidates: CandidateMail[] = [];
+  for (const triplets of mails.values()) {
+    const perTriplet: TripletAttempts[] = [];
+    for (const triplet of triplets) {
+      const rows = byTriplet.get(triplet.id);
+      if (rows?.length) perTriplet.push({ clientGroup: triplet.clientGroup, rows });
+    }
+    if (perTriplet.length === 0) continue;
+    const all = perTriplet.length === 1 ? perTriplet[0]!.rows : perTriplet.flatMap((t) => t.rows).sort((a, b) => a.at - b.at);
+    const classes = classesOf(perTriplet, all, settings, now);
+    if (classes.length === 0 || input.wouldPass?.(all.at(-1)!)) continue;
+    candidates.push({ sender: triplets[0]!.sender, recipient: triplets[0]!.recipient, triplets, perTriplet, all, classes });
+  }
+  return candidates;
+}
+
+type ScoredSuspect = Omit<Suspect, 'summary' | 'evidence'>;
+
+export interface SuspectSelection {
+  /** Which suspects to keep, decided before their evidence is built. */
+  keep?: (suspect: ScoredSuspect) => boolean;
+  limit?: number;
+}
+
+const byRisk = (a: ScoredSuspect, b: ScoredSuspect) =>
+  Number(b.secondsLeft > 0) - Number(a.secondsLeft > 0) || b.credibility - a.credibility || a.secondsLeft - b.secondsLeft || a.id - b.id;
+
+/**
+ * Suspects of the candidates, most credible first: open windows before closed ones, then
+ * credibility, then the least time left. A mail that got through from another network of its
+ * pool after it started is not at risk any more and is left out.
+ */
+export function toSuspects(
+  candidates: readonly CandidateMail[],
+  { settings, now, history }: Pick<ClassifyInput, 'settings' | 'now' | 'history'>,
+  selection: SuspectSelection = {},
+): Suspect[] {
+  const gotThrough = new Map<string, number>();
+  for (const pass of history?.passedSameMail ?? []) {
+    const key = mailKey(pass.sender, pass.recipient);
+    gotThrough.set(key, Math.max(gotThrough.get(key) ?? 0, pass.lastSeen));
+  }
+  const scored: Array<{ suspect: ScoredSuspect; mail: CandidateMail }> = [];
+  for (const mail of candidates) {
+    const { sender, recipient, triplets, perTriplet, all, classes } = mail;
+    if ((gotThrough.get(mailKey(sender, recipient)) ?? -1) >= all[0]!.at) continue;
+    const clientGroups = perTriplet.map((t) => t.clientGroup);
+    const names = new Set<string>();
+    let everyNetworkNamed = true;
+    for (const { rows } of perTriplet) {
+      let named = false;
+      for (const row of rows) {
+        const name = verifiedName(row.clientName);
+        if (name) names.add(name), (named = true);
+      }
+      everyNetworkNamed &&= named;
+    }
+    const senderDomain = registrableDomain(domainOf(sender));
+    const { credibility, reasons } = scoreCredibility({
+      senderDomain,
+      classes,
+      attempts: all.length,
+      clientGroups,
+      clientNames: [...names],
+      everyNetworkNamed,
+      domainPassedNetworks: history?.domainPassedNetworks.get(senderDomain) ?? 0,
+    });
+    const tripletIds = triplets.map((t) => t.id).sort((a, b) => a - b);
+    const windowEndsAt = Math.max(...triplets.map((t) => t.firstSeen)) + settings.retryWindow;
+    const suspect: ScoredSuspect = {
+      id: tripletIds[0]!,
+      tripletIds,
+      sender,
+      recipient,
+      senderDomain,
+      primary: classes[0]!,
+      classes,
+      credibility,
+      credibilityReasons: reasons,
+      clientGroups,
+      firstSeen: all[0]!.at,
+      lastSeen: all.at(-1)!.at,
+      attempts: all.length,
+      windowEndsAt,
+      secondsLeft: windowEndsAt - now,
+    };
+    if (!selection.keep || selection.keep(suspect)) scored.push({ suspect, mail });
+  }
+  scored.sort((a, b) => byRisk(a.suspect, b.suspect));
+  return scored.slice(0, selection.limit ?? scored.length).map(({ suspect, mail }) => ({
+    ...suspect,
+    summary: summarise({ primary: suspect.primary, attempts: mail.all, clientGroups: suspect.clientGroups, delay: settings.delay, now }),
+    evidence: mail.all.map(({ at, clientAddress, clientName, action, reason, tripletId }) => ({ at, clientAddress, clientName, action, reason, tripletId })),
+  }));
+}
+
+/** Mail greylisting is about to lose (or has lost), one suspect per sender and recipient, most credible first. */
+export function classify(input: ClassifyInput): Suspect[] {
+  return toSuspects(findCandidates(input), input);
+}

@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FilterStatus, Suspect } from '../shared/contract.js';
+import { dispatch } from '../main/api/dispatch.js';
+import { createHandlers } from '../main/api/handlers.js';
+import { startFilter } from '../main/filter/daemon.js';
+import { quietLog } from '../main/filter/log.js';
+import { replayImpact } from '../main/insight/impact.js';
+import { findSuspects } from '../main/insight/suspects.js';
+import { AdminQueries } from '../main/store/admin-queries.js';
+import { openDatabase } from '../main/store/database.js';
+import { InsightQueries } from '../main/store/insight-queries.js';
+import { SqliteStore } from '../main/store/sqlite-store.js';
+import { AT_RISK, retryNow, runTraffic, type Pattern, type PlantedSender, type TrafficOptions } from './support/traffic-generator.js';
+
+const T0 = 1_800_000_000;
+const HOUR = 3600;
+const RETRY_WINDOW = 48 * HOUR;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const status: FilterStatus = { state: 'running', pid: 1, endpoints: {}, startedAt: T0, version: 'test', restarts: 0, message: '' };
+
+/** The real filter on a temporary database and TCP, a clock the generator moves, and the administration's own connection. */
+async function world() {
+  const dir = mkdtempSync(join(tmpdir(), 'greyward-insight-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const db = join(dir, 'greyward.db');
+  const admin = new SqliteStore(openDatabase(db));
+  cleanups.push(() => admin.close());
+  const clock = { now: T0 };
+  const running = await startFilter({ db, listen: '127.0.0.1:0', log: quietLog(), clock: () => clock.now });
+  cleanups.push(() => running.stop());
+  const endpoint = { port: Number(running.endpoints.tcp!.split(':').at(-1)) };
+  const handlers = createHandlers({ store: admin, queries: new AdminQueries(admin.db), supervisor: { status: () => status, restart: async () => status }, checker: running.service, clock: () => clock.now });
+  const call = async <T>(name: string, payload: unknown): Promise<T> => {
+    const outcome = await dispatch(handlers, name, payload);
+    if (!outcome.ok) throw new Error(`${name}: ${outcome.error.message} ${outcome.error.details?.join('; ') ?? ''}`);
+    return outcome.value as T;
+  };
+  const suspects = (now = clock.now) => findSuspects({ queries: new InsightQueries(admin.db), store: admin }, now, { all: true });
+  const traffic = (over: Partial<TrafficOptions> = {}) =>
+    runTraffic({ endpoint, clock, start: T0, settle: () => running.service.settle(), ...over });
+  return { db, admin, clock, running, endpoint, call, suspects, traffic };
+}
+
+const keyOf = (s: { sender: string; recipient: string }) => `${s.sender} ${s.recipient}`;
+const EXPECTED_PRIMARY: Partial<Record<Pattern, Suspect['primary']>> = {
+  'early-then-gone': 'early-then-gone',
+  'never-retried': 'never-retried',
+  'pool-rotation': 'pool-rotation',
+  'family-switch': 'family-switch',
+  hammering: 'hammering',
+};
+
+describe('mail at risk, from real traffic through the filter', () => {
+  it('finds every planted at-risk sender before its retry window ends, and never an honest one', async () => {
+    const w = await world();
+    const firstSeenAs = new Map<string, { at: number; primary: Suspect['primary'] }>();
+    const honestFlagged: string[] = [];
+    let planted: PlantedSender[] = [];
+    const senders = await w.traffic({
+      checkpoint: {
+        every: HOUR,
+        run: async (now) => {
+          for (const suspect of await w.suspects(now)) {
+            if (!firstSeenAs.has(keyOf(suspect))) firstSeenAs.set(keyOf(suspect), { at: now, primary: suspect.primary });
+            if (suspect.sender.startsWith('news')) honestFlagged.push(`${keyOf(suspect)} at +${(now - T0) / HOUR} h: ${suspect.summary}`);
+          }
+        },
+      },
+    });
+    planted = senders;
+    expect(honestFlagged).toEqual([]);
+    const honest = planted.filter((s) => s.pattern === 'honest');
+    expect(honest.every((s) => s.passed)).toBe(true);
+
+    for (const sender of planted.filter((s) => AT_RISK.includes(s.pattern))) {
+      const seen = firstSeenAs.get(keyOf(sender));
+      expect(seen, `${sender.pattern} ${keyOf(sender)} was never flagged`).toBeDefined();
+      expect(seen!.primary, `${sender.pattern} ${keyOf(sender)}`).toBe(EXPECTED_PRIMARY[sender.pattern]);
+      expect(seen!.at).toBeLessThan(sender.firstAt + RETRY_WINDOW);
+    }
+    expect(planted.filter((s) => s.pattern === 'early-then-gone').map((s) => s.sent.map((a) => a.at - s.firstAt))).toEqual(Array(5).fill([0, 5, 20]));
+
+    // At the end of the day: the healed pools got through, and are not at risk any more.
+    const final = await w.suspects();
+    const finalKeys = new Set(final.map(keyOf));
+    for (const healed of planted.filter((s) => s.pattern === 'pool-healed')) {
+      expect(healed.passed).toBe(true);
+      expect(firstSeenAs.get(keyOf(healed))?.primary).toBe('pool-rotation');
+      expect(finalKeys.has(keyOf(healed))).toBe(false);
+    }
+    expect(final.filter((s) => s.secondsLeft > 0)).toHaveLength(AT_RISK.reduce((n, p) => n + planted.filter((s) => s.pattern === p).length, 0));
+
+    // Legitimate mail at risk sorts above the spam-like patterns.
+    const credibility = (patterns: Pattern[]) =>
+      planted.filter((s) => patterns.includes(s.pattern)).map((s) => final.find((x) => keyOf(x) === keyOf(s))!.credibility);
+    const legitimate = credibility(['early-then-gone', 'pool-rotation', 'family-switch']);
+    const spamLike = credibility(['hammering', 'never-retried']);
+    expect(Math.min(...legitimate)).toBeGreaterThan(Math.max(...spamLike));
+    expect(final.slice(0, legitimate.length).every((s) => ['early-then-gone', 'pool-rotation', 'family-switch'].includes(s.primary))).toBe(true);
+
+    const exchange = final.find((s) => s.primary === 'early-then-gone')!;
+    expect(exchange.evidence.map((e) => [e.at - exchange.firstSeen, e.action, e.reason])).toEqual([
+      [0, 'defer', 'new'],
+      [5, 'defer', 'early'],
+      [20, 'defer', 'early'],
+    ]);
+    expect(exchange.credibilityReasons.map((r) => r.reason)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/forward-confirmed reverse name \(exchange\.corp\d\.example\)/), expect.stringMatching(/^it retried/)]),
+    );
+    expect(exchange.summary).toMatch(/^3 attempts over 20 s from 10\.2\.\d\.10 \[exchange\.corp\d\.example\], all before the 5 min delay; silent for \d+ h$/);
+    const pool = final.find((s) => s.primary === 'pool-rotation')!;
+    expect(pool.clientGroups).toHaveLength(3);
+    expect(pool.credibilityReasons.map((r) => r.reason)).toContain('retried from 3 networks of one provider (mailhost.example)');
+  });
+
+  it('fixes: a dry run changes nothing; pass-now lets the next retry pass; allow-client-network lets the network in', async () => {
+    const w = await world();
+    const planted = await w.traffic({ mix: { honest: 2, 'early-then-gone': 2, 'never-retried': 0, 'pool-rotation': 1, 'family-switch': 0, hammering: 0, 'pool-healed': 0 }, spread: 2 * HOUR, until: T0 + 4 * HOUR });
+    const listed = await w.call<Suspect[]>('suspects.list', {});
+    const [first, second] = planted.filter((s) => s.pattern === 'early-then-gone').map((s) => listed.find((x) => keyOf(x) === keyOf(s))!);
+    expect(first && second).toBeTruthy();
+
+    const snapshot = () => JSON.stringify([w.admin.db.prepare('SELECT * FROM triplets ORDER BY id').all(), w.admin.db.prepare('SELECT * FROM list_entries ORDER BY id').all()]);
+    const before = snapshot();
+    for (const fix of ['pass-now', 'allow-client-network', 'allow-sender-domain'] as const) {
+      const dry = await w.call<{ changes: string[]; applied: boolean }>('suspects.fix', { tripletIds: first!.tripletIds, fix, dryRun: true });
+      expect(dry.applied).toBe(false);
+      expect(dry.changes).toHaveLength(1);
+    }
+    const poolSuspect = listed.find((s) => s.primary === 'pool-rotation')!;
+    const poolDry = await w.call<{ changes: string[] }>('suspects.fix', { tripletIds: poolSuspect.tripletIds, fix: 'allow-sender-domain', dryRun: true });
+    expect(poolDry.changes).toEqual(poolSuspect.clientGroups.map((g) => `allow client-address ${g} (for sender domain ${poolSuspect.senderDomain})`));
+    expect(snapshot()).toBe(before);
+
+    const passNow = await w.call<{ changes: string[]; applied: boolean }>('suspects.fix', { tripletIds: first!.tripletIds, fix: 'pass-now', dryRun: false });
+    expect(passNow).toEqual({ applied: true, changes: [`pass triplet ${first!.clientGroups[0]} ${first!.sender} → ${first!.recipient} now: its next retry passes`] });
+    const firstSender = planted.find((s) => keyOf(s) === keyOf(first!))!;
+    w.clock.now += 60;
+    expect(await retryNow(w.endpoint, firstSender)).toBe('DUNNO');
+
+    const allow = await w.call<{ changes: string[]; applied: boolean }>('suspects.fix', { tripletIds: second!.tripletIds, fix: 'allow-client-network', dryRun: false });
+    expect(allow).toEqual({ applied: true, changes: [`allow client-address ${second!.clientGroups[0]}`] });
+    await w.running.service.reload();
+    const secondSender = planted.find((s) => keyOf(s) === keyOf(second!))!;
+    const sibling = { address: secondSender.clients[0]!.address.replace(/\.\d+$/, '.200'), name: 'unknown' };
+    expect(await retryNow(w.endpoint, { ...secondSender, sender: 'someone-else@elsewhere.example' }, sibling)).toBe('DUNNO');
+    await w.running.service.settle();
+    expect(w.admin.db.prepare("SELECT reason, rule FROM attempts ORDER BY id DESC LIMIT 1").get()).toEqual({ reason: 'allow-list', rule: expect.stringMatching(new RegExp(`^allow client-address ${second!.clientGroups[0]!.replace(/\./g, '\\.')} `)) });
+    expect((await w.call<{ changes: string[] }>('suspects.fix', { tripletIds: second!.tripletIds, fix: 'allow-sender-domain', dryRun: true })).changes).toEqual([]);
+
+    const after = (await w.call<Suspect[]>('suspects.list', {})).map(keyOf);
+    expect(after).not.toContain(keyOf(first!));
+    expect(after).not.toContain(keyOf(second!));
+    expect(after).toContain(keyOf(poolSuspect));
+  });
+
+  it('refuses a fix for triplets that do not exist, as data', async () => {
+    const w = await world();
+    await expect(w.call('suspects.fix', { tripletIds: [12345], fix: 'pass-now', dryRun: true })).rejects.toThrow(/none of these triplets exists/);
+    await expect(w.call('suspects.fix', { tripletIds: [], fix: 'pass-now', dryRun: true })).rejects.toThrow(/invalid suspects.fix request/);
+  });
+});
+
+describe('retry behaviour and impact preview, from real traffic', () => {
+  it('shows the Exchange retries in the histogram, and fewer lost mails under a shorter delay', async () => {
+    const w = await world();
+    await w.traffic();
+    const overall = await w.call<{ total: number; beforeDelay: number; delay: number; buckets: Array<{ from: number; count: number }> }>('insight.retryHistogram', {});
+    expect(overall.delay).toBe(300);
+    const corp = await w.call<typeof overall>('insight.retryHistogram', { domain: 'corp1.example' });
+    // staff1@corp1.example retried at +5 s and +20 s; news1@corp1.example once after 5 to 30 minutes.
+    expect(corp.buckets.filter((b) => b.count > 0).map((b) => [b.from, b.count])).toEqual([[5, 1], [10, 1], [expect.any(Number), 1]]);
+    expect(corp).toMatchObject({ total: 3, beforeDelay: 2 });
+    expect(overall.total).toBeGreaterThan(corp.total);
+    expect((await w.call<typeof overall>('insight.retryHistogram', { domain: 'nobody.example' })).total).toBe(0);
+
+    const impact = await w.call<{ attempts: number; mails: number; current: object; proposed: object }>('insight.impact', { settings: { delay: 20 } });
+    // Lost now: 5 early-then-gone and 3 hammering senders; a 20 s delay lets both through. The replay keys
+    // mails by triplet, so each network of a pool (and each family of a switch) counts as a mail never retried.
+    const neverRetried = 5 + 4 * 3 + 3 * 2 + 2;
+    expect(impact.current).toMatchObject({ delayed: 20 + 2, lost: 8, neverRetried, pending: 0 });
+    expect(impact.proposed).toMatchObject({ settings: { delay: 20, retryWindow: RETRY_WINDOW }, delayed: 22 + 8, lost: 0, neverRetried, addedDelayP50: expect.any(Number) });
+    await expect(w.call('insight.impact', { settings: { clientPrefixV4: 16 } })).rejects.toThrow(/invalid insight.impact request/);
+
+    // The packed scan and the plain one replay the same.
+    const insight = new InsightQueries(w.admin.db);
+    const replay = (unpacked: boolean) => replayImpact(insight.scanAttempts({ unpacked }), { delay: 300, retryWindow: RETRY_WINDOW }, { delay: 20, retryWindow: RETRY_WINDOW }, w.clock.now);
+    const { elapsedMs: _a, ...packed } = replay(false);
+    const { elapsedMs: _b, ...plain } = replay(true);
+    expect(plain).toEqual(packed);
+    expect(packed.attempts).toBe(w.admin.db.prepare('SELECT count(*) FROM attempts WHERE triplet_id IS NOT NULL').pluck().get());
+  });
+});
