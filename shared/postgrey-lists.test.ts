@@ -5,11 +5,11 @@ import {
   canonicalPostgreyComment,
   formatPostgreyList,
   parsePostgreyList,
-  perlRegexToRe2,
   POSTGREY_EXPORT_HEADER,
   type PostgreyFormat,
   type PostgreyListEntry,
 } from './postgrey-lists.js';
+import { perlRegexToRe2 } from './perl-regex.js';
 
 // shared/ is compiled without Node's types (the layer must stay pure), so the test reaches the
 // file system through untyped dynamic imports instead of `import ... from 'node:fs'`.
