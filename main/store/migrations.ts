@@ -110,6 +110,15 @@ CREATE TABLE filter_presence (
 ) STRICT;
 `,
   },
+  {
+    version: 3,
+    name: 'index every triplet by first attempt',
+    // The Greylist screen sorts by first attempt; expiry of waiting triplets uses the same index.
+    sql: `
+DROP INDEX triplets_waiting;
+CREATE INDEX triplets_first_seen ON triplets (first_seen);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -47,7 +47,7 @@ describe('migrations', () => {
     const future = new Database(path);
     future.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     future.close();
-    expect(() => openDatabase(path)).toThrow(/written by a newer Greyward \(schema version 3; this Greyward knows up to 2\)/);
+    expect(() => openDatabase(path)).toThrow(/written by a newer Greyward \(schema version 4; this Greyward knows up to 3\)/);
     const after = new Database(path);
     expect(after.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 1);
     expect(after.prepare("SELECT count(*) FROM sqlite_master").pluck().get()).toBe(0);
@@ -67,7 +67,8 @@ describe('migrations', () => {
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 'x')) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
     expect(plan('SELECT * FROM triplets WHERE client_group = ? AND sender = ? AND recipient = ?')).toMatch(/USING INDEX sqlite_autoindex_triplets/);
     expect(plan('SELECT * FROM client_passes WHERE client_group = ?')).toMatch(/USING INDEX sqlite_autoindex_client_passes/);
-    expect(plan('SELECT id FROM triplets WHERE passed_at IS NULL AND first_seen < ? LIMIT 10')).toMatch(/USING (COVERING )?INDEX triplets_waiting/);
+    expect(plan('SELECT id FROM triplets WHERE passed_at IS NULL AND first_seen < ? LIMIT 10')).toMatch(/USING (COVERING )?INDEX triplets_first_seen/);
+    expect(plan('SELECT id FROM triplets ORDER BY first_seen DESC LIMIT 10')).toMatch(/SCAN triplets USING (COVERING )?INDEX triplets_first_seen/);
     expect(plan('SELECT id FROM triplets WHERE last_seen < ? LIMIT 10')).toMatch(/USING (COVERING )?INDEX triplets_last_seen/);
     expect(plan('SELECT id FROM attempts WHERE at < ? ORDER BY at LIMIT 10')).toMatch(/USING (COVERING )?INDEX attempts_at/);
   });
