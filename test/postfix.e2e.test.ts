@@ -29,14 +29,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixAvailable, startPostfix, type PostfixInstance } from './support/postfix.js';
 import { greywardOk as greyward, startDaemon, type DaemonProcess } from './support/greyward-process.js';
 import { rcptReply, sendMail, swaksAvailable } from './support/swaks.js';
+import { missingOf, prerequisitesMet } from './support/prerequisites.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILT_CLI = path.join(ROOT, 'out', 'main', 'cli', 'index.js');
 const DELAY_S = 2;
 const RETRY_AFTER_MS = DELAY_S * 1000 + 300;
 
-const missing = [postfixAvailable(), swaksAvailable()].flatMap((a) => (a.ok ? [] : [a.why]));
-const inCi = process.env.CI === 'true';
+const missing = missingOf([postfixAvailable(), swaksAvailable()]);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,16 +56,7 @@ const daemons: DaemonProcess[] = [];
 const postfixes: PostfixInstance[] = [];
 
 describe('Greyward as the policy service of a real Postfix', () => {
-  if (missing.length > 0) {
-    if (inCi) {
-      it('has postfix, swaks and root (CI=true: this must not be skipped)', () => {
-        throw new Error(`missing in CI: ${missing.join('; ')} (see .ci/install-system-packages.sh)`);
-      });
-    } else {
-      it.skip(`needs ${missing.join('; ')}`, () => {});
-    }
-    return;
-  }
+  if (!prerequisitesMet(missing)) return;
 
   let dir = '';
   let tcpDb = '';

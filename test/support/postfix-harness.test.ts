@@ -23,6 +23,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeLoopbackPort, postfixAvailable, startPostfix, type PostfixInstance } from './postfix.js';
 import { finalReplyCode, parseTranscript, rcptReply, sendMail, swaksAvailable } from './swaks.js';
+import { missingOf, prerequisitesMet } from './prerequisites.js';
 
 const POSTGREY = '/usr/sbin/postgrey';
 const GREYLIST_DELAY_S = 2;
@@ -138,8 +139,7 @@ async function startPostgrey(port: number, delaySeconds: number): Promise<Postgr
   return { port, pid: child.pid as number, log: () => output, stop };
 }
 
-const missing = [postfixAvailable(), swaksAvailable(), postgreyAvailable()].flatMap((a) => (a.ok ? [] : [a.why]));
-const inCi = process.env.CI === 'true';
+const missing = missingOf([postfixAvailable(), swaksAvailable(), postgreyAvailable()]);
 
 describe('swaks transcript parsing', () => {
   const greylisted = [
@@ -191,16 +191,7 @@ describe('swaks transcript parsing', () => {
 });
 
 describe('private Postfix harness with Debian postgrey as the policy service', () => {
-  if (missing.length > 0) {
-    if (inCi) {
-      it('has postfix, swaks and postgrey installed (CI=true: this must not be skipped)', () => {
-        throw new Error(`missing in CI: ${missing.join('; ')} (see .ci/install-system-packages.sh)`);
-      });
-    } else {
-      it.skip(`needs ${missing.join('; ')}`, () => {});
-    }
-    return;
-  }
+  if (!prerequisitesMet(missing)) return;
 
   let postgrey: Postgrey | undefined;
   let postfix: PostfixInstance | undefined;

@@ -23,6 +23,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 import { greywardOk } from './greyward-process.js';
 import { askOnce, rcpt } from './policy-client.js';
+import { missingOf, type Availability } from './prerequisites.js';
 import { startUi, type UiProcess } from './ui-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,16 +31,12 @@ export const BUILT_RENDERER = path.join(ROOT, 'out', 'renderer', 'index.html');
 export const BUILT_CLI = path.join(ROOT, 'out', 'main', 'cli', 'index.js');
 export const SEED_SCRIPT = path.join(ROOT, 'bench', 'seed-triplets.mjs');
 
-export type Availability = { ok: true } | { ok: false; why: string };
-
 /** What an end-to-end UI suite lacks on this machine (empty when it can run). */
 export function uiPrerequisites(...more: Availability[]): string[] {
   const built: Availability =
     existsSync(BUILT_RENDERER) && existsSync(BUILT_CLI) ? { ok: true } : { ok: false, why: 'Greyward is not built (run `npm run build` first)' };
-  return [chromiumAvailable(), built, ...more].flatMap((a) => (a.ok ? [] : [a.why]));
+  return missingOf([chromiumAvailable(), built, ...more]);
 }
-
-export const inCi = process.env.CI === 'true';
 
 /** A port that was free on 127.0.0.1 a moment ago. */
 export function freePort(): Promise<number> {

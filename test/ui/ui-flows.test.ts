@@ -12,22 +12,14 @@
 // CI=true and is skipped otherwise.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inCi, liveRow, openScreen, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
+import { liveRow, openScreen, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
+import { prerequisitesMet } from '../support/prerequisites.js';
 
 const missing = uiPrerequisites();
 const DEFER = /^DEFER_IF_PERMIT 4\.7\.1 Greylisted, try again in (\d+) seconds$/;
 
 describe('the admin screens against the real filter and database', () => {
-  if (missing.length > 0) {
-    if (inCi) {
-      it('has chromium and a build (CI=true: this must not be skipped)', () => {
-        throw new Error(`missing in CI: ${missing.join('; ')}`);
-      });
-    } else {
-      it.skip(`needs ${missing.join('; ')}`, () => {});
-    }
-    return;
-  }
+  if (!prerequisitesMet(missing)) return;
 
   let ui: UiHarness;
   beforeAll(async () => {

@@ -12,21 +12,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixAvailable, startPostfix, type PostfixInstance } from '../support/postfix.js';
 import { rcptReply, sendMail, swaksAvailable } from '../support/swaks.js';
-import { fact, inCi, liveRow, openScreen, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
+import { fact, liveRow, openScreen, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
+import { prerequisitesMet } from '../support/prerequisites.js';
 
 const missing = uiPrerequisites(postfixAvailable(), swaksAvailable());
 
 describe('the Live deferrals screen with a real Postfix and swaks', () => {
-  if (missing.length > 0) {
-    if (inCi) {
-      it('has chromium, postfix, swaks, root and a build (CI=true: this must not be skipped)', () => {
-        throw new Error(`missing in CI: ${missing.join('; ')} (see .ci/install-system-packages.sh)`);
-      });
-    } else {
-      it.skip(`needs ${missing.join('; ')}`, () => {});
-    }
-    return;
-  }
+  if (!prerequisitesMet(missing)) return;
 
   let ui: UiHarness;
   let postfix: PostfixInstance;

@@ -17,7 +17,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOT_DIR } from '../support/chromium.js';
 import { PolicyClient, rcpt } from '../support/policy-client.js';
-import { fact, inCi, liveRow, openScreen, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
+import { fact, liveRow, openScreen, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
+import { prerequisitesMet } from '../support/prerequisites.js';
 
 const missing = uiPrerequisites();
 const SCHEMES = ['light', 'dark'] as const;
@@ -123,16 +124,7 @@ async function shoot(page: Page, name: string, options: { wholeScreen?: boolean 
 }
 
 describe('screenshots of every screen with realistic data, light and dark', () => {
-  if (missing.length > 0) {
-    if (inCi) {
-      it('has chromium and a build (CI=true: this must not be skipped)', () => {
-        throw new Error(`missing in CI: ${missing.join('; ')}`);
-      });
-    } else {
-      it.skip(`needs ${missing.join('; ')}`, () => {});
-    }
-    return;
-  }
+  if (!prerequisitesMet(missing)) return;
 
   let ui: UiHarness;
   let earlyRetrier: Sent;

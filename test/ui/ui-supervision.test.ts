@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOT_DIR } from '../support/chromium.js';
-import { fact, inCi, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
+import { fact, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
+import { prerequisitesMet } from '../support/prerequisites.js';
 
 const missing = uiPrerequisites();
 const DEFER = /^DEFER_IF_PERMIT 4\.7\.1 Greylisted, try again in \d+ seconds$/;
@@ -31,16 +32,7 @@ function alive(pid: number): boolean {
 }
 
 describe('filter supervision as the screens show it', () => {
-  if (missing.length > 0) {
-    if (inCi) {
-      it('has chromium and a build (CI=true: this must not be skipped)', () => {
-        throw new Error(`missing in CI: ${missing.join('; ')}`);
-      });
-    } else {
-      it.skip(`needs ${missing.join('; ')}`, () => {});
-    }
-    return;
-  }
+  if (!prerequisitesMet(missing)) return;
 
   let ui: UiHarness;
   beforeAll(async () => {
