@@ -10,7 +10,8 @@ export function parseDuration(text: string): number {
 
 export function formatDuration(seconds: number): string {
   if (seconds !== 0) {
-    for (const unit of ['w', 'd', 'h', 'm'] as const) {
+    // Weeks are read but not written: "35d" says the familiar retention better than "5w".
+    for (const unit of ['d', 'h', 'm'] as const) {
       const size = UNIT_SECONDS[unit]!;
       if (seconds % size === 0) return `${seconds / size}${unit}`;
     }

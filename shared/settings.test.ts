@@ -27,7 +27,8 @@ describe('settings', () => {
   });
 
   it('formats durations back with their largest whole unit', () => {
-    expect([300, 172_800, 90, 0, 604_800].map(formatDuration)).toEqual(['5m', '2d', '90s', '0s', '1w']);
+    expect([300, 172_800, 90, 0, 604_800, 35 * 86_400].map(formatDuration)).toEqual(['5m', '2d', '90s', '0s', '7d', '35d']);
+    expect(parseDuration('2w')).toBe(14 * 86_400);
     expect(parseDuration(' 35d ')).toBe(35 * 86_400);
   });
 });
