@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, Notification, session } from 'electron';
 import type { FilterStatus } from '../../shared/contract.js';
 import { openAdminSession, type AdminSession } from '../api/admin-session.js';
+import { startAtRiskWatch, type AtRiskAlert, type AtRiskWatch } from '../insight/at-risk-watch.js';
 import { APP_ENTRY_URL } from '../security/index.js';
 import { openDatabase } from '../store/database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -41,6 +42,9 @@ if (!app.requestSingleInstanceLock()) {
   let supervisor: FilterSupervisor | undefined;
   let adminSession: AdminSession | undefined;
   let removeHandlers: (() => void) | undefined;
+  let atRiskWatch: AtRiskWatch | undefined;
+  /** Shown notifications, kept referenced until used so that a click still reaches its handler. */
+  const shownNotifications = new Set<Notification>();
   /** 'asking': the quit dialog is open; 'closing': stopping the filter; 'done': let Electron quit. */
   let quitState: 'no' | 'asking' | 'closing' | 'done' = 'no';
 
@@ -97,7 +101,28 @@ if (!app.requestSingleInstanceLock()) {
     });
   };
 
+  /** Credible mail about to be lost: an OS notification; a click opens the At risk screen. */
+  const notifyAtRisk = ({ title, body }: AtRiskAlert) => {
+    if (!Notification.isSupported()) return;
+    const notification = new Notification({ title, body });
+    shownNotifications.add(notification);
+    const forget = () => shownNotifications.delete(notification);
+    notification.on('close', forget);
+    notification.on('click', () => {
+      forget();
+      if (!window || window.isDestroyed()) return;
+      if (window.isMinimized()) window.restore();
+      window.show();
+      window.focus();
+      // The renderer follows the address's hash (renderer/app/Navigation.tsx).
+      void window.webContents.executeJavaScript("location.hash = '#/at-risk'").catch(() => undefined);
+    });
+    notification.show();
+  };
+
   const shutdown = async () => {
+    atRiskWatch?.stop();
+    atRiskWatch = undefined;
     removeHandlers?.();
     removeHandlers = undefined;
     // A filter the app started is stopped (SIGTERM: it answers what is in flight); an attached one is left running.
@@ -153,6 +178,14 @@ if (!app.requestSingleInstanceLock()) {
     removeHandlers = registerRequestHandlers(() => adminSession?.handlers, contents);
     await createWindow();
     await filter.start();
+    // After the window is up: a look over a big attempt log takes seconds of this process.
+    if (quitState === 'closing' || quitState === 'done' || !adminSession) return;
+    const handlers = adminSession.handlers;
+    atRiskWatch = startAtRiskWatch({
+      list: () => handlers['suspects.list']({}),
+      alert: notifyAtRisk,
+      onError: (error) => console.warn(`greyward: could not look for mail at risk: ${error.message}`),
+    });
   };
 
   app.on('second-instance', () => {

@@ -1,12 +1,17 @@
 import { useEffect, useRef } from 'react';
 import type { ConnectionMonitor } from '../api/connection.js';
 import { Notices } from '../components/Notices.js';
+import { AtRiskBanner } from '../screens/at-risk/AtRiskBanner.js';
+import { AtRiskScreen } from '../screens/at-risk/AtRiskScreen.js';
 import { GreylistScreen } from '../screens/greylist/GreylistScreen.js';
+import { ImpactScreen } from '../screens/impact/ImpactScreen.js';
 import { ListsScreen } from '../screens/lists/ListsScreen.js';
 import { LiveScreen } from '../screens/live/LiveScreen.js';
 import { OverviewScreen } from '../screens/overview/OverviewScreen.js';
 import { PolicyScreen } from '../screens/policy/PolicyScreen.js';
+import { RetryScreen } from '../screens/retry/RetryScreen.js';
 import { SettingsScreen } from '../screens/settings/SettingsScreen.js';
+import { TraceScreen } from '../screens/trace/TraceScreen.js';
 import { useApp } from '../store/store.js';
 import type { Screen } from '../store/ui-slice.js';
 import { ConnectionBanner } from './ConnectionBanner.js';
@@ -15,10 +20,14 @@ import { TopBar } from './TopBar.js';
 
 const SCREEN_COMPONENTS: Record<Screen, () => React.JSX.Element> = {
   overview: OverviewScreen,
+  'at-risk': AtRiskScreen,
   live: LiveScreen,
+  trace: TraceScreen,
   lists: ListsScreen,
   greylist: GreylistScreen,
+  retry: RetryScreen,
   policy: PolicyScreen,
+  impact: ImpactScreen,
   settings: SettingsScreen,
 };
 
@@ -46,6 +55,7 @@ export function App({ connection }: { connection: ConnectionMonitor }) {
       </a>
       <TopBar />
       <ConnectionBanner connection={connection} />
+      <AtRiskBanner />
       <div className="app-body">
         <Navigation />
         <main className="content" id="main">

@@ -1,9 +1,10 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { AtRiskNavBadge } from '../screens/at-risk/AtRiskNavBadge.js';
 import { useApp } from '../store/store.js';
 import { SCREENS } from '../store/ui-slice.js';
 import { SCREEN_INFO, screenFromHash, screenHash } from './screens.js';
 
-/** Left navigation: links (so the address names the screen), arrow keys, and Alt+1…6. */
+/** Left navigation: links (so the address names the screen), arrow keys, and Alt+1…9, 0. */
 export function Navigation() {
   const screen = useApp((state) => state.ui.screen);
   const navigate = useApp((state) => state.ui.navigate);
@@ -52,7 +53,10 @@ export function Navigation() {
               aria-current={name === screen ? 'page' : undefined}
               title={`${SCREEN_INFO[name].label} (Alt+${SCREEN_INFO[name].shortcut})`}
             >
-              <span>{SCREEN_INFO[name].label}</span>
+              <span>
+                {SCREEN_INFO[name].label}
+                {name === 'at-risk' && <AtRiskNavBadge />}
+              </span>
               <kbd aria-hidden="true">{SCREEN_INFO[name].shortcut}</kbd>
             </a>
           </li>

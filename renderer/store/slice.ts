@@ -2,6 +2,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { GreywardApi } from '../../shared/contract.js';
 import type { ConnectionMonitor } from '../api/connection.js';
 import type { FilterSlice } from './filter-slice.js';
+import type { InsightSlice } from './insight-slice.js';
 import type { ListsSlice } from './lists-slice.js';
 import type { LiveSlice } from './live-slice.js';
 import type { OverviewSlice } from './overview-slice.js';
@@ -16,6 +17,7 @@ export interface AppState {
   lists: ListsSlice;
   triplets: TripletsSlice;
   settings: SettingsSlice;
+  insight: InsightSlice;
   ui: UiSlice;
 }
 

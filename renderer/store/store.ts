@@ -2,6 +2,7 @@ import { useContext, createContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createFilterSlice } from './filter-slice.js';
+import { createInsightSlice } from './insight-slice.js';
 import { createListsSlice } from './lists-slice.js';
 import { createLiveSlice } from './live-slice.js';
 import { createOverviewSlice } from './overview-slice.js';
@@ -21,6 +22,7 @@ export function createAppStore(deps: StoreDeps, initialScreen: Screen = 'overvie
     lists: createListsSlice(sliceContext(store, 'lists', deps)),
     triplets: createTripletsSlice(sliceContext(store, 'triplets', deps)),
     settings: createSettingsSlice(sliceContext(store, 'settings', deps)),
+    insight: createInsightSlice(sliceContext(store, 'insight', deps)),
     ui: createUiSlice(sliceContext(store, 'ui', deps), initialScreen),
   }));
 }

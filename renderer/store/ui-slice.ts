@@ -1,7 +1,7 @@
 import type { ConnectionState } from '../api/connection.js';
 import type { SliceContext } from './slice.js';
 
-export const SCREENS = ['overview', 'live', 'lists', 'greylist', 'policy', 'settings'] as const;
+export const SCREENS = ['overview', 'at-risk', 'live', 'trace', 'lists', 'greylist', 'retry', 'policy', 'impact', 'settings'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export interface Notice {

@@ -4,6 +4,7 @@ import { ScreenHeader } from '../../app/ScreenHeader.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Loading } from '../../components/StatusMessage.js';
 import { useApp } from '../../store/store.js';
+import { ImpactHint } from '../impact/ImpactHint.js';
 import { SaveBar } from './SaveBar.js';
 import { SettingField } from './SettingField.js';
 import { useSettingsForm, type SettingDraft } from './use-settings-form.js';
@@ -48,6 +49,7 @@ function PolicyForm() {
       {GROUPS.map((group) => (
         <section className="card settings-group" key={group.title}>
           <h2>{group.title}</h2>
+          {group.title === 'Timing' && <ImpactHint />}
           {group.keys.map((key) => (
             <SettingField key={key} draft={byKey.get(key)!} onChange={(text) => form.edit(key, text)} />
           ))}
