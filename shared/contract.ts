@@ -10,7 +10,7 @@ import {
   suspectsListPayload,
 } from './insight-contract.js';
 import { LIST_KINDS, LIST_NAMES } from './lists.js';
-import { POSTGREY_FORMATS } from './postgrey-lists.js';
+import { LIST_FILE_FORMATS } from './list-files.js';
 import { SETTING_KEYS } from './settings.js';
 
 /**
@@ -146,7 +146,7 @@ export const REQUESTS = {
     z.object({ added: z.number().int(), duplicates: z.number().int() }),
   ),
   'lists.remove': request(z.object({ ids: z.array(id).min(1).max(100_000) }), z.object({ removed: z.number().int() })),
-  'lists.export': request(z.object({ list: listName, format: z.enum(POSTGREY_FORMATS) }), z.object({ text: z.string(), skipped: z.number().int() })),
+  'lists.export': request(z.object({ list: listName, format: z.enum(LIST_FILE_FORMATS) }), z.object({ text: z.string(), skipped: z.number().int() })),
   'settings.get': request(z.object({}), settingsViewSchema),
   'settings.set': request(z.object({ changes: z.partialRecord(z.enum(SETTING_KEYS as [string, ...string[]]), z.unknown()) }), settingsViewSchema),
   'check.explain': request(

@@ -167,7 +167,15 @@ function parseRecipientToken(token: string): { kind: ListKind; pattern: string }
  * line is added to that entry's comment. Comments are in canonicalPostgreyComment form.
  */
 export function parsePostgreyList(format: PostgreyFormat, text: string): { entries: ParsedListLine[]; errors: ListFileError[] } {
-  const parseToken = format === 'postgrey-clients' ? parseClientToken : parseRecipientToken;
+  return parseListLines(text, format === 'postgrey-clients' ? parseClientToken : parseRecipientToken);
+}
+
+/** The line reading shared by the whitelist formats of postgrey and sqlgrey: "#" comments, one entry a line. */
+export function parseListLines(
+  text: string,
+  parseToken: (token: string) => { kind: ListKind; pattern: string },
+  tokenOf: (uncommented: string) => string = (uncommented) => uncommented.trim(),
+): { entries: ParsedListLine[]; errors: ListFileError[] } {
   const entries: ParsedListLine[] = [];
   const errors: ListFileError[] = [];
   let block: string[] = []; // comment lines read since the last blank line or entry
@@ -177,7 +185,7 @@ export function parsePostgreyList(format: PostgreyFormat, text: string): { entri
   text.split(/\r\n|\r|\n/).forEach((raw, index) => {
     const line = index + 1;
     const hash = raw.indexOf('#');
-    const token = (hash === -1 ? raw : raw.slice(0, hash)).trim();
+    const token = tokenOf(hash === -1 ? raw : raw.slice(0, hash));
     const remark = hash === -1 ? '' : raw.slice(hash + 1).trim();
     if (token === '') {
       if (hash === -1) {
@@ -213,7 +221,8 @@ export function parsePostgreyList(format: PostgreyFormat, text: string): { entri
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-function regexLine(pattern: string): string {
+/** A pattern as a /regex/ line that Perl (postgrey, sqlgrey) reads the same as RE2, or an Error saying why not. */
+export function regexLine(pattern: string): string {
   if (/\s/.test(pattern)) throw new Error('postgrey cannot read a /regex/ that contains whitespace; write \\x20 or \\s instead');
   if (pattern.includes('#')) throw new Error('postgrey would read "#" as the start of a comment; write \\x23 instead');
   let translated: string | undefined;

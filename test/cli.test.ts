@@ -87,6 +87,17 @@ describe('greyward command line', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/^# exported by Greyward/);
   });
 
+  it("imports Debian's sqlgrey whitelists", async () => {
+    const db = join(tempDir(), 'g.db');
+    const sqlgrey = fileURLToPath(new URL('./fixtures/sqlgrey/', import.meta.url));
+    const ip = await greyward('lists', 'import', join(sqlgrey, 'clients_ip_whitelist'), '--format', 'sqlgrey-clients-ip', '--db', db);
+    expect(ip).toMatchObject({ code: 0, stdout: expect.stringMatching(/^imported \d+ entries into the allow list/) });
+    const fqdn = await greyward('lists', 'import', join(sqlgrey, 'clients_fqdn_whitelist'), '--format', 'sqlgrey-clients-fqdn', '--db', db);
+    expect(fqdn).toMatchObject({ code: 0, stdout: expect.stringMatching(/^imported \d+ entries/) });
+    const exported = await greyward('lists', 'export', '-', '--format', 'sqlgrey-clients-fqdn', '--db', db);
+    expect(exported.stdout).toMatch(/^southwest\.com\n\*\.southwest\.com$/m);
+  });
+
   it('reports a bad line of an import file by number and imports nothing', async () => {
     const dir = tempDir();
     const db = join(dir, 'g.db');

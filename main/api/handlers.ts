@@ -1,5 +1,5 @@
 import type { FilterStatus } from '../../shared/contract.js';
-import { formatPostgreyList } from '../../shared/postgrey-lists.js';
+import { formatListFile } from '../../shared/list-files.js';
 import { isSettingKey, resolveSettings, validateSetting, type SettingKey } from '../../shared/settings.js';
 import type { Decision } from '../filter/engine.js';
 import type { PolicyRequest } from '../filter/policy-protocol.js';
@@ -55,7 +55,7 @@ export function createHandlers({ store, queries, supervisor, checker, clock }: H
     },
     'lists.remove': async ({ ids }) => ({ removed: await store.removeEntries(ids) }),
     'lists.export': async ({ list, format }) => {
-      const { text, skipped } = formatPostgreyList(format, await store.listEntries({ list }));
+      const { text, skipped } = formatListFile(format, await store.listEntries({ list }));
       return { text, skipped: skipped.length };
     },
     'settings.get': async () => resolveSettings(await store.storedSettings()),

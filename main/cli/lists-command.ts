@@ -2,11 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../shared/duration.js';
 import { isListKind, isListName, LIST_KIND_HELP, LIST_KINDS, LIST_NAMES, type ListEntry, type ListName } from '../../shared/lists.js';
-import { formatPostgreyList, parsePostgreyList, type PostgreyFormat } from '../../shared/postgrey-lists.js';
+import { formatListFile, LIST_FILE_FORMATS, parseListFile, type ListFileFormat } from '../../shared/list-files.js';
 import { dbOption, formatTable, jsonOption, nowSeconds, printJson, withStore } from './options.js';
 
 const formatOption = () =>
-  new Option('--format <format>', "the file's format").choices(['postgrey-clients', 'postgrey-recipients']).makeOptionMandatory();
+  new Option('--format <format>', "the file's format").choices([...LIST_FILE_FORMATS]).makeOptionMandatory();
 const listOption = (what: string) => new Option('--list <list>', what).choices([...LIST_NAMES]);
 
 function listName(text: string): ListName {
@@ -71,13 +71,13 @@ export function listsCommand(): Command {
     });
   command
     .command('import')
-    .description("add every entry of a postgrey whitelist file, or none if any line is wrong")
+    .description('add every entry of a postgrey or sqlgrey whitelist file, or none if any line is wrong')
     .argument('<file>')
     .addOption(dbOption())
     .addOption(formatOption())
     .addOption(listOption('the list to add to').default('allow'))
-    .action(async (file: string, options: { db: string; format: PostgreyFormat; list: ListName }) => {
-      const { entries, errors } = parsePostgreyList(options.format, readFileSync(file, 'utf8'));
+    .action(async (file: string, options: { db: string; format: ListFileFormat; list: ListName }) => {
+      const { entries, errors } = parseListFile(options.format, readFileSync(file, 'utf8'));
       if (errors.length > 0) {
         for (const error of errors) process.stderr.write(`${file}:${error.line}: ${error.message}: ${error.text}\n`);
         throw new Error(`${errors.length} bad line${errors.length === 1 ? '' : 's'} in ${file}; nothing was imported`);
@@ -90,14 +90,14 @@ export function listsCommand(): Command {
     });
   command
     .command('export')
-    .description('write a list as a postgrey whitelist file ("-" for stdout)')
+    .description('write a list as a postgrey or sqlgrey whitelist file ("-" for stdout)')
     .argument('<file>')
     .addOption(dbOption())
     .addOption(formatOption())
     .addOption(listOption('the list to export').default('allow'))
-    .action(async (file: string, options: { db: string; format: PostgreyFormat; list: ListName }) => {
+    .action(async (file: string, options: { db: string; format: ListFileFormat; list: ListName }) => {
       const entries = await withStore(options.db, (store) => store.listEntries({ list: options.list }));
-      const { text, skipped } = formatPostgreyList(options.format, entries);
+      const { text, skipped } = formatListFile(options.format, entries);
       if (file === '-') process.stdout.write(text);
       else writeFileSync(file, text);
       if (skipped.length > 0) process.stderr.write(`${skipped.length} entries of kinds this format cannot hold were left out\n`);

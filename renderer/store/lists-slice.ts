@@ -1,6 +1,6 @@
 import type { ListEntryView, Outcome, RequestPayload, RequestResult } from '../../shared/contract.js';
 import type { ListKind, ListName } from '../../shared/lists.js';
-import type { PostgreyFormat } from '../../shared/postgrey-lists.js';
+import type { ListFileFormat } from '../../shared/list-files.js';
 import { idle, loading, settle, settled, type Remote } from './remote.js';
 import type { SliceContext } from './slice.js';
 
@@ -22,7 +22,7 @@ export interface ListsSlice {
   selectOnly(ids: readonly number[]): void;
   add(entries: NewEntries, source: string): Promise<Outcome<RequestResult<'lists.add'>>>;
   remove(ids: readonly number[]): Promise<Outcome<RequestResult<'lists.remove'>>>;
-  exportList(list: ListName, format: PostgreyFormat): Promise<Outcome<RequestResult<'lists.export'>>>;
+  exportList(list: ListName, format: ListFileFormat): Promise<Outcome<RequestResult<'lists.export'>>>;
   /** lists.add in chunks the contract accepts, reporting progress; stops at the first error. */
   importEntries(entries: NewEntries, source: string, onProgress: (done: number) => void): Promise<ImportResult>;
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ListName } from '../../../shared/lists.js';
-import { POSTGREY_FORMATS, type PostgreyFormat } from '../../../shared/postgrey-lists.js';
+import { LIST_FILE_FORMATS, type ListFileFormat } from '../../../shared/list-files.js';
 import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatCount } from '../../format/time.js';
@@ -19,7 +19,7 @@ function download(text: string, fileName: string) {
 
 export function ExportDialog({ list, onClose }: { list: ListName; onClose: () => void }) {
   const exportList = useApp((state) => state.lists.exportList);
-  const [format, setFormat] = useState<PostgreyFormat>('postgrey-clients');
+  const [format, setFormat] = useState<ListFileFormat>('postgrey-clients');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
   const [done, setDone] = useState<{ lines: number; skipped: number; fileName: string }>();
@@ -54,7 +54,7 @@ export function ExportDialog({ list, onClose }: { list: ListName; onClose: () =>
     >
       <fieldset className="choices">
         <legend>File format</legend>
-        {POSTGREY_FORMATS.map((value) => (
+        {LIST_FILE_FORMATS.map((value) => (
           <label key={value} className="choice">
             <input type="radio" name="export-format" value={value} checked={format === value} onChange={() => setFormat(value)} />
             <span>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { LIST_NAMES, type ListName } from '../../../shared/lists.js';
-import { parsePostgreyList, POSTGREY_FORMATS, type ListFileError, type ParsedListLine, type PostgreyFormat } from '../../../shared/postgrey-lists.js';
+import { LIST_FILE_FORMATS, parseListFile, type ListFileError, type ListFileFormat, type ParsedListLine } from '../../../shared/list-files.js';
 import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatCount } from '../../format/time.js';
@@ -11,13 +11,13 @@ import { ImportEntries, ImportErrors, ImportProgress } from './ImportPreview.js'
 
 type Parsed = { entries: ParsedListLine[]; errors: ListFileError[] };
 
-function useParsed(format: PostgreyFormat, text: string): Parsed | undefined {
+function useParsed(format: ListFileFormat, text: string): Parsed | undefined {
   const [parsed, setParsed] = useState<Parsed>();
   useEffect(() => {
     setParsed(undefined);
     if (!text.trim()) return;
     // Let "Reading…" paint first: a file of 100,000 lines takes a moment to parse.
-    const timer = setTimeout(() => setParsed(parsePostgreyList(format, text)), 150);
+    const timer = setTimeout(() => setParsed(parseListFile(format, text)), 150);
     return () => clearTimeout(timer);
   }, [format, text]);
   return parsed;
@@ -26,7 +26,7 @@ function useParsed(format: PostgreyFormat, text: string): Parsed | undefined {
 export function ImportDialog({ list: initialList, onClose }: { list: ListName; onClose: () => void }) {
   const importEntries = useApp((state) => state.lists.importEntries);
   const notify = useApp((state) => state.ui.notify);
-  const [format, setFormat] = useState<PostgreyFormat>('postgrey-clients');
+  const [format, setFormat] = useState<ListFileFormat>('postgrey-clients');
   const [list, setList] = useState<ListName>(initialList);
   const [text, setText] = useState('');
   const [fileName, setFileName] = useState<string>();
@@ -72,7 +72,7 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
       <div className="import-options">
         <fieldset className="choices">
           <legend>Format</legend>
-          {POSTGREY_FORMATS.map((value) => (
+          {LIST_FILE_FORMATS.map((value) => (
             <label key={value} className="choice">
               <input type="radio" name="import-format" value={value} checked={format === value} disabled={running} onChange={() => setFormat(value)} />
               <span>

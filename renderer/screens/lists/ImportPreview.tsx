@@ -1,4 +1,4 @@
-import type { ListFileError, ParsedListLine } from '../../../shared/postgrey-lists.js';
+import type { ListFileError, ParsedListLine } from '../../../shared/list-files.js';
 import { KIND_LABELS } from '../../format/list-kinds.js';
 import { formatCount } from '../../format/time.js';
 

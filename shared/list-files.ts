@@ -1,0 +1,20 @@
+import type { ListKind } from './lists.js';
+import { formatPostgreyList, parsePostgreyList, POSTGREY_FORMAT_KINDS, POSTGREY_FORMATS, type FormattedPostgreyList, type ListFileError, type ParsedListLine, type PostgreyFormat, type PostgreyListEntry } from './postgrey-lists.js';
+import { formatSqlgreyList, parseSqlgreyList, SQLGREY_FORMAT_KINDS, SQLGREY_FORMATS, type SqlgreyFormat } from './sqlgrey-lists.js';
+
+/** Every list file format Greyward reads and writes: postgrey's and sqlgrey's whitelists. */
+export const LIST_FILE_FORMATS = [...POSTGREY_FORMATS, ...SQLGREY_FORMATS] as const;
+export type ListFileFormat = PostgreyFormat | SqlgreyFormat;
+export type { FormattedPostgreyList as FormattedListFile, ListFileError, ParsedListLine, PostgreyListEntry as ListFileEntry };
+
+export const LIST_FILE_FORMAT_KINDS: Record<ListFileFormat, readonly ListKind[]> = { ...POSTGREY_FORMAT_KINDS, ...SQLGREY_FORMAT_KINDS };
+
+const isPostgrey = (format: ListFileFormat): format is PostgreyFormat => (POSTGREY_FORMATS as readonly string[]).includes(format);
+
+export function parseListFile(format: ListFileFormat, text: string): { entries: ParsedListLine[]; errors: ListFileError[] } {
+  return isPostgrey(format) ? parsePostgreyList(format, text) : parseSqlgreyList(format, text);
+}
+
+export function formatListFile(format: ListFileFormat, entries: ReadonlyArray<PostgreyListEntry>): FormattedPostgreyList {
+  return isPostgrey(format) ? formatPostgreyList(format, entries) : formatSqlgreyList(format, entries);
+}
