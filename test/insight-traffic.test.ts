@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FilterStatus, Suspect } from '../shared/contract.js';
 import { dispatch } from '../main/api/dispatch.js';
 import { createHandlers } from '../main/api/handlers.js';
+import { BackgroundInsight } from '../main/insight/background-insight.js';
 import { startFilter } from '../main/filter/daemon.js';
 import { quietLog } from '../main/filter/log.js';
 import { replayImpact } from '../main/insight/impact.js';
@@ -36,7 +37,10 @@ async function world() {
   const running = await startFilter({ db, listen: '127.0.0.1:0', log: quietLog(), clock: () => clock.now });
   cleanups.push(() => running.stop());
   const endpoint = { port: Number(running.endpoints.tcp!.split(':').at(-1)) };
-  const handlers = createHandlers({ store: admin, queries: new AdminQueries(admin.db), supervisor: { status: () => status, restart: async () => status }, checker: running.service, clock: () => clock.now });
+  // The window's way: the long reads on their own thread and connection.
+  const insight = new BackgroundInsight(db);
+  cleanups.push(() => insight.close());
+  const handlers = createHandlers({ store: admin, queries: new AdminQueries(admin.db), supervisor: { status: () => status, restart: async () => status }, checker: running.service, insight, clock: () => clock.now });
   const call = async <T>(name: string, payload: unknown): Promise<T> => {
     const outcome = await dispatch(handlers, name, payload);
     if (!outcome.ok) throw new Error(`${name}: ${outcome.error.message} ${outcome.error.details?.join('; ') ?? ''}`);

@@ -6,6 +6,7 @@ import type { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import type { Handlers } from './dispatch.js';
 import { createHandlers } from './handlers.js';
+import { BackgroundInsight } from '../insight/background-insight.js';
 import { startLivePump } from './live-pump.js';
 
 /** What the administration needs of the filter's supervisor. */
@@ -36,7 +37,9 @@ export async function openAdminSession(options: {
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
   // Explains decisions the way the running filter would; it never answers Postfix nor expires rows.
   const checker = await FilterService.start({ store, log: quietLog(), productVersion: VERSION, expiryIntervalMs: 0, clock });
-  const handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, clock });
+  // Reads that scan the attempt log run on their own thread: the window stays responsive meanwhile.
+  const insight = new BackgroundInsight(store.db.name);
+  const handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, insight, clock });
   const pump = startLivePump(queries, (attempts) => options.emit('attempts.added', attempts));
   const unsubscribe = options.supervisor.onStatus((status) => options.emit('filter.status', status));
   return {
@@ -45,6 +48,7 @@ export async function openAdminSession(options: {
       unsubscribe();
       pump.stop();
       await checker.stop();
+      await insight.close();
       await store.close();
     },
   };

@@ -11,6 +11,7 @@ import { openDatabase } from '../store/database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { dispatch } from './dispatch.js';
 import { createHandlers } from './handlers.js';
+import { inlineInsightReads } from '../insight/insight-reads.js';
 import { startLivePump } from './live-pump.js';
 
 const T0 = 1_800_000_000;
@@ -28,7 +29,7 @@ async function setup() {
   const clock = { now: T0 };
   const filter = await FilterService.start({ store, log: quietLog(), productVersion: 'test', clock: () => clock.now, expiryIntervalMs: 0 });
   const queries = new AdminQueries(store.db);
-  const handlers = createHandlers({ store, queries, supervisor: { status: () => status, restart: async () => status }, checker: filter, clock: () => clock.now });
+  const handlers = createHandlers({ store, queries, supervisor: { status: () => status, restart: async () => status }, checker: filter, insight: inlineInsightReads(store), clock: () => clock.now });
   cleanups.push(async () => {
     await filter.stop();
     await store.close();

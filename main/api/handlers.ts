@@ -4,6 +4,7 @@ import { isSettingKey, resolveSettings, validateSetting, type SettingKey } from 
 import type { Decision } from '../filter/engine.js';
 import type { PolicyRequest } from '../filter/policy-protocol.js';
 import { insightHandlers } from '../insight/insight-handlers.js';
+import type { InsightReads } from '../insight/insight-reads.js';
 import type { AdminQueries } from '../store/admin-queries.js';
 import { InvalidEntriesError, type SqliteStore } from '../store/sqlite-store.js';
 import { UserError, type Handlers } from './dispatch.js';
@@ -14,6 +15,8 @@ export interface HandlerContext {
   supervisor: { status(): FilterStatus; restart(): Promise<FilterStatus> };
   /** Answers "what would the filter do now", like `greyward check`. */
   checker: { explain(request: PolicyRequest): Promise<Decision> };
+  /** The reads that scan the attempt log (mail at risk, retry behaviour, impact). */
+  insight: InsightReads;
   clock: () => number;
 }
 
@@ -24,7 +27,7 @@ function startOfLocalDay(now: number): number {
 }
 
 /** Every request of the contract, against the store; shared by Electron IPC and the browser host. */
-export function createHandlers({ store, queries, supervisor, checker, clock }: HandlerContext): Handlers {
+export function createHandlers({ store, queries, supervisor, checker, insight, clock }: HandlerContext): Handlers {
   const settings = async () => resolveSettings(await store.storedSettings()).settings;
   return {
     'overview.get': async () => {
@@ -88,6 +91,6 @@ export function createHandlers({ store, queries, supervisor, checker, clock }: H
       });
       return { action, reason, rule, reply, delay };
     },
-    ...insightHandlers({ store, queries, clock }),
+    ...insightHandlers({ store, queries, reads: insight, clock }),
   };
 }

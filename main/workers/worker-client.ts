@@ -79,17 +79,21 @@ export function serveRequests<Request extends { type: string; id: number }>(
   close: () => void,
 ): void {
   port.on('message', (request: Request) => {
-    let reply: WorkerReply;
+    const send = (reply: WorkerReply) => {
+      port.postMessage(reply);
+      if (request.type === 'close') {
+        close();
+        port.close();
+      }
+    };
+    const failed = (error: unknown) => send({ id: request.id, ok: false, message: (error as Error).message, code: (error as { code?: string }).code });
     try {
       const value = handle(request);
-      reply = { id: request.id, ok: true, value: value ?? null };
+      // A synchronous answer goes out at once: the filter's writer must not wait a turn per commit.
+      if (value instanceof Promise) value.then((resolved: unknown) => send({ id: request.id, ok: true, value: resolved ?? null }), failed);
+      else send({ id: request.id, ok: true, value: value ?? null });
     } catch (error) {
-      reply = { id: request.id, ok: false, message: (error as Error).message, code: (error as { code?: string }).code };
-    }
-    port.postMessage(reply);
-    if (request.type === 'close') {
-      close();
-      port.close();
+      failed(error);
     }
   });
 }

@@ -23,7 +23,7 @@ export const LAYERS: Layer[] = [
   { name: 'renderer', root: 'renderer/', mayImport: ['renderer/', 'shared/'], packages: 'any', forbiddenPackages: ['electron', 'better-sqlite3'], nodeBuiltins: false },
   { name: 'main/preload', root: 'main/preload/', mayImport: ['main/preload/', 'shared/'], packages: ['electron', ...PURE_PACKAGES], nodeBuiltins: false },
   { name: 'main/app', root: 'main/app/', mayImport: ['main/', 'shared/'], packages: 'any', forbiddenPackages: ['better-sqlite3'], nodeBuiltins: true },
-  { name: 'main/store', root: 'main/store/', mayImport: ['main/store/', 'main/version', 'shared/'], packages: 'any', forbiddenPackages: ['electron'], nodeBuiltins: true },
+  { name: 'main/store', root: 'main/store/', mayImport: ['main/store/', 'main/workers/', 'main/version', 'shared/'], packages: 'any', forbiddenPackages: ['electron'], nodeBuiltins: true },
   {
     name: 'main (filter, cli and the rest)',
     root: 'main/',
