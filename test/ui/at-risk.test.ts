@@ -20,7 +20,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFilter } from '../../main/filter/daemon.js';
 import { quietLog } from '../../main/filter/log.js';
-import { SCREENSHOT_DIR } from '../support/chromium.js';
+import { nextFrames, shoot } from '../support/chromium.js';
 import { PolicyClient, rcpt } from '../support/policy-client.js';
 import { runTraffic, type PlantedSender } from '../support/traffic-generator.js';
 import { prerequisitesMet } from '../support/prerequisites.js';
@@ -28,7 +28,6 @@ import { startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-h
 
 const missing = uiPrerequisites();
 const HOUR = 3600;
-const SCHEMES = ['light', 'dark'] as const;
 
 interface Mail {
   client_address: string;
@@ -101,28 +100,7 @@ async function plantHistory(db: string, now: number): Promise<PlantedSender[]> {
   }
 }
 
-const nextFrames = (page: Page) => page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
 
-/** One screenshot per theme, switched on the open page as an OS would. */
-async function shoot(page: Page, name: string, options: { wholeScreen?: boolean } = {}): Promise<string[]> {
-  const viewport = page.viewportSize()!;
-  if (options.wholeScreen) {
-    const overflow = Number(await page.evaluate('(() => { const main = document.querySelector("main"); return main.scrollHeight - main.clientHeight; })()'));
-    if (overflow > 0) await page.setViewportSize({ width: viewport.width, height: viewport.height + overflow });
-    await nextFrames(page);
-  }
-  const files: string[] = [];
-  for (const scheme of SCHEMES) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await nextFrames(page);
-    const file = path.join(SCREENSHOT_DIR, `${name}-${scheme}.png`);
-    await page.screenshot({ path: file });
-    files.push(file);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(viewport);
-  return files;
-}
 
 const NEW_SCREENS = ['At risk', 'Trace', 'Retry behaviour', 'Impact preview'] as const;
 

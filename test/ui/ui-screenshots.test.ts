@@ -15,13 +15,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOT_DIR } from '../support/chromium.js';
+import { shoot } from '../support/chromium.js';
 import { PolicyClient, rcpt } from '../support/policy-client.js';
 import { fact, liveRow, openScreen, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
 import { prerequisitesMet } from '../support/prerequisites.js';
 
 const missing = uiPrerequisites();
-const SCHEMES = ['light', 'dark'] as const;
 const SEEDED = 20_000;
 
 const ALLOW_CLIENTS = `# Google outbound: retries come from a different host of the pool
@@ -96,32 +95,7 @@ async function sendLiveTraffic(port: number): Promise<{ replies: string[]; early
   return { replies, earlyRetrier };
 }
 
-const nextFrames = (page: Page) => page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
 
-/**
- * One screenshot per theme. The app scrolls inside its content pane, not the page, so a
- * "whole screen" shot (wholeScreen) makes the window as tall as the content instead.
- */
-async function shoot(page: Page, name: string, options: { wholeScreen?: boolean } = {}): Promise<string[]> {
-  const viewport = page.viewportSize()!;
-  if (options.wholeScreen) {
-    const overflow = Number(await page.evaluate('(() => { const main = document.querySelector("main"); return main.scrollHeight - main.clientHeight; })()'));
-    if (overflow > 0) await page.setViewportSize({ width: viewport.width, height: viewport.height + overflow });
-    await nextFrames(page);
-  }
-  const files: string[] = [];
-  for (const scheme of SCHEMES) {
-    await page.emulateMedia({ colorScheme: scheme });
-    // Let the theme switch settle (CSS variables, the chart rebuilt with the theme's colours).
-    await nextFrames(page);
-    const file = path.join(SCREENSHOT_DIR, `${name}-${scheme}.png`);
-    await page.screenshot({ path: file });
-    files.push(file);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(viewport);
-  return files;
-}
 
 describe('screenshots of every screen with realistic data, light and dark', () => {
   if (!prerequisitesMet(missing)) return;
