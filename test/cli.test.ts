@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +19,14 @@ function tempDir(): string {
 }
 
 describe('greyward command line', () => {
+  it('is linked as node_modules/.bin/greyward after npm ci, so that npx greyward runs this checkout', async () => {
+    const linked = fileURLToPath(new URL('../node_modules/.bin/greyward', import.meta.url));
+    const version = await new Promise<string>((resolve, reject) =>
+      execFile(linked, ['--version'], { env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+    expect(version.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it.each([[], ['filter'], ['check'], ['settings'], ['settings', 'show'], ['settings', 'set'], ['settings', 'reset'], ['lists'], ['lists', 'show'], ['lists', 'add'], ['lists', 'remove'], ['lists', 'import'], ['lists', 'export']])(
     'greyward %s --help explains itself',
     async (...command) => {
