@@ -95,6 +95,8 @@ export const overviewSchema = z.object({
 export const settingsViewSchema = z.object({
   settings: z.record(z.string(), z.unknown()),
   problems: z.array(z.string()),
+  /** The database file these settings live in (and the filter uses). */
+  databasePath: z.string(),
 });
 
 /** Counting every match of a substring search over a million triplets takes longer than a page should. */

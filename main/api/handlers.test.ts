@@ -88,6 +88,7 @@ describe('handlers', () => {
     const { call } = await setup();
     expect(await call('settings.set', { changes: { delay: 60, clientPrefixV4: 99 } })).toMatchObject({ ok: false, error: { message: 'nothing was saved: some values are not valid', details: [expect.stringMatching(/^clientPrefixV4/)] } });
     expect(await call('settings.set', { changes: { delay: 60 } })).toMatchObject({ ok: true, value: { settings: { delay: 60 } } });
+    expect(await call('settings.get', {})).toMatchObject({ ok: true, value: { databasePath: expect.stringMatching(/greyward-handlers-.*\/g\.db$/) } });
   });
 
   it('explain a decision like greyward check, and sum up the day', async () => {

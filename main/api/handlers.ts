@@ -29,6 +29,7 @@ function startOfLocalDay(now: number): number {
 /** Every request of the contract, against the store; shared by Electron IPC and the browser host. */
 export function createHandlers({ store, queries, supervisor, checker, insight, clock }: HandlerContext): Handlers {
   const settings = async () => resolveSettings(await store.storedSettings()).settings;
+  const settingsView = async () => ({ ...resolveSettings(await store.storedSettings()), databasePath: store.db.name });
   return {
     'overview.get': async () => {
       const now = clock();
@@ -61,7 +62,7 @@ export function createHandlers({ store, queries, supervisor, checker, insight, c
       const { text, skipped } = formatListFile(format, await store.listEntries({ list }));
       return { text, skipped: skipped.length };
     },
-    'settings.get': async () => resolveSettings(await store.storedSettings()),
+    'settings.get': async () => settingsView(),
     'settings.set': async ({ changes }) => {
       const problems: string[] = [];
       const valid: Array<[SettingKey, unknown]> = [];
@@ -75,7 +76,7 @@ export function createHandlers({ store, queries, supervisor, checker, insight, c
       }
       if (problems.length > 0) throw new UserError('nothing was saved: some values are not valid', problems);
       for (const [key, value] of valid) await store.setSetting(key, value as never, clock());
-      return resolveSettings(await store.storedSettings());
+      return settingsView();
     },
     'check.explain': async ({ clientAddress, clientName, sender, recipient }) => {
       const { action, reason, rule, reply, delay } = await checker.explain({

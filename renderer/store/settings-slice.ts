@@ -7,6 +7,8 @@ export interface SettingsSlice {
   values: Settings | undefined;
   /** Stored values main could not use (it fell back to their defaults). */
   problems: string[];
+  /** Where the database is, as main opened it. */
+  databasePath: string | undefined;
   loading: boolean;
   error: ApiError | undefined;
   saving: boolean;
@@ -15,15 +17,16 @@ export interface SettingsSlice {
   save(changes: Partial<Record<SettingKey, unknown>>): Promise<ApiError | undefined>;
 }
 
-function readView(view: { settings: Record<string, unknown>; problems: string[] }) {
+function readView(view: { settings: Record<string, unknown>; problems: string[]; databasePath: string }) {
   const resolved = resolveSettings(view.settings);
-  return { values: resolved.settings, problems: [...view.problems, ...resolved.problems] };
+  return { values: resolved.settings, problems: [...view.problems, ...resolved.problems], databasePath: view.databasePath };
 }
 
 export function createSettingsSlice({ patch, deps }: SliceContext<'settings'>): SettingsSlice {
   return {
     values: undefined,
     problems: [],
+    databasePath: undefined,
     loading: false,
     error: undefined,
     saving: false,

@@ -30,6 +30,20 @@ function PostfixSetup() {
   );
 }
 
+function DatabaseLocation() {
+  const path = useApp((state) => state.settings.databasePath);
+  if (!path) return null;
+  return (
+    <section className="card settings-group">
+      <h2>Database</h2>
+      <p>
+        <code>{path}</code>
+      </p>
+      <p className="muted">The filter and these screens share this SQLite file. Start Greyward with another --db to use another one.</p>
+    </section>
+  );
+}
+
 function SettingsForm() {
   const form = useSettingsForm([...CONNECTION_KEYS, ...OPERATION_KEYS]);
   const field = (key: SettingKey) => {
@@ -48,6 +62,7 @@ function SettingsForm() {
         {OPERATION_KEYS.map(field)}
       </section>
       <SaveBar form={form} />
+      <DatabaseLocation />
       <PostfixSetup />
     </>
   );
