@@ -49,7 +49,7 @@ export class DecisionBatcher {
     batch.logLines.push(logLine);
     if (write.triplet) this.unsavedTriplets.set(tripletId(write.triplet.key), { state: write.triplet.state, batch });
     if (write.clientPasses) this.unsavedClients.set(write.clientPasses.clientGroup, { state: write.clientPasses, batch });
-    if (batch.writes.length >= (this.options.maxBatch ?? 500)) this.flush(batch);
+    if (batch.writes.length >= (this.options.maxBatch ?? 100)) this.flush(batch);
     return batch.committed;
   }
 
@@ -65,7 +65,7 @@ export class DecisionBatcher {
     const batch: Batch = { writes: [], logLines: [], committed, release };
     this.open = batch;
     // Answers do not wait for the commit, so a wider window costs no latency: it only widens what a crash can lose.
-    setTimeout(() => this.flush(batch), this.options.windowMs ?? 10);
+    setTimeout(() => this.flush(batch), this.options.windowMs ?? 2);
     return batch;
   }
 
