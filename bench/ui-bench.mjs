@@ -26,11 +26,11 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { freePort } from './peers.mjs';
 import { makeRng, makeTriplet, openPolicyConnection } from './policy-load.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -109,17 +109,6 @@ function option(name, fallback) {
   const flag = process.argv.find((arg) => arg.startsWith(`--${name.toLowerCase()}=`));
   const value = flag ? flag.split('=').slice(1).join('=') : process.env[name];
   return value === undefined || value === '' ? fallback : value;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `greyward ui` on DB with the filter on a fixed loopback port; resolves once the filter runs. */

@@ -15,7 +15,6 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +23,7 @@ import { chromiumAvailable, launchChromium } from './chromium.js';
 import { greywardOk } from './greyward-process.js';
 import { askOnce, rcpt } from './policy-client.js';
 import { missingOf, type Availability } from './prerequisites.js';
+import { freeLoopbackPort } from './postfix.js';
 import { startUi, type UiProcess } from './ui-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,19 +36,6 @@ export function uiPrerequisites(...more: Availability[]): string[] {
   const built: Availability =
     existsSync(BUILT_RENDERER) && existsSync(BUILT_CLI) ? { ok: true } : { ok: false, why: 'Greyward is not built (run `npm run build` first)' };
   return missingOf([chromiumAvailable(), built, ...more]);
-}
-
-/** A port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Fills DB with COUNT realistic triplets and their attempt log (bench/seed-triplets.mjs). */
@@ -118,7 +105,7 @@ export async function startUiHarness(options: UiHarnessOptions = {}): Promise<Ui
     for (const [key, value] of Object.entries(options.settings ?? {})) await cli('settings', 'set', key, value);
     if (options.seed) await seedTriplets(db, options.seed);
     await options.prepare?.(cli, db);
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const [started, launched] = await Promise.all([startUi(['--db', db, '--listen', `127.0.0.1:${port}`]), launchChromium()]);
     ui = started;
     browser = launched;
