@@ -66,10 +66,8 @@ describe('list kinds', () => {
 
   it('matches a hostile-looking pattern in linear time', () => {
     const m = matcherOf('client-name-pattern', '(a+)+$');
-    const started = performance.now();
+    // A backtracking engine would not return here before the test times out; RE2 answers at once.
     expect(m.match('allow', subject({ clientName: `${'a'.repeat(50_000)}!` }), 0)).toBeUndefined();
-    // Backtracking engines take years here; RE2 takes milliseconds. Generous bound, not a benchmark.
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
 
