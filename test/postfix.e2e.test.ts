@@ -127,7 +127,8 @@ describe('Greyward as the policy service of a real Postfix', () => {
     expect(firstRcpt?.code, first.transcript + debug()).toBe(450);
     expect(firstRcpt?.text).toBe(`4.7.1 <bob@greyward.test>: Recipient address rejected: Greylisted, try again in ${DELAY_S} seconds`);
     expect(first.exitCode).toBe(24); // swaks: no recipient accepted
-    expect(postfix.mailLog()).toMatch(/NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 450 4\.7\.1 <bob@greyward\.test>: Recipient address rejected: Greylisted, try again in 2 seconds;/);
+    // postlogd writes the log a moment after smtpd replied.
+    await expect.poll(() => postfix.mailLog(), { timeout: 5000 }).toMatch(/NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 450 4\.7\.1 <bob@greyward\.test>: Recipient address rejected: Greylisted, try again in 2 seconds;/);
 
     await sleep(firstDone + RETRY_AFTER_MS - Date.now());
     const second = await sendMail(mail);
@@ -171,7 +172,8 @@ describe('Greyward as the policy service of a real Postfix', () => {
     expect(reply?.code, sent.transcript + debug()).toBe(554);
     expect(reply?.text).toBe('5.7.1 <erin@greyward.test>: Recipient address rejected: Rejected by local policy');
     expect(sent.exitCode).toBe(24);
-    expect(postfix.mailLog()).toMatch(/NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 554 5\.7\.1 <erin@greyward\.test>: Recipient address rejected: Rejected by local policy;/);
+    // postlogd writes the log a moment after smtpd replied.
+    await expect.poll(() => postfix.mailLog(), { timeout: 5000 }).toMatch(/NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 554 5\.7\.1 <erin@greyward\.test>: Recipient address rejected: Rejected by local policy;/);
     await sleep(300); // nothing may arrive
     expect(postfix.deliveredMessages()).toHaveLength(2);
   });

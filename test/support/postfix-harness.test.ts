@@ -225,7 +225,7 @@ describe('private Postfix harness with Debian postgrey as the policy service', (
     expect(firstRcpt?.text).toMatch(/Greylisted/);
     expect(first.finalCode).toBe(450);
     expect(first.exitCode).toBe(24); // swaks: no RCPT accepted
-    expect(pf.mailLog()).toMatch(/NOQUEUE: reject: RCPT from \S+\[127\.0\.0\.1\]: 450 .*Greylisted/);
+    await expect.poll(() => pf.mailLog(), { timeout: 5000 }).toMatch(/NOQUEUE: reject: RCPT from \S+\[127\.0\.0\.1\]: 450 .*Greylisted/);
     expect(pf.deliveredMessages()).toEqual([]);
 
     await sleep(GREYLIST_DELAY_S * 1000 + 300);
