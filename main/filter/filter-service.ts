@@ -1,5 +1,5 @@
 import type { Settings } from '../../shared/settings.js';
-import type { ClientPasses, DecisionWrite, FilterStore, TripletKey, TripletState } from '../store/greylist-store.js';
+import type { DecisionWrite, FilterStore, GreylistState, MaybePromise, TripletKey } from '../store/greylist-store.js';
 import { DecisionBatcher, tripletId } from './decision-batcher.js';
 import { decide, greylistKey, type Decision, type Policy } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
@@ -20,6 +20,13 @@ export interface FilterServiceOptions {
   expiryIntervalMs?: number;
   expiryBatch?: number;
 }
+
+interface QueuedDecision {
+  decision: Decision;
+  committed: Promise<void>;
+}
+
+const NO_STATE: GreylistState = { triplet: undefined, clientPasses: undefined };
 
 /** Decisions handed to the writer but not yet committed, beyond which answers wait for the disk. */
 const MAX_BACKLOG = 20_000;
@@ -49,6 +56,8 @@ export class FilterService {
   private policyVersion = -1;
   private readonly batcher: DecisionBatcher;
   private decisions: Promise<unknown> = Promise.resolve();
+  /** Requests queued behind a store that answers later; while there are any, the next ones queue too. */
+  private waiting = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private expiring = false;
   /** Why the last commit failed, while the database refuses writes. */
@@ -103,23 +112,42 @@ export class FilterService {
 
   /**
    * The action line for Postfix. Never rejects: on an internal error, and for as long as the
-   * database refuses writes, it answers per failMode and logs why.
+   * database refuses writes, it answers per failMode and logs why. A string when the store could
+   * answer at once and nothing is queued before this request; a promise otherwise.
    */
-  answer(request: PolicyRequest): Promise<string> {
-    const result = this.decisions.then(() => this.decideAndQueue(request));
-    this.decisions = result.catch(() => undefined);
-    return result
-      .then(({ decision, committed }) => {
-        if (this.unwritable) return this.failed(request, new Error(`the database refuses writes: ${this.unwritable}`), false);
-        // Only a writer that has fallen far behind makes answers wait; otherwise Postfix never waits for the disk.
-        return this.batcher.backlog > MAX_BACKLOG ? committed.then(() => decision.reply) : decision.reply;
-      })
-      .catch((error: unknown) => this.failed(request, error));
+  answer(request: PolicyRequest): string | Promise<string> {
+    if (this.waiting > 0) return this.answerInTurn(request);
+    try {
+      const state = this.stateFor(request);
+      if (state instanceof Promise) return this.answerInTurn(request, state);
+      return this.reply(request, this.decideAndQueue(request, state));
+    } catch (error) {
+      return this.failed(request, error);
+    }
+  }
+
+  /** Decides after every decision asked before it, so that two requests for one triplet see each other. */
+  private answerInTurn(request: PolicyRequest, state?: Promise<GreylistState>): Promise<string> {
+    this.waiting++;
+    const queued = this.decisions.then(async () => this.decideAndQueue(request, await (state ?? this.stateFor(request))));
+    const done = () => void this.waiting--;
+    this.decisions = queued.then(done, done);
+    return queued.then((outcome) => this.reply(request, outcome)).catch((error: unknown) => this.failed(request, error));
+  }
+
+  private reply(request: PolicyRequest, { decision, committed }: QueuedDecision): string | Promise<string> {
+    if (this.unwritable) return this.failed(request, new Error(`the database refuses writes: ${this.unwritable}`), false);
+    // Only a writer that has fallen far behind makes answers wait; otherwise Postfix never waits for the disk.
+    return this.batcher.backlog > MAX_BACKLOG ? committed.then(() => decision.reply) : decision.reply;
   }
 
   /** What would happen now and why, changing nothing. */
   async explain(request: PolicyRequest): Promise<Decision> {
     return decide(request, this.policy, await this.lookup(greylistKey(request, this.policy.settings)), this.clock());
+  }
+
+  private stateFor(request: PolicyRequest): MaybePromise<GreylistState> {
+    return request.protocolState.toUpperCase() === 'RCPT' ? this.lookup(greylistKey(request, this.policy.settings)) : NO_STATE;
   }
 
   private failed(request: PolicyRequest, error: unknown, log = true): string {
@@ -133,12 +161,14 @@ export class FilterService {
     return reply;
   }
 
-  private async lookup(key: TripletKey): Promise<{ triplet: TripletState | undefined; clientPasses: ClientPasses | undefined }> {
+  private lookup(key: TripletKey): MaybePromise<GreylistState> {
     const triplet = this.batcher.triplet(tripletId(key));
     const clientPasses = this.batcher.clientPasses(key.clientGroup);
     if (triplet && clientPasses) return { triplet, clientPasses };
-    const stored = await this.options.store.findGreylistState(key);
-    return { triplet: triplet ?? stored.triplet, clientPasses: clientPasses ?? stored.clientPasses };
+    // A decision not yet committed is newer than the stored row; the row's id still names the same triplet.
+    const merge = (stored: GreylistState): GreylistState => ({ ...stored, triplet: triplet ?? stored.triplet, clientPasses: clientPasses ?? stored.clientPasses });
+    const stored = this.options.store.findGreylistState(key);
+    return stored instanceof Promise ? stored.then(merge) : merge(stored);
   }
 
   private committed(error: Error | undefined, count: number): void {
@@ -154,10 +184,8 @@ export class FilterService {
     this.unwritable = error.message;
   }
 
-  private async decideAndQueue(request: PolicyRequest): Promise<{ decision: Decision; committed: Promise<void> }> {
+  private decideAndQueue(request: PolicyRequest, state: GreylistState): QueuedDecision {
     const now = this.clock();
-    const needsState = request.protocolState.toUpperCase() === 'RCPT';
-    const state = needsState ? await this.lookup(greylistKey(request, this.policy.settings)) : { triplet: undefined, clientPasses: undefined };
     const decision = decide(request, this.policy, state, now);
     const write: DecisionWrite = {
       attempt: {
@@ -173,7 +201,9 @@ export class FilterService {
         rule: decision.rule,
         delay: decision.delay,
       },
-      ...(decision.tripletKey && decision.triplet ? { triplet: { key: decision.tripletKey, state: decision.triplet } } : {}),
+      ...(decision.tripletKey && decision.triplet
+        ? { triplet: { key: decision.tripletKey, state: decision.triplet, ...(state.tripletId === undefined ? {} : { id: state.tripletId }) } }
+        : {}),
       ...(decision.clientPasses ? { clientPasses: decision.clientPasses } : {}),
       ...(decision.listEntry ? { listHit: { entryId: decision.listEntry.id, at: now } } : {}),
     };

@@ -5,7 +5,8 @@ import type { Log } from './log.js';
 import { DEFAULT_LIMITS, formatReply, PolicyRequestParser, ProtocolError, readPolicyRequest, type PolicyRequest, type ProtocolLimits } from './policy-protocol.js';
 
 export interface PolicyServerOptions {
-  answer(request: PolicyRequest): Promise<string>;
+  /** A string when the answer is ready at once, which is then written without waiting for a later turn. */
+  answer(request: PolicyRequest): string | Promise<string>;
   log: Log;
   /**
    * TCP peers outside these networks are refused; UNIX socket peers are governed by the socket's
@@ -151,7 +152,8 @@ export class PolicyServer {
     const idleMs = this.options.idleTimeoutMs ?? 600_000;
     const requestMs = this.options.requestTimeoutMs ?? 30_000;
     let answers: Promise<unknown> = Promise.resolve();
-    socket.setTimeout(idleMs);
+    let timeoutMs = idleMs;
+    socket.setTimeout(timeoutMs);
 
     const drop = (why: string) => {
       this.throttle.warn(`drop ${why}`, `closed connection from ${peer} without an answer: ${why}`);
@@ -168,10 +170,20 @@ export class PolicyServer {
         if (error instanceof ProtocolError) return drop(error.message);
         throw error;
       }
-      socket.setTimeout(parser.midRequest ? requestMs : idleMs);
+      // Reading and writing restart the timer; it is set again only when the kind of wait changes.
+      const wanted = parser.midRequest ? requestMs : idleMs;
+      if (wanted !== timeoutMs) socket.setTimeout((timeoutMs = wanted));
+      // Answers ready at once go out together, in order, in one write; the rest follow in order as they come.
+      let ready = '';
       for (const request of requests) {
-        connection.busy++;
         const reply = this.options.answer(request);
+        if (typeof reply === 'string' && connection.busy === 0) {
+          ready += formatReply(reply);
+          continue;
+        }
+        if (ready) socket.write(ready);
+        ready = '';
+        connection.busy++;
         answers = answers
           .then(() => reply)
           .then((action) => {
@@ -181,6 +193,10 @@ export class PolicyServer {
             connection.busy--;
             if (connection.closing && connection.busy === 0) socket.end();
           });
+      }
+      if (ready) {
+        socket.write(ready);
+        if (connection.closing) socket.end();
       }
     });
   }

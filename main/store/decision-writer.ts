@@ -10,21 +10,31 @@ export interface DecisionWriter {
 }
 
 export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
-  const upsertTriplet = db.prepare(
-    `INSERT INTO triplets (client_group, sender, recipient, first_seen, last_seen, attempts, early_attempts, passed_at, passes)
-     VALUES (@clientGroup, @sender, @recipient, @firstSeen, @lastSeen, @attempts, @earlyAttempts, @passedAt, @passes)
-     ON CONFLICT (client_group, sender, recipient) DO UPDATE SET
-       first_seen = excluded.first_seen, last_seen = excluded.last_seen, attempts = excluded.attempts,
-       early_attempts = excluded.early_attempts, passed_at = excluded.passed_at, passes = excluded.passes
-     RETURNING id`,
+  // Positional parameters: the commit runs for every decision, and binding by name costs an object per row.
+  const upsertTriplet = db
+    .prepare(
+      `INSERT INTO triplets (client_group, sender, recipient, first_seen, last_seen, attempts, early_attempts, passed_at, passes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (client_group, sender, recipient) DO UPDATE SET
+         first_seen = excluded.first_seen, last_seen = excluded.last_seen, attempts = excluded.attempts,
+         early_attempts = excluded.early_attempts, passed_at = excluded.passed_at, passes = excluded.passes
+       RETURNING id`,
+    )
+    .pluck();
+  // A retry of a stored triplet: by the id the lookup returned, checked against the key in case the row
+  // was expired and its id reused since. first_seen stays out of the SET: naming an indexed column
+  // rewrites its index entry even when the value is the same.
+  const updateRetry = db.prepare(
+    `UPDATE triplets SET last_seen = ?, attempts = ?, early_attempts = ?, passed_at = ?, passes = ?
+     WHERE id = ? AND client_group = ? AND sender = ? AND recipient = ? AND first_seen = ?`,
   );
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id, attempt_number)
-     VALUES (@at, @clientAddress, @clientName, @helo, @sender, @recipient, @queueId, @action, @reason, @rule, @delay, @tripletId, @attemptNumber)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const upsertClient = db.prepare(
     `INSERT INTO client_passes (client_group, passes, last_counted_at, last_seen)
-     VALUES (@clientGroup, @passes, @lastCountedAt, @lastSeen)
+     VALUES (?, ?, ?, ?)
      ON CONFLICT (client_group) DO UPDATE SET
        passes = excluded.passes, last_counted_at = excluded.last_counted_at, last_seen = excluded.last_seen`,
   );
@@ -34,7 +44,7 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
      ON CONFLICT (host, pid) DO UPDATE SET endpoints = excluded.endpoints, seen_at = excluded.seen_at`,
   );
   const withdraw = db.prepare('DELETE FROM filter_presence WHERE host = ? AND pid = ?');
-  const hit = db.prepare('UPDATE list_entries SET hits = hits + 1, last_hit_at = @at WHERE id = @entryId');
+  const hit = db.prepare('UPDATE list_entries SET hits = hits + 1, last_hit_at = ? WHERE id = ?');
   const expiryStatements = [
     // Waiting triplets stay a day past their window so that the lost ones can still be seen.
     db.prepare('DELETE FROM triplets WHERE id IN (SELECT id FROM triplets WHERE passed_at IS NULL AND first_seen < ? LIMIT ?)'),
@@ -43,13 +53,22 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
     db.prepare('DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE at < ? ORDER BY at LIMIT ?)'),
   ] as const;
 
+  const storeTriplet = ({ key, state: s, id }: NonNullable<DecisionWrite['triplet']>): number => {
+    if (id !== undefined) {
+      const updated = updateRetry.run(s.lastSeen, s.attempts, s.earlyAttempts, s.passedAt, s.passes, id, key.clientGroup, key.sender, key.recipient, s.firstSeen);
+      if (updated.changes === 1) return id;
+    }
+    return upsertTriplet.get(key.clientGroup, key.sender, key.recipient, s.firstSeen, s.lastSeen, s.attempts, s.earlyAttempts, s.passedAt, s.passes) as number;
+  };
   const commit = db.transaction((writes: readonly DecisionWrite[]) => {
-    for (const write of writes) {
-      let tripletId: number | null = null;
-      if (write.triplet) tripletId = (upsertTriplet.get({ ...write.triplet.key, ...write.triplet.state }) as { id: number }).id;
-      insertAttempt.run({ ...write.attempt, tripletId, attemptNumber: write.triplet?.state.attempts ?? null });
-      if (write.clientPasses) upsertClient.run(write.clientPasses);
-      if (write.listHit) hit.run(write.listHit);
+    for (const { attempt: a, triplet, clientPasses: c, listHit } of writes) {
+      const tripletId = triplet ? storeTriplet(triplet) : null;
+      insertAttempt.run(
+        a.at, a.clientAddress, a.clientName, a.helo, a.sender, a.recipient, a.queueId, a.action, a.reason, a.rule, a.delay,
+        tripletId, triplet?.state.attempts ?? null,
+      );
+      if (c) upsertClient.run(c.clientGroup, c.passes, c.lastCountedAt, c.lastSeen);
+      if (listHit) hit.run(listHit.at, listHit.entryId);
     }
   });
   const expire = db.transaction(({ now, settings, batch }: ExpiryLimits) => {

@@ -21,6 +21,8 @@ export interface TripletState {
 
 export interface GreylistState {
   triplet: TripletState | undefined;
+  /** The stored row the triplet was read from, if it was. */
+  tripletId?: number;
   clientPasses: ClientPasses | undefined;
 }
 
@@ -53,7 +55,8 @@ export interface AttemptRecord {
 
 export interface DecisionWrite {
   attempt: AttemptRecord;
-  triplet?: { key: TripletKey; state: TripletState };
+  /** With `id`, the row that was read: updated in place rather than looked up by key again. */
+  triplet?: { key: TripletKey; state: TripletState; id?: number };
   clientPasses?: ClientPasses;
   listHit?: { entryId: number; at: number };
 }
@@ -82,11 +85,18 @@ export interface FilterPresence {
   seenAt: number;
 }
 
+/** A value now, or later: SQLite answers at once, a network database later. */
+export type MaybePromise<T> = T | Promise<T>;
+
 export interface FilterStore {
   readPolicy(): Promise<PolicySnapshot>;
   policyVersion(): Promise<number>;
-  /** A triplet and its client network's passes, in one read (one round trip for a network database). */
-  findGreylistState(key: TripletKey): Promise<GreylistState>;
+  /**
+   * A triplet and its client network's passes, in one read (one round trip for a network
+   * database). Asked for every recipient, so a store that can answer at once does: the filter
+   * then answers without a turn of the event loop.
+   */
+  findGreylistState(key: TripletKey): MaybePromise<GreylistState>;
   /** Writes a batch of decisions atomically: all of them or none. */
   commit(writes: readonly DecisionWrite[]): Promise<void>;
   /** Deletes at most `batch` expired rows of each kind; returns how many went. */

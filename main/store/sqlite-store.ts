@@ -53,6 +53,13 @@ function toListEntry(row: ListEntryRow): ListEntry {
   };
 }
 
+/** A triplet and its client network's passes in one statement, read as an array: this runs for every recipient. */
+export const FIND_STATE_SQL = `
+  SELECT t.first_seen, t.last_seen, t.attempts, t.early_attempts, t.passed_at, t.passes, t.id, c.passes, c.last_counted_at, c.last_seen
+  FROM (SELECT ? AS client_group, ? AS sender, ? AS recipient) k
+  LEFT JOIN triplets t ON t.client_group = k.client_group AND t.sender = k.sender AND t.recipient = k.recipient
+  LEFT JOIN client_passes c ON c.client_group = k.client_group`;
+
 export interface SqliteStoreOptions {
   /** Commit decisions and expire rows on a worker thread with its own connection (the filter's way). */
   backgroundWrites?: boolean;
@@ -61,20 +68,12 @@ export interface SqliteStoreOptions {
 
 /** The embedded store: reads on the caller's connection, the filter's writes inline or on a worker thread. */
 export class SqliteStore implements FilterStore, AdminStore {
-  private readonly findTripletStmt: Statement<[string, string, string]>;
-  private readonly findClientStmt: Statement<[string]>;
+  private readonly findStateStmt: Statement<[string, string, string]>;
   private readonly versionStmt: Statement<[]>;
   private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> & { close?(): Promise<void> };
 
   constructor(readonly db: SqliteDatabase, options: SqliteStoreOptions = {}) {
-    this.findTripletStmt = db.prepare(
-      `SELECT first_seen AS firstSeen, last_seen AS lastSeen, attempts, early_attempts AS earlyAttempts, passed_at AS passedAt, passes
-       FROM triplets WHERE client_group = ? AND sender = ? AND recipient = ?`,
-    );
-    this.findClientStmt = db.prepare(
-      `SELECT client_group AS clientGroup, passes, last_counted_at AS lastCountedAt, last_seen AS lastSeen
-       FROM client_passes WHERE client_group = ?`,
-    );
+    this.findStateStmt = db.prepare(FIND_STATE_SQL).raw();
     this.versionStmt = db.prepare("SELECT value FROM meta WHERE key = 'policy_version'").pluck();
     this.writer = options.backgroundWrites
       ? new BackgroundWriter(db.name, options.busyTimeoutMs ?? 1000)
@@ -94,12 +93,15 @@ export class SqliteStore implements FilterStore, AdminStore {
     return this.versionStmt.get() as number;
   }
 
-  async findGreylistState(key: TripletKey): Promise<GreylistState> {
-    // Two indexed lookups measure three times faster than one LEFT JOIN of both.
-    return {
-      triplet: this.findTripletStmt.get(key.clientGroup, key.sender, key.recipient) as TripletState | undefined,
-      clientPasses: this.findClientStmt.get(key.clientGroup) as ClientPasses | undefined,
-    };
+  findGreylistState(key: TripletKey): GreylistState {
+    const row = this.findStateStmt.get(key.clientGroup, key.sender, key.recipient) as Array<number | null>;
+    const triplet: TripletState | undefined =
+      row[0] === null
+        ? undefined
+        : { firstSeen: row[0]!, lastSeen: row[1]!, attempts: row[2]!, earlyAttempts: row[3]!, passedAt: row[4] ?? null, passes: row[5]! };
+    const clientPasses: ClientPasses | undefined =
+      row[7] === null ? undefined : { clientGroup: key.clientGroup, passes: row[7]!, lastCountedAt: row[8]!, lastSeen: row[9]! };
+    return triplet ? { triplet, tripletId: row[6]!, clientPasses } : { triplet, clientPasses };
   }
 
   async commit(writes: readonly DecisionWrite[]): Promise<void> {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './database.js';
 import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from './migrations.js';
-import { InvalidEntriesError, SqliteStore } from './sqlite-store.js';
+import { FIND_STATE_SQL, InvalidEntriesError, SqliteStore } from './sqlite-store.js';
 
 const dirs: string[] = [];
 const tempDb = () => {
@@ -65,8 +65,9 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     migrate(db);
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 'x')) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
-    expect(plan('SELECT * FROM triplets WHERE client_group = ? AND sender = ? AND recipient = ?')).toMatch(/USING INDEX sqlite_autoindex_triplets/);
-    expect(plan('SELECT * FROM client_passes WHERE client_group = ?')).toMatch(/USING INDEX sqlite_autoindex_client_passes/);
+    const lookup = plan(FIND_STATE_SQL);
+    expect(lookup).toMatch(/SEARCH t USING INDEX sqlite_autoindex_triplets/);
+    expect(lookup).toMatch(/SEARCH c USING INDEX sqlite_autoindex_client_passes/);
     expect(plan('SELECT id FROM triplets WHERE passed_at IS NULL AND first_seen < ? LIMIT 10')).toMatch(/USING (COVERING )?INDEX triplets_first_seen/);
     expect(plan('SELECT id FROM triplets ORDER BY first_seen DESC LIMIT 10')).toMatch(/SCAN triplets USING (COVERING )?INDEX triplets_first_seen/);
     expect(plan('SELECT id FROM triplets WHERE last_seen < ? LIMIT 10')).toMatch(/USING (COVERING )?INDEX triplets_last_seen/);
@@ -110,6 +111,35 @@ describe('SqliteStore', () => {
     await store.commit([{ attempt: attempt(10), triplet: { key, state } }]);
     await store.commit([{ attempt: attempt(20), triplet: { key, state: { ...state, lastSeen: 20, attempts: 2 } } }]);
     expect(store.db.prepare('SELECT DISTINCT triplet_id FROM attempts').pluck().all()).toEqual([1]);
+  });
+
+  it('updates a retry in the row it was read from, and never in a row that took over its id', async () => {
+    const store = new SqliteStore(openDatabase(':memory:'));
+    const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
+    await store.commit([{ attempt: attempt(10), triplet: { key, state } }]);
+    const read = store.findGreylistState(key);
+    expect(read).toMatchObject({ triplet: state, tripletId: 1 });
+    const retry = { ...state, lastSeen: 20, attempts: 2, earlyAttempts: 1 };
+    await store.commit([{ attempt: attempt(20), triplet: { key, state: retry, id: read.tripletId! } }]);
+    expect(store.findGreylistState(key).triplet).toEqual(retry);
+
+    // Expiry deletes the row and a new triplet is given the same id before the queued retry is committed.
+    const other = { ...key, sender: 'someone-else@example.org' };
+    store.db.prepare('DELETE FROM triplets').run();
+    await store.commit([{ attempt: attempt(30), triplet: { key: other, state } }]);
+    expect(store.findGreylistState(other).tripletId).toBe(1);
+    await store.commit([{ attempt: attempt(31), triplet: { key, state: { ...retry, attempts: 3 }, id: 1 } }]);
+    expect(store.findGreylistState(other).triplet).toEqual(state);
+    expect(store.findGreylistState(key)).toMatchObject({ triplet: { attempts: 3 }, tripletId: 2 });
+  });
+
+  it('starts a triplet over in place when its window has passed', async () => {
+    const store = new SqliteStore(openDatabase(':memory:'));
+    const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
+    await store.commit([{ attempt: attempt(10), triplet: { key, state } }]);
+    const restart = { ...state, firstSeen: 500_000, lastSeen: 500_000 };
+    await store.commit([{ attempt: attempt(500_000), triplet: { key, state: restart, id: 1 } }]);
+    expect(store.findGreylistState(key)).toEqual({ triplet: restart, tripletId: 1, clientPasses: undefined });
   });
 
   it('adds all entries of a batch or none, and names each bad one', async () => {
