@@ -234,3 +234,17 @@ export function rssMiB(pid) {
     return null;
   }
 }
+
+/**
+ * CPU seconds a process has used, all its threads together, from /proc/PID/stat (utime + stime).
+ * Kernel work done for it in softirq context (loopback TCP delivery) is not counted there.
+ */
+export function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeKnownTriplets, primeTriplets, runLoad } from './policy-load.mjs';
-import { makeTempDir, rssMiB, startGreyward, startNoop, startPostgrey, startSqlgrey } from './peers.mjs';
+import { cpuSeconds, makeTempDir, rssMiB, startGreyward, startNoop, startPostgrey, startSqlgrey } from './peers.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const list = (value, fallback) => (value ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
@@ -75,15 +75,19 @@ const SERVERS = {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x, digits = 2) => (x == null || Number.isNaN(x) ? '-' : x.toFixed(digits));
-const COLUMNS = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'RSS MiB'];
-const WIDTHS = [12, 8, 5, 8, 8, 8, 8, 8, 8];
+// CPU µs per request: the server's (all its threads) and this load generator's, which shares the machine.
+const COLUMNS = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'RSS MiB', 'srv µs/r', 'gen µs/r'];
+const WIDTHS = [12, 8, 5, 8, 8, 8, 8, 8, 8, 8, 8];
 
 function formatRow(cells) {
   return cells.map((cell, i) => (i < 2 ? String(cell).padEnd(WIDTHS[i]) : String(cell).padStart(WIDTHS[i]))).join('  ');
 }
 
 function rowCells(r) {
-  return [r.server, r.scenario, r.connections, r.throughput, fmt(r.p50, 3), fmt(r.p95, 3), fmt(r.p99, 3), fmt(r.max), fmt(r.rssMiB, 1)];
+  return [
+    r.server, r.scenario, r.connections, r.throughput, fmt(r.p50, 3), fmt(r.p95, 3), fmt(r.p99, 3), fmt(r.max), fmt(r.rssMiB, 1),
+    fmt(r.serverCpuUsPerRequest, 1), fmt(r.generatorCpuUsPerRequest, 1),
+  ];
 }
 
 let current = null;
@@ -128,6 +132,8 @@ async function benchServer(name, results, skipped, notes) {
     let seed = 1;
     for (const scenario of scenarios) {
       for (const connections of connectionCounts) {
+        const serverCpu = cpuSeconds(server.pid);
+        const generatorCpu = process.cpuUsage();
         const load = await runLoad({
           host: '127.0.0.1',
           port: server.port,
@@ -137,7 +143,17 @@ async function benchServer(name, results, skipped, notes) {
           knownTriplets: known,
           seed: seed++,
         });
-        const row = { server: name, scenario, connections, ...load, rssMiB: rssMiB(server.pid) };
+        const generatorUsed = process.cpuUsage(generatorCpu);
+        const serverUsed = serverCpu == null ? null : cpuSeconds(server.pid) - serverCpu;
+        const row = {
+          server: name,
+          scenario,
+          connections,
+          ...load,
+          rssMiB: rssMiB(server.pid),
+          serverCpuUsPerRequest: serverUsed == null || !load.requests ? null : (serverUsed * 1e6) / load.requests,
+          generatorCpuUsPerRequest: load.requests ? (generatorUsed.user + generatorUsed.system) / load.requests : null,
+        };
         results.push(row);
         console.log(formatRow(rowCells(row)) + `   ${JSON.stringify(load.actions)}${load.errors ? ` errors: ${load.errors.join('; ')}` : ''}`);
         await sleep(200);
