@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -88,19 +88,6 @@ describe('the filter as a process', () => {
     const after = new Database(db, { readonly: true });
     expect(after.prepare("SELECT count(*) FROM attempts WHERE queue_id = 'DRAIN1'").pluck().get()).toBe(1);
     after.close();
-  });
-
-  it.runIf(process.platform === 'linux')('commits on a thread that gives way to the thread answering Postfix', async () => {
-    const running = await daemon(tempDb());
-    const nice = (tid: string) => {
-      const stat = readFileSync(`/proc/${running.child.pid}/task/${tid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-    };
-    const niceValues = () => readdirSync(`/proc/${running.child.pid}/task`).map(nice);
-    // The writer thread sets its own priority as it starts, which may be just after the filter says it is ready.
-    for (let waited = 0; !niceValues().includes(10) && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(nice(String(running.child.pid))).toBe(0);
-    expect(niceValues()).toContain(10);
   });
 
   it('reloads lists and settings on SIGHUP', async () => {
