@@ -195,13 +195,23 @@ describe('internal errors fail open', () => {
     locker.close();
   });
 
-  it('answers DUNNO at once when the greylist cannot be read', async () => {
-    const f = await filter();
+  it('answers DUNNO when the greylist cannot be read or written, and says why', async () => {
+    const seen = { firstSeen: T0 - 60, lastSeen: T0 - 60, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
+    const f = await filter({}, async (store) => {
+      const attempt = { at: T0 - 60, clientAddress: '192.0.2.10', clientName: 'unknown', helo: '', sender: 'alice@example.com', recipient: 'bob@example.net', queueId: '', action: 'defer' as const, reason: 'new', rule: '', delay: 300 };
+      await store.commit([{ attempt, triplet: { key: { clientGroup: '192.0.2.0/24', sender: 'alice@example.com', recipient: 'bob@example.net' }, state: seen } }]);
+    });
     const vandal = openDatabase(f.db);
     vandal.exec('DROP TABLE triplets');
     vandal.close();
+    // A sender the greylist holds is read, and the read fails at once.
     expect(await askOnce(f.tcp, rcpt())).toBe('DUNNO');
     expect(f.log.lines.join('\n')).toMatch(/internal error, answered DUNNO \(failMode=open\).*no such table: triplets/);
+    // A first contact needs no read; recording it fails, and from then on every answer is DUNNO.
+    await askOnce(f.tcp, rcpt({ sender: 'stranger@example.org' }));
+    await f.running.service.settle();
+    expect(await askOnce(f.tcp, rcpt({ sender: 'another@example.org' }))).toBe('DUNNO');
+    expect(f.log.lines.join('\n')).toMatch(/could not record 1 decisions \(no such table: triplets\); answering DUNNO until the database accepts writes again/);
   });
 });
 

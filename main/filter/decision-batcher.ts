@@ -1,4 +1,4 @@
-import type { ClientPasses, DecisionWrite, FilterStore, TripletKey, TripletState } from '../store/greylist-store.js';
+import { tripletKeyText, type ClientPasses, type DecisionWrite, type FilterStore, type TripletState } from '../store/greylist-store.js';
 import type { Log } from './log.js';
 
 interface Batch {
@@ -17,7 +17,6 @@ export interface BatcherOptions {
   maxBatch?: number;
 }
 
-export const tripletId = (key: TripletKey) => `${key.clientGroup}\0${key.sender}\0${key.recipient}`;
 
 /**
  * Collects decisions and commits them in one transaction per few milliseconds, off the request
@@ -47,7 +46,7 @@ export class DecisionBatcher {
     const batch = this.open ?? this.startBatch();
     batch.writes.push(write);
     batch.logLines.push(logLine);
-    if (write.triplet) this.unsavedTriplets.set(tripletId(write.triplet.key), { state: write.triplet.state, batch });
+    if (write.triplet) this.unsavedTriplets.set(tripletKeyText(write.triplet.key), { state: write.triplet.state, batch });
     if (write.clientPasses) this.unsavedClients.set(write.clientPasses.clientGroup, { state: write.clientPasses, batch });
     if (batch.writes.length >= (this.options.maxBatch ?? 100)) this.flush(batch);
     return batch.committed;
@@ -85,7 +84,7 @@ export class DecisionBatcher {
         // Committed or lost, the database now holds the truth for these keys unless a later batch changed them again.
         for (const write of batch.writes) {
           if (write.triplet) {
-            const id = tripletId(write.triplet.key);
+            const id = tripletKeyText(write.triplet.key);
             if (this.unsavedTriplets.get(id)?.batch === batch) this.unsavedTriplets.delete(id);
           }
           const group = write.clientPasses?.clientGroup;

@@ -1,6 +1,6 @@
 import type { Settings } from '../../shared/settings.js';
-import type { DecisionWrite, FilterStore, GreylistState, MaybePromise, TripletKey } from '../store/greylist-store.js';
-import { DecisionBatcher, tripletId } from './decision-batcher.js';
+import { tripletKeyText, type DecisionWrite, type FilterStore, type GreylistState, type MaybePromise, type TripletKey } from '../store/greylist-store.js';
+import { DecisionBatcher } from './decision-batcher.js';
 import { decide, greylistKey, type Decision, type Policy } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
 import type { Log } from './log.js';
@@ -162,7 +162,7 @@ export class FilterService {
   }
 
   private lookup(key: TripletKey): MaybePromise<GreylistState> {
-    const triplet = this.batcher.triplet(tripletId(key));
+    const triplet = this.batcher.triplet(tripletKeyText(key));
     const clientPasses = this.batcher.clientPasses(key.clientGroup);
     if (triplet && clientPasses) return { triplet, clientPasses };
     // A decision not yet committed is newer than the stored row; the row's id still names the same triplet.

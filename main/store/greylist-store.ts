@@ -9,6 +9,9 @@ export interface TripletKey {
   recipient: string;
 }
 
+/** One string per triplet, for maps and filters keyed by triplet. */
+export const tripletKeyText = (key: TripletKey) => `${key.clientGroup}\0${key.sender}\0${key.recipient}`;
+
 export interface TripletState {
   firstSeen: number;
   lastSeen: number;

@@ -4,6 +4,7 @@ import { resolveSettings, validateSetting, type SettingKey, type Settings } from
 import { BackgroundWriter, inlineWriter } from './background-writer.js';
 import type { SqliteDatabase } from './database.js';
 import { prepareDecisionWriter } from './decision-writer.js';
+import { KnownKeys } from './known-keys.js';
 import type {
   AdminStore,
   DecisionWrite,
@@ -60,9 +61,14 @@ export const FIND_STATE_SQL = `
   LEFT JOIN triplets t ON t.client_group = k.client_group AND t.sender = k.sender AND t.recipient = k.recipient
   LEFT JOIN client_passes c ON c.client_group = k.client_group`;
 
+/** How often rows another process added are looked for, once the stored keys have been read. */
+const KNOWN_KEYS_POLL_MS = 250;
+
 export interface SqliteStoreOptions {
   /** Commit decisions and expire rows on a worker thread with its own connection (the filter's way). */
   backgroundWrites?: boolean;
+  /** Answer first contacts without a read, from a summary of the stored keys kept on this thread (the filter's way). */
+  knownKeys?: boolean;
   busyTimeoutMs?: number;
 }
 
@@ -71,6 +77,8 @@ export class SqliteStore implements FilterStore, AdminStore {
   private readonly findStateStmt: Statement<[string, string, string]>;
   private readonly versionStmt: Statement<[]>;
   private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> & { close?(): Promise<void> };
+  private readonly knownKeys: KnownKeys | undefined;
+  private stopScanning: (() => void) | undefined;
 
   constructor(readonly db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     this.findStateStmt = db.prepare(FIND_STATE_SQL).raw();
@@ -78,6 +86,27 @@ export class SqliteStore implements FilterStore, AdminStore {
     this.writer = options.backgroundWrites
       ? new BackgroundWriter(db.name, options.busyTimeoutMs ?? 1000)
       : inlineWriter(prepareDecisionWriter(db));
+    if (options.knownKeys) {
+      this.knownKeys = new KnownKeys(db);
+      this.scanKnownKeys();
+    }
+  }
+
+  /** Reads the stored keys in slices, then looks for new ones every so often. */
+  private scanKnownKeys(): void {
+    let done = true;
+    try {
+      done = this.knownKeys!.scanSlice();
+    } catch {
+      // A locked or damaged database: look again at the next poll; until the scan ends, lookups read.
+    }
+    if (done) {
+      const timer = setTimeout(() => this.scanKnownKeys(), KNOWN_KEYS_POLL_MS).unref();
+      this.stopScanning = () => clearTimeout(timer);
+    } else {
+      const next = setImmediate(() => this.scanKnownKeys()).unref();
+      this.stopScanning = () => clearImmediate(next);
+    }
   }
 
   async readPolicy(): Promise<PolicySnapshot> {
@@ -94,6 +123,7 @@ export class SqliteStore implements FilterStore, AdminStore {
   }
 
   findGreylistState(key: TripletKey): GreylistState {
+    if (this.knownKeys?.certainlyAbsent(key)) return { triplet: undefined, clientPasses: undefined };
     const row = this.findStateStmt.get(key.clientGroup, key.sender, key.recipient) as Array<number | null>;
     const triplet: TripletState | undefined =
       row[0] === null
@@ -105,6 +135,7 @@ export class SqliteStore implements FilterStore, AdminStore {
   }
 
   async commit(writes: readonly DecisionWrite[]): Promise<void> {
+    if (this.knownKeys) for (const write of writes) this.knownKeys.add(write.triplet?.key, write.clientPasses?.clientGroup);
     if (writes.length > 0) await this.writer.commit(writes);
   }
 
@@ -125,6 +156,7 @@ export class SqliteStore implements FilterStore, AdminStore {
   }
 
   async close(): Promise<void> {
+    this.stopScanning?.();
     await this.writer.close?.();
     if (this.db.open) this.db.close();
   }

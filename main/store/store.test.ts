@@ -142,6 +142,28 @@ describe('SqliteStore', () => {
     expect(store.findGreylistState(key)).toEqual({ triplet: restart, tripletId: 1, clientPasses: undefined });
   });
 
+  it('answers a first contact without a read, finds what was stored before it started, and learns what another process adds', async () => {
+    const path = tempDb();
+    const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
+    const other = new SqliteStore(openDatabase(path));
+    await other.commit([{ attempt: attempt(10), triplet: { key, state } }]);
+    const store = new SqliteStore(openDatabase(path), { knownKeys: true });
+    expect(store.findGreylistState(key).triplet).toEqual(state);
+
+    const later = { ...key, sender: 'later@example.org' };
+    await other.commit([{ attempt: attempt(20), triplet: { key: later, state }, clientPasses: { clientGroup: '203.0.113.0/24', passes: 1, lastCountedAt: 20, lastSeen: 20 } }]);
+    const deadline = Date.now() + 2000;
+    while (!store.findGreylistState(later).triplet && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(store.findGreylistState(later).triplet).toEqual(state);
+    expect(store.findGreylistState({ ...key, clientGroup: '203.0.113.0/24', sender: 'new@example.org' }).clientPasses).toMatchObject({ passes: 1 });
+
+    // Only a key the database cannot hold is answered without a read: with the connection closed, that one still is.
+    store.db.close();
+    expect(store.findGreylistState({ ...key, sender: 'stranger@example.org' })).toEqual({ triplet: undefined, clientPasses: undefined });
+    expect(() => store.findGreylistState(key)).toThrow(/not open/);
+    await Promise.all([store.close(), other.close()]);
+  });
+
   it('adds all entries of a batch or none, and names each bad one', async () => {
     const store = new SqliteStore(openDatabase(':memory:'));
     const entries = [
