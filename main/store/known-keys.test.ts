@@ -13,14 +13,17 @@ describe('KnownKeys', () => {
     await store.commit(Array.from({ length: 4500 }, (_, i) => ({ attempt, triplet: { key: key(i), state } })));
     const known = new KnownKeys(store.db, 100_000);
     expect(known.certainlyAbsent(key(99_999))).toBe(false);
-    expect([known.scanSlice(), known.scanSlice()]).toEqual([false, false]);
-    expect(known.certainlyAbsent(key(99_999))).toBe(false);
-    expect(known.scanSlice()).toBe(true);
+    let slices = 1;
+    while (!known.scanSlice()) {
+      expect(known.certainlyAbsent(key(99_999))).toBe(false);
+      slices++;
+    }
+    expect(slices).toBeGreaterThan(5);
     expect(known.certainlyAbsent(key(99_999))).toBe(true);
     expect(Array.from({ length: 4500 }, (_, i) => known.certainlyAbsent(key(i))).some(Boolean)).toBe(false);
   });
 
-  it('starts over, larger, once it holds more keys than it was sized for, and knows nothing meanwhile', async () => {
+  it('starts over once it holds more keys than it was sized for, and knows nothing until it has read the tables again', async () => {
     const store = new SqliteStore(openDatabase(':memory:'));
     const known = new KnownKeys(store.db, 10);
     known.scanSlice();

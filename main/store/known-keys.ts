@@ -3,8 +3,8 @@ import { BloomFilter } from './bloom-filter.js';
 import type { SqliteDatabase } from './database.js';
 import { tripletKeyText, type TripletKey } from './greylist-store.js';
 
-/** Rows read per slice: a slice runs on the thread that answers Postfix, so it stays a few milliseconds long. */
-const SLICE_ROWS = 2000;
+/** Rows read per slice: a slice runs on the thread that answers Postfix, so it stays about a millisecond long. */
+const SLICE_ROWS = 500;
 const MIN_CAPACITY = 1_000_000;
 
 /**
@@ -20,17 +20,24 @@ export class KnownKeys {
   private tripletsAfter = 0;
   private clientsAfter = 0;
   private complete = false;
-  /** Rows read since the filters were last started empty, and how many the first full scan found. */
-  private rowsRead = 0;
-  private rowsAtFullScan = 0;
+  private readonly highestIds: Statement<[]>;
   private readonly tripletRows: Statement<[number, number]>;
   private readonly clientRows: Statement<[number, number]>;
 
-  constructor(db: SqliteDatabase, private capacity = MIN_CAPACITY) {
-    this.triplets = new BloomFilter(capacity);
-    this.clients = new BloomFilter(capacity);
+  /** `capacity`: keys each filter is sized for; by default twice what the tables may hold now. */
+  constructor(db: SqliteDatabase, private capacity?: number) {
+    this.highestIds = db.prepare('SELECT (SELECT coalesce(max(id), 0) FROM triplets), (SELECT coalesce(max(rowid), 0) FROM client_passes)').raw();
+    this.triplets = new BloomFilter(this.size());
+    this.clients = new BloomFilter(this.size());
     this.tripletRows = db.prepare('SELECT id, client_group, sender, recipient FROM triplets WHERE id > ? ORDER BY id LIMIT ?').raw();
     this.clientRows = db.prepare('SELECT rowid, client_group FROM client_passes WHERE rowid > ? ORDER BY rowid LIMIT ?').raw();
+  }
+
+  /** Rows are never renumbered, so the highest ids bound how many rows the tables hold. */
+  private size(): number {
+    if (this.capacity !== undefined) return this.capacity;
+    const [triplets, clients] = this.highestIds.get() as [number, number];
+    return Math.max(MIN_CAPACITY, 2 * Math.max(triplets, clients));
   }
 
   /** True only when neither the triplet nor its client network can be in the database. */
@@ -42,14 +49,13 @@ export class KnownKeys {
   add(triplet: TripletKey | undefined, clientGroup: string | undefined): void {
     if (triplet) this.triplets.add(tripletKeyText(triplet));
     if (clientGroup !== undefined) this.clients.add(clientGroup);
-    if (this.triplets.added > this.capacity || this.clients.added > this.capacity) this.rebuild();
+    if (this.triplets.added > this.triplets.capacity || this.clients.added > this.clients.capacity) this.rebuild();
   }
 
   /** Reads one slice of rows added since the last scan; true when both tables are read to the end. */
   scanSlice(): boolean {
     const triplets = this.tripletRows.all(this.tripletsAfter, SLICE_ROWS) as Array<[number, string, string, string]>;
     const clients = this.clientRows.all(this.clientsAfter, SLICE_ROWS) as Array<[number, string]>;
-    this.rowsRead += triplets.length + clients.length;
     for (const [id, clientGroup, sender, recipient] of triplets) {
       this.triplets.add(tripletKeyText({ clientGroup, sender, recipient }));
       this.tripletsAfter = id;
@@ -59,24 +65,18 @@ export class KnownKeys {
       this.clientsAfter = rowid;
     }
     const done = triplets.length < SLICE_ROWS && clients.length < SLICE_ROWS;
-    if (done && !this.complete) {
-      this.complete = true;
-      this.rowsAtFullScan = this.rowsRead;
-    }
+    if (done) this.complete = true;
     return done;
   }
 
   /**
    * Expired keys stay in the filters and make them answer "perhaps" more and more often; once they
-   * hold more keys than they were sized for, start again from an empty scan, sized for twice the
-   * rows the database held. Decisions in flight are committed long before a scan of that many rows
-   * ends, so the scan finds them.
+   * hold more keys than they were sized for, start again from an empty scan. Decisions in flight
+   * are committed long before a scan of that many rows ends, so the scan finds them.
    */
   private rebuild(): void {
-    this.capacity = Math.max(MIN_CAPACITY, 2 * this.rowsAtFullScan);
-    this.rowsRead = 0;
-    this.triplets = new BloomFilter(this.capacity);
-    this.clients = new BloomFilter(this.capacity);
+    this.triplets = new BloomFilter(this.size());
+    this.clients = new BloomFilter(this.size());
     this.tripletsAfter = 0;
     this.clientsAfter = 0;
     this.complete = false;
