@@ -35,7 +35,7 @@ export const PRESENCE_INTERVAL_MS = 5000;
 export async function startFilter(options: FilterDaemonOptions): Promise<RunningFilter> {
   // A short lock wait: the filter answers Postfix, and an answer that cannot wait fails open instead.
   const busyTimeoutMs = options.busyTimeoutMs ?? 1000;
-  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), { backgroundWrites: true, knownKeys: true, busyTimeoutMs });
+  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), { backgroundWrites: true, lookupsFromMemory: true, busyTimeoutMs });
   const service = await FilterService.start({ store, log: options.log, productVersion: VERSION, ...(options.clock ? { clock: options.clock } : {}) });
   const settings = service.settings;
   const server = new PolicyServer({

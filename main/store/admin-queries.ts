@@ -97,12 +97,21 @@ export class AdminQueries {
   /** The next retry of each triplet passes: as if its delay had run out now. */
   passTripletsNow(ids: readonly number[], now: number): number {
     const update = this.db.prepare('UPDATE triplets SET passed_at = @now, last_seen = max(last_seen, @now) WHERE id = @id AND passed_at IS NULL');
-    return this.db.transaction(() => ids.reduce((n, id) => n + update.run({ id, now }).changes, 0))();
+    return this.editTriplets(() => ids.reduce((n, id) => n + update.run({ id, now }).changes, 0));
   }
 
   deleteTriplets(ids: readonly number[]): number {
     const remove = this.db.prepare('DELETE FROM triplets WHERE id = ?');
-    return this.db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
+    return this.editTriplets(() => ids.reduce((n, id) => n + remove.run(id).changes, 0));
+  }
+
+  /** Edits triplets and tells a running filter, which then forgets the states it remembers. */
+  private editTriplets(edit: () => number): number {
+    return this.db.transaction(() => {
+      const changed = edit();
+      if (changed > 0) this.db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'triplet_edits'").run();
+      return changed;
+    })();
   }
 
   overview(now: number, startOfDay: number) {

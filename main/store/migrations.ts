@@ -119,6 +119,13 @@ DROP INDEX triplets_waiting;
 CREATE INDEX triplets_first_seen ON triplets (first_seen);
 `,
   },
+  {
+    version: 4,
+    name: 'count the edits of triplets made from outside the filter',
+    // The filter keeps the triplets it has seen lately in memory; an edit from the app (pass now,
+    // delete) bumps this, and the filter drops what it remembers.
+    sql: `INSERT INTO meta (key, value) VALUES ('triplet_edits', 0);`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -5,6 +5,7 @@ import { BackgroundWriter, inlineWriter } from './background-writer.js';
 import type { SqliteDatabase } from './database.js';
 import { prepareDecisionWriter } from './decision-writer.js';
 import { KnownKeys } from './known-keys.js';
+import { RecentStates } from './recent-states.js';
 import type {
   AdminStore,
   DecisionWrite,
@@ -61,14 +62,17 @@ export const FIND_STATE_SQL = `
   LEFT JOIN triplets t ON t.client_group = k.client_group AND t.sender = k.sender AND t.recipient = k.recipient
   LEFT JOIN client_passes c ON c.client_group = k.client_group`;
 
-/** How often rows another process added are looked for, once the stored keys have been read. */
-const KNOWN_KEYS_POLL_MS = 250;
+/** How often edits and rows from other processes are looked for, once the stored keys have been read. */
+const MEMORY_POLL_MS = 100;
 
 export interface SqliteStoreOptions {
   /** Commit decisions and expire rows on a worker thread with its own connection (the filter's way). */
   backgroundWrites?: boolean;
-  /** Answer first contacts without a read, from a summary of the stored keys kept on this thread (the filter's way). */
-  knownKeys?: boolean;
+  /**
+   * Answer what it can from memory on this thread (the filter's way): first contacts from a summary
+   * of the stored keys, retries and regular correspondents from what was read or written lately.
+   */
+  lookupsFromMemory?: boolean;
   busyTimeoutMs?: number;
 }
 
@@ -77,8 +81,8 @@ export class SqliteStore implements FilterStore, AdminStore {
   private readonly findStateStmt: Statement<[string, string, string]>;
   private readonly versionStmt: Statement<[]>;
   private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> & { close?(): Promise<void> };
-  private readonly knownKeys: KnownKeys | undefined;
-  private stopScanning: (() => void) | undefined;
+  private readonly memory: { known: KnownKeys; recent: RecentStates; edits: Statement<[]>; lastEdits?: number } | undefined;
+  private stopWatching: (() => void) | undefined;
 
   constructor(readonly db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     this.findStateStmt = db.prepare(FIND_STATE_SQL).raw();
@@ -86,26 +90,37 @@ export class SqliteStore implements FilterStore, AdminStore {
     this.writer = options.backgroundWrites
       ? new BackgroundWriter(db.name, options.busyTimeoutMs ?? 1000)
       : inlineWriter(prepareDecisionWriter(db));
-    if (options.knownKeys) {
-      this.knownKeys = new KnownKeys(db);
-      this.scanKnownKeys();
+    if (options.lookupsFromMemory) {
+      this.memory = {
+        known: new KnownKeys(db),
+        recent: new RecentStates(),
+        edits: db.prepare("SELECT value FROM meta WHERE key = 'triplet_edits'").pluck(),
+      };
+      this.watchDatabase();
     }
   }
 
-  /** Reads the stored keys in slices, then looks for new ones every so often. */
-  private scanKnownKeys(): void {
-    let done = true;
+  /**
+   * Keeps memory in step with the database: forgets the recent states when the app has edited
+   * triplets, and reads the stored keys in slices, then every so often the ones other filters add.
+   */
+  private watchDatabase(): void {
+    const memory = this.memory!;
+    let caughtUp = true;
     try {
-      done = this.knownKeys!.scanSlice();
+      const edits = memory.edits.get() as number;
+      if (memory.lastEdits !== undefined && edits !== memory.lastEdits) memory.recent.forget();
+      memory.lastEdits = edits;
+      caughtUp = memory.known.scanSlice();
     } catch {
-      // A locked or damaged database: look again at the next poll; until the scan ends, lookups read.
+      // A locked or damaged database: look again at the next poll. Lookups read until the scan has ended.
     }
-    if (done) {
-      const timer = setTimeout(() => this.scanKnownKeys(), KNOWN_KEYS_POLL_MS).unref();
-      this.stopScanning = () => clearTimeout(timer);
+    if (caughtUp) {
+      const timer = setTimeout(() => this.watchDatabase(), MEMORY_POLL_MS).unref();
+      this.stopWatching = () => clearTimeout(timer);
     } else {
-      const next = setImmediate(() => this.scanKnownKeys()).unref();
-      this.stopScanning = () => clearImmediate(next);
+      const next = setImmediate(() => this.watchDatabase()).unref();
+      this.stopWatching = () => clearImmediate(next);
     }
   }
 
@@ -123,7 +138,17 @@ export class SqliteStore implements FilterStore, AdminStore {
   }
 
   findGreylistState(key: TripletKey): GreylistState {
-    if (this.knownKeys?.certainlyAbsent(key)) return { triplet: undefined, clientPasses: undefined };
+    if (this.memory) {
+      const recent = this.memory.recent.get(key);
+      if (recent) return recent;
+      if (this.memory.known.certainlyAbsent(key)) return { triplet: undefined, clientPasses: undefined };
+    }
+    const found = this.readGreylistState(key);
+    this.memory?.recent.read(key, found);
+    return found;
+  }
+
+  private readGreylistState(key: TripletKey): GreylistState {
     const row = this.findStateStmt.get(key.clientGroup, key.sender, key.recipient) as Array<number | null>;
     const triplet: TripletState | undefined =
       row[0] === null
@@ -135,8 +160,19 @@ export class SqliteStore implements FilterStore, AdminStore {
   }
 
   async commit(writes: readonly DecisionWrite[]): Promise<void> {
-    if (this.knownKeys) for (const write of writes) this.knownKeys.add(write.triplet?.key, write.clientPasses?.clientGroup);
-    if (writes.length > 0) await this.writer.commit(writes);
+    if (writes.length === 0) return;
+    if (this.memory) {
+      for (const write of writes) {
+        this.memory.known.add(write.triplet?.key, write.clientPasses?.clientGroup);
+        this.memory.recent.wrote(write);
+      }
+    }
+    try {
+      await this.writer.commit(writes);
+    } catch (error) {
+      this.memory?.recent.forget();
+      throw error;
+    }
   }
 
   async expire(limits: ExpiryLimits): Promise<number> {
@@ -156,7 +192,7 @@ export class SqliteStore implements FilterStore, AdminStore {
   }
 
   async close(): Promise<void> {
-    this.stopScanning?.();
+    this.stopWatching?.();
     await this.writer.close?.();
     if (this.db.open) this.db.close();
   }

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './database.js';
 import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from './migrations.js';
+import { AdminQueries } from './admin-queries.js';
 import { FIND_STATE_SQL, InvalidEntriesError, SqliteStore } from './sqlite-store.js';
 
 const dirs: string[] = [];
@@ -47,7 +48,9 @@ describe('migrations', () => {
     const future = new Database(path);
     future.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     future.close();
-    expect(() => openDatabase(path)).toThrow(/written by a newer Greyward \(schema version 4; this Greyward knows up to 3\)/);
+    expect(() => openDatabase(path)).toThrow(
+      `written by a newer Greyward (schema version ${LATEST_SCHEMA_VERSION + 1}; this Greyward knows up to ${LATEST_SCHEMA_VERSION})`,
+    );
     const after = new Database(path);
     expect(after.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 1);
     expect(after.prepare("SELECT count(*) FROM sqlite_master").pluck().get()).toBe(0);
@@ -147,7 +150,7 @@ describe('SqliteStore', () => {
     const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
     const other = new SqliteStore(openDatabase(path));
     await other.commit([{ attempt: attempt(10), triplet: { key, state } }]);
-    const store = new SqliteStore(openDatabase(path), { knownKeys: true });
+    const store = new SqliteStore(openDatabase(path), { lookupsFromMemory: true });
     expect(store.findGreylistState(key).triplet).toEqual(state);
 
     const later = { ...key, sender: 'later@example.org' };
@@ -162,6 +165,27 @@ describe('SqliteStore', () => {
     expect(store.findGreylistState({ ...key, sender: 'stranger@example.org' })).toEqual({ triplet: undefined, clientPasses: undefined });
     expect(() => store.findGreylistState(key)).toThrow(/not open/);
     await Promise.all([store.close(), other.close()]);
+  });
+
+  it('forgets the states it remembers when the app edits triplets, and when a commit fails', async () => {
+    const path = tempDb();
+    const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
+    const clientPasses = { clientGroup: key.clientGroup, passes: 1, lastCountedAt: 5, lastSeen: 5 };
+    const store = new SqliteStore(openDatabase(path), { lookupsFromMemory: true });
+    await store.commit([{ attempt: attempt(10), triplet: { key, state }, clientPasses }]);
+    expect(store.findGreylistState(key)).toMatchObject({ triplet: state, clientPasses });
+
+    const app = openDatabase(path);
+    expect(new AdminQueries(app).passTripletsNow([1], 20)).toBe(1);
+    const deadline = Date.now() + 2000;
+    while (store.findGreylistState(key).triplet?.passedAt === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(store.findGreylistState(key).triplet).toMatchObject({ passedAt: 20, lastSeen: 20 });
+
+    app.exec('DROP TABLE attempts');
+    await expect(store.commit([{ attempt: attempt(30), triplet: { key, state: { ...state, attempts: 9 }, id: 1 } }])).rejects.toThrow(/attempts/);
+    expect(store.findGreylistState(key).triplet).toMatchObject({ attempts: 1, passedAt: 20 });
+    app.close();
+    await store.close();
   });
 
   it('adds all entries of a batch or none, and names each bad one', async () => {

@@ -1,0 +1,62 @@
+import { tripletKeyText, type ClientPasses, type DecisionWrite, type GreylistState, type TripletKey, type TripletState } from './greylist-store.js';
+
+/** Entries kept of each kind: a few megabytes, enough for the retries and regular correspondents of a busy server. */
+const DEFAULT_LIMIT = 20_000;
+
+/**
+ * The triplets and client networks this filter has read lately, so that a second retry or a
+ * regular correspondent is answered without a read. A read puts them here; a decision about one of
+ * them updates it. A first contact is not kept: most never come back, and a key the database lacks
+ * is KnownKeys' business. Dropped whole when the app edits triplets or a commit fails, since the
+ * database then no longer agrees. The least recently used entries go first.
+ */
+export class RecentStates {
+  private readonly triplets = new Map<string, { state: TripletState; id: number | undefined }>();
+  private readonly clients = new Map<string, ClientPasses>();
+
+  constructor(private readonly limit = DEFAULT_LIMIT) {}
+
+  /** Both the triplet and its client network, or nothing: a half answer would still need the read. */
+  get(key: TripletKey): GreylistState | undefined {
+    const clientPasses = this.clients.get(key.clientGroup);
+    if (!clientPasses) return undefined;
+    const text = tripletKeyText(key);
+    const triplet = this.triplets.get(text);
+    if (!triplet) return undefined;
+    touch(this.triplets, text, triplet);
+    touch(this.clients, key.clientGroup, clientPasses);
+    return triplet.id === undefined ? { triplet: triplet.state, clientPasses } : { triplet: triplet.state, tripletId: triplet.id, clientPasses };
+  }
+
+  /** What a read found. */
+  read(key: TripletKey, found: GreylistState): void {
+    if (found.triplet) this.put(this.triplets, tripletKeyText(key), { state: found.triplet, id: found.tripletId });
+    if (found.clientPasses) this.put(this.clients, key.clientGroup, found.clientPasses);
+  }
+
+  /** What a decision is about to store, for the keys kept here. */
+  wrote({ triplet, clientPasses }: DecisionWrite): void {
+    if (triplet) {
+      const text = tripletKeyText(triplet.key);
+      const kept = this.triplets.get(text);
+      if (kept) this.triplets.set(text, { state: triplet.state, id: triplet.id ?? kept.id });
+    }
+    if (clientPasses && this.clients.has(clientPasses.clientGroup)) this.clients.set(clientPasses.clientGroup, clientPasses);
+  }
+
+  forget(): void {
+    this.triplets.clear();
+    this.clients.clear();
+  }
+
+  private put<V>(map: Map<string, V>, key: string, value: V): void {
+    touch(map, key, value);
+    if (map.size > this.limit) map.delete(map.keys().next().value!);
+  }
+}
+
+/** A Map iterates in insertion order: setting an entry again makes it the most recently used. */
+function touch<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+}
