@@ -170,6 +170,15 @@ describe('decision order', () => {
     expect(send(5, T0 + 4400)).toMatchObject({ action: 'allow', reason: 'auto-allowed' });
   });
 
+  it("stores a client network's passes when one counts, and its last-seen time at most once a minute", () => {
+    const g = greylist({ autoAllowAfter: 5 });
+    const send = (n: number, at: number) => g.ask({ recipient: `user${n}@example.net` }, at);
+    send(1, T0);
+    expect(send(1, T0 + 300).clientPasses).toEqual({ clientGroup: '192.0.2.0/24', passes: 1, lastCountedAt: T0 + 300, lastSeen: T0 + 300 });
+    expect(send(1, T0 + 330).clientPasses).toBeUndefined();
+    expect(send(1, T0 + 360).clientPasses).toEqual({ clientGroup: '192.0.2.0/24', passes: 1, lastCountedAt: T0 + 300, lastSeen: T0 + 360 });
+  });
+
   it('never auto-allows when autoAllowAfter is 0', () => {
     const g = greylist({ autoAllowAfter: 0 });
     for (let hour = 0; hour < 10; hour++) {

@@ -49,6 +49,7 @@ export interface Decision {
   listEntry?: ListEntry;
 }
 
+const MINUTE = 60;
 const HOUR = 3600;
 
 export function greylistKey(question: PolicyQuestion, settings: Settings): TripletKey {
@@ -75,15 +76,21 @@ function fillTemplate(template: string, values: Record<string, string | number>)
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole)).replace(/[\r\n]/g, ' ');
 }
 
-function countPass(previous: ClientPasses | undefined, group: string, now: number): ClientPasses {
-  if (!previous) return { clientGroup: group, passes: 1, lastCountedAt: now, lastSeen: now };
+/**
+ * A client network's passes after this one, or nothing when there is nothing worth storing: a
+ * pass counts at most once an hour, and the last-seen time, which only decides expiry weeks
+ * away, is stored to the minute. A busy sender's network passes many times a minute.
+ */
+function countPass(previous: ClientPasses | undefined, group: string, now: number): { clientPasses?: ClientPasses } {
+  if (!previous) return { clientPasses: { clientGroup: group, passes: 1, lastCountedAt: now, lastSeen: now } };
   const counts = now - previous.lastCountedAt >= HOUR;
-  return {
+  if (!counts && now - previous.lastSeen < MINUTE) return {};
+  return { clientPasses: {
     clientGroup: group,
     passes: previous.passes + (counts ? 1 : 0),
     lastCountedAt: counts ? now : previous.lastCountedAt,
     lastSeen: now,
-  };
+  } };
 }
 
 /**
@@ -130,7 +137,7 @@ export function decide(question: PolicyQuestion, policy: Policy, state: Greylist
       rule: `auto-allowed client ${key.clientGroup} (${client.passes} passes)`,
       reply: 'DUNNO',
       delay: null,
-      clientPasses: countPass(client, key.clientGroup, now),
+      ...countPass(client, key.clientGroup, now),
     };
   }
   let greyEntry: ListEntry | undefined;
@@ -157,7 +164,7 @@ export function decide(question: PolicyQuestion, policy: Policy, state: Greylist
     delay: delayed,
     tripletKey: key,
     triplet,
-    clientPasses: countPass(client, key.clientGroup, now),
+    ...countPass(client, key.clientGroup, now),
     ...(greyEntry ? { listEntry: greyEntry } : {}),
   });
 
