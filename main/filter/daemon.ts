@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { openDatabase } from '../store/database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
-import { FilterService, type Clock } from './filter-service.js';
+import { FilterService, systemClock, type Clock } from './filter-service.js';
 import type { Log } from './log.js';
 import { parseListenAddress, PolicyServer, type PolicyServerOptions } from './policy-server.js';
 
@@ -35,8 +35,13 @@ export const PRESENCE_INTERVAL_MS = 5000;
 export async function startFilter(options: FilterDaemonOptions): Promise<RunningFilter> {
   // A short lock wait: the filter answers Postfix, and an answer that cannot wait fails open instead.
   const busyTimeoutMs = options.busyTimeoutMs ?? 1000;
-  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), { backgroundWrites: true, lookupsFromMemory: true, busyTimeoutMs });
-  const service = await FilterService.start({ store, log: options.log, productVersion: VERSION, ...(options.clock ? { clock: options.clock } : {}) });
+  const clock = options.clock ?? systemClock;
+  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), {
+    backgroundWrites: true,
+    lookupsFromMemory: { self: { pid: process.pid, host: hostname() }, clock, freshSeconds: (3 * PRESENCE_INTERVAL_MS) / 1000 },
+    busyTimeoutMs,
+  });
+  const service = await FilterService.start({ store, log: options.log, productVersion: VERSION, clock });
   const settings = service.settings;
   const server = new PolicyServer({
     ...options.server,
@@ -67,7 +72,6 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   options.log.info(
     `greyward ${VERSION} filter ready on ${[endpoints.tcp && `tcp ${endpoints.tcp}`, endpoints.unix && `unix ${endpoints.unix}`].filter(Boolean).join(' and ')}, database ${options.db}`,
   );
-  const clock = service.clock;
   const presence = { pid: process.pid, host: hostname(), endpoints, version: VERSION, startedAt: clock(), seenAt: clock() };
   const announce = () => store.announce({ ...presence, seenAt: clock() }, true).catch((error: Error) => options.log.warn(`could not announce the filter: ${error.message}`));
   await announce();

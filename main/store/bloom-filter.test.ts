@@ -18,6 +18,12 @@ describe('BloomFilter', () => {
     expect(falsePositives / 100_000).toBeLessThan(0.02);
   });
 
+  it('counts a key once however often it is added', () => {
+    const filter = new BloomFilter(1000);
+    for (let round = 0; round < 5; round++) for (let i = 0; i < 100; i++) filter.add(triplet(i));
+    expect(filter.added).toBe(100);
+  });
+
   it('tells keys apart that differ in one character or in order only', () => {
     const filter = new BloomFilter(10);
     filter.add('a\0b\0c');

@@ -7,7 +7,7 @@ export class BloomFilter {
   private readonly bits: Uint32Array;
   private readonly bitCount: number;
   private readonly hashes: number;
-  /** Keys added so far; past `capacity` the false positives grow. */
+  /** Keys added that it did not already hold (near enough: a false positive is not counted); past `capacity` the false positives grow. */
   added = 0;
 
   constructor(readonly capacity: number, falsePositiveRate = 0.01) {
@@ -19,12 +19,17 @@ export class BloomFilter {
 
   add(key: string): void {
     const [h1, h2] = hashPair(key);
+    let changed = false;
     for (let i = 0; i < this.hashes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) >>> 0;
-      const index = bit % this.bitCount;
-      this.bits[index >>> 5]! |= 1 << (index & 31);
+      const index = ((h1 + Math.imul(i, h2)) >>> 0) % this.bitCount;
+      const word = index >>> 5;
+      const bit = 1 << (index & 31);
+      if ((this.bits[word]! & bit) === 0) {
+        this.bits[word]! |= bit;
+        changed = true;
+      }
     }
-    this.added++;
+    if (changed) this.added++;
   }
 
   mightContain(key: string): boolean {

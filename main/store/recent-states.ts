@@ -5,10 +5,10 @@ const DEFAULT_LIMIT = 20_000;
 
 /**
  * The triplets and client networks this filter has read lately, so that a second retry or a
- * regular correspondent is answered without a read. A read puts them here; a decision about one of
- * them updates it. A first contact is not kept: most never come back, and a key the database lacks
- * is KnownKeys' business. Dropped whole when the app edits triplets or a commit fails, since the
- * database then no longer agrees. The least recently used entries go first.
+ * regular correspondent is answered without a read. A read adds what is not here yet; a decision
+ * about one of them updates it, so what is here is never older than the database. A first contact
+ * is not kept: most never come back, and a key the database lacks is KnownKeys' business. The
+ * least recently used entries go first.
  */
 export class RecentStates {
   private readonly triplets = new Map<string, { state: TripletState; id: number | undefined }>();
@@ -28,10 +28,14 @@ export class RecentStates {
     return triplet.id === undefined ? { triplet: triplet.state, clientPasses } : { triplet: triplet.state, tripletId: triplet.id, clientPasses };
   }
 
-  /** What a read found. */
+  /**
+   * What a read found, for the keys not here yet. A key that is here may have a decision on its way
+   * to the database, newer than what the read returned.
+   */
   read(key: TripletKey, found: GreylistState): void {
-    if (found.triplet) this.put(this.triplets, tripletKeyText(key), { state: found.triplet, id: found.tripletId });
-    if (found.clientPasses) this.put(this.clients, key.clientGroup, found.clientPasses);
+    const text = tripletKeyText(key);
+    if (found.triplet && !this.triplets.has(text)) this.put(this.triplets, text, { state: found.triplet, id: found.tripletId });
+    if (found.clientPasses && !this.clients.has(key.clientGroup)) this.put(this.clients, key.clientGroup, found.clientPasses);
   }
 
   /** What a decision is about to store, for the keys kept here. */

@@ -4,8 +4,7 @@ import { resolveSettings, validateSetting, type SettingKey, type Settings } from
 import { BackgroundWriter, inlineWriter } from './background-writer.js';
 import type { SqliteDatabase } from './database.js';
 import { prepareDecisionWriter } from './decision-writer.js';
-import { KnownKeys } from './known-keys.js';
-import { RecentStates } from './recent-states.js';
+import { MemoryLookups, type MemoryLookupOptions } from './memory-lookups.js';
 import type {
   AdminStore,
   DecisionWrite,
@@ -62,17 +61,11 @@ export const FIND_STATE_SQL = `
   LEFT JOIN triplets t ON t.client_group = k.client_group AND t.sender = k.sender AND t.recipient = k.recipient
   LEFT JOIN client_passes c ON c.client_group = k.client_group`;
 
-/** How often edits and rows from other processes are looked for, once the stored keys have been read. */
-const MEMORY_POLL_MS = 100;
-
 export interface SqliteStoreOptions {
   /** Commit decisions and expire rows on a worker thread with its own connection (the filter's way). */
   backgroundWrites?: boolean;
-  /**
-   * Answer what it can from memory on this thread (the filter's way): first contacts from a summary
-   * of the stored keys, retries and regular correspondents from what was read or written lately.
-   */
-  lookupsFromMemory?: boolean;
+  /** Answer what it can from memory on this thread (the filter's way): see MemoryLookups. */
+  lookupsFromMemory?: MemoryLookupOptions;
   busyTimeoutMs?: number;
 }
 
@@ -81,8 +74,7 @@ export class SqliteStore implements FilterStore, AdminStore {
   private readonly findStateStmt: Statement<[string, string, string]>;
   private readonly versionStmt: Statement<[]>;
   private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> & { close?(): Promise<void> };
-  private readonly memory: { known: KnownKeys; recent: RecentStates; edits: Statement<[]>; lastEdits?: number } | undefined;
-  private stopWatching: (() => void) | undefined;
+  private readonly memory: MemoryLookups | undefined;
 
   constructor(readonly db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     this.findStateStmt = db.prepare(FIND_STATE_SQL).raw();
@@ -90,38 +82,7 @@ export class SqliteStore implements FilterStore, AdminStore {
     this.writer = options.backgroundWrites
       ? new BackgroundWriter(db.name, options.busyTimeoutMs ?? 1000)
       : inlineWriter(prepareDecisionWriter(db));
-    if (options.lookupsFromMemory) {
-      this.memory = {
-        known: new KnownKeys(db),
-        recent: new RecentStates(),
-        edits: db.prepare("SELECT value FROM meta WHERE key = 'triplet_edits'").pluck(),
-      };
-      this.watchDatabase();
-    }
-  }
-
-  /**
-   * Keeps memory in step with the database: forgets the recent states when the app has edited
-   * triplets, and reads the stored keys in slices, then every so often the ones other filters add.
-   */
-  private watchDatabase(): void {
-    const memory = this.memory!;
-    let caughtUp = true;
-    try {
-      const edits = memory.edits.get() as number;
-      if (memory.lastEdits !== undefined && edits !== memory.lastEdits) memory.recent.forget();
-      memory.lastEdits = edits;
-      caughtUp = memory.known.scanSlice();
-    } catch {
-      // A locked or damaged database: look again at the next poll. Lookups read until the scan has ended.
-    }
-    if (caughtUp) {
-      const timer = setTimeout(() => this.watchDatabase(), MEMORY_POLL_MS).unref();
-      this.stopWatching = () => clearTimeout(timer);
-    } else {
-      const next = setImmediate(() => this.watchDatabase()).unref();
-      this.stopWatching = () => clearImmediate(next);
-    }
+    if (options.lookupsFromMemory) this.memory = new MemoryLookups(db, options.lookupsFromMemory);
   }
 
   async readPolicy(): Promise<PolicySnapshot> {
@@ -138,13 +99,10 @@ export class SqliteStore implements FilterStore, AdminStore {
   }
 
   findGreylistState(key: TripletKey): GreylistState {
-    if (this.memory) {
-      const recent = this.memory.recent.get(key);
-      if (recent) return recent;
-      if (this.memory.known.certainlyAbsent(key)) return { triplet: undefined, clientPasses: undefined };
-    }
+    const remembered = this.memory?.find(key);
+    if (remembered) return remembered;
     const found = this.readGreylistState(key);
-    this.memory?.recent.read(key, found);
+    this.memory?.read(key, found);
     return found;
   }
 
@@ -161,22 +119,20 @@ export class SqliteStore implements FilterStore, AdminStore {
 
   async commit(writes: readonly DecisionWrite[]): Promise<void> {
     if (writes.length === 0) return;
-    if (this.memory) {
-      for (const write of writes) {
-        this.memory.known.add(write.triplet?.key, write.clientPasses?.clientGroup);
-        this.memory.recent.wrote(write);
-      }
-    }
+    this.memory?.committing(writes);
+    let failed = true;
     try {
       await this.writer.commit(writes);
-    } catch (error) {
-      this.memory?.recent.forget();
-      throw error;
+      failed = false;
+    } finally {
+      this.memory?.settled(writes, failed);
     }
   }
 
   async expire(limits: ExpiryLimits): Promise<number> {
-    return this.writer.expire(limits);
+    const deleted = await this.writer.expire(limits);
+    if (deleted > 0) this.memory?.expired();
+    return deleted;
   }
 
   async announce(presence: FilterPresence, running: boolean): Promise<void> {
@@ -192,7 +148,7 @@ export class SqliteStore implements FilterStore, AdminStore {
   }
 
   async close(): Promise<void> {
-    this.stopWatching?.();
+    this.memory?.stop();
     await this.writer.close?.();
     if (this.db.open) this.db.close();
   }

@@ -19,6 +19,8 @@ afterEach(() => {
 });
 
 const key = { clientGroup: '192.0.2.0/24', sender: 'a@example.com', recipient: 'b@example.net' };
+/** A filter with no other filter beside it. */
+const alone = { self: { pid: 1, host: 'here' }, clock: () => 100, freshSeconds: 15 };
 const attempt = (at: number) => ({
   at,
   clientAddress: '192.0.2.1',
@@ -145,21 +147,13 @@ describe('SqliteStore', () => {
     expect(store.findGreylistState(key)).toEqual({ triplet: restart, tripletId: 1, clientPasses: undefined });
   });
 
-  it('answers a first contact without a read, finds what was stored before it started, and learns what another process adds', async () => {
+  it('answers a first contact without a read, and finds what was stored before it started', async () => {
     const path = tempDb();
     const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
     const other = new SqliteStore(openDatabase(path));
     await other.commit([{ attempt: attempt(10), triplet: { key, state } }]);
-    const store = new SqliteStore(openDatabase(path), { lookupsFromMemory: true });
+    const store = new SqliteStore(openDatabase(path), { lookupsFromMemory: alone });
     expect(store.findGreylistState(key).triplet).toEqual(state);
-
-    const later = { ...key, sender: 'later@example.org' };
-    await other.commit([{ attempt: attempt(20), triplet: { key: later, state }, clientPasses: { clientGroup: '203.0.113.0/24', passes: 1, lastCountedAt: 20, lastSeen: 20 } }]);
-    const deadline = Date.now() + 2000;
-    while (!store.findGreylistState(later).triplet && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-    expect(store.findGreylistState(later).triplet).toEqual(state);
-    expect(store.findGreylistState({ ...key, clientGroup: '203.0.113.0/24', sender: 'new@example.org' }).clientPasses).toMatchObject({ passes: 1 });
-
     // Only a key the database cannot hold is answered without a read: with the connection closed, that one still is.
     store.db.close();
     expect(store.findGreylistState({ ...key, sender: 'stranger@example.org' })).toEqual({ triplet: undefined, clientPasses: undefined });
@@ -171,7 +165,7 @@ describe('SqliteStore', () => {
     const path = tempDb();
     const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
     const clientPasses = { clientGroup: key.clientGroup, passes: 1, lastCountedAt: 5, lastSeen: 5 };
-    const store = new SqliteStore(openDatabase(path), { lookupsFromMemory: true });
+    const store = new SqliteStore(openDatabase(path), { lookupsFromMemory: alone });
     await store.commit([{ attempt: attempt(10), triplet: { key, state }, clientPasses }]);
     expect(store.findGreylistState(key)).toMatchObject({ triplet: state, clientPasses });
 

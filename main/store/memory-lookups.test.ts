@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from './database.js';
+import type { DecisionWrite } from './greylist-store.js';
+import { MemoryLookups } from './memory-lookups.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempDb = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'greyward-memory-'));
+  dirs.push(dir);
+  return join(dir, 'greyward.db');
+};
+
+const group = '192.0.2.0/24';
+const key = (sender: string, clientGroup = group) => ({ clientGroup, sender, recipient: 'r@example.net' });
+const state = (attempts: number) => ({ firstSeen: 10, lastSeen: 10 + attempts, attempts, earlyAttempts: 0, passedAt: 10, passes: attempts });
+const passes = (n: number) => ({ clientGroup: group, passes: n, lastCountedAt: 10, lastSeen: 10 });
+const decision = (sender: string, attempts: number, clientPasses?: number, clientGroup = group): DecisionWrite => ({
+  attempt: { at: 10, clientAddress: '192.0.2.1', clientName: '', helo: '', sender, recipient: 'r@example.net', queueId: '', action: 'pass', reason: 'known', rule: '', delay: null },
+  triplet: { key: key(sender, clientGroup), state: state(attempts) },
+  ...(clientPasses === undefined ? {} : { clientPasses: passes(clientPasses) }),
+});
+
+/** Memory over a database, and a store standing for the app or another filter on the same file. */
+function setUp() {
+  const path = tempDb();
+  const clock = { now: 1000 };
+  const memory = new MemoryLookups(openDatabase(path), { self: { pid: 1, host: 'here' }, clock: () => clock.now, freshSeconds: 15 });
+  const other = new SqliteStore(openDatabase(path));
+  const read = (sender: string) => other.findGreylistState(key(sender));
+  return { memory, other, clock, read, close: async () => (memory.stop(), await other.close()) };
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`still not so after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const absent = { triplet: undefined, clientPasses: undefined };
+/** A first contact from a network the database has never seen. */
+const stranger = { clientGroup: '203.0.113.0/24', sender: 'stranger@example.org', recipient: 'r@example.net' };
+
+describe('lookups from memory', () => {
+  it('never puts back an older state read while a newer one is being committed', async () => {
+    const { memory, other, read, close } = setUp();
+    await other.commit([decision('a', 1, 4), decision('b', 1)]);
+    memory.read(key('a'), read('a'));
+    expect(memory.find(key('a'))?.clientPasses).toEqual(passes(4));
+
+    // A pass of "a" counts a fifth pass; before it is committed, "b" is read, and the database still says 4.
+    const fifth = [decision('a', 2, 5)];
+    memory.committing(fifth);
+    memory.read(key('b'), read('b'));
+    await other.commit(fifth);
+    memory.settled(fifth, false);
+    expect(memory.find(key('a'))?.clientPasses).toEqual(passes(5));
+    expect(memory.find(key('b'))?.clientPasses).toEqual(passes(5));
+
+    // The same with nothing remembered of the network: the read during the commit is not kept.
+    memory.expired();
+    const sixth = [decision('a', 3, 6)];
+    memory.committing(sixth);
+    memory.read(key('b'), read('b'));
+    await other.commit(sixth);
+    memory.settled(sixth, false);
+    expect(memory.find(key('b'))).toBeUndefined();
+    await close();
+  });
+
+  it('reads every lookup while another filter serves the database, and reads the stored keys again once it has gone', async () => {
+    const { memory, other, clock, read, close } = setUp();
+    await other.commit([decision('a', 1, 1)]);
+    await until(() => memory.find(stranger) !== undefined);
+    memory.read(key('a'), read('a'));
+    expect(memory.find(key('a'))?.triplet).toEqual(state(1));
+
+    await other.announce({ pid: 2, host: 'there', endpoints: {}, version: 'test', startedAt: clock.now, seenAt: clock.now }, true);
+    await until(() => memory.find(key('a')) === undefined);
+    expect(memory.find(stranger)).toBeUndefined();
+    await other.commit([decision('added-meanwhile', 1, undefined, '198.51.100.0/24')]);
+
+    // Its heartbeat stops: memory answers again, and knows what that filter added.
+    clock.now += 60;
+    await until(() => memory.find(stranger) !== undefined);
+    expect(memory.find(stranger)).toEqual(absent);
+    expect(memory.find(key('added-meanwhile', '198.51.100.0/24'))).toBeUndefined();
+    await close();
+  });
+
+  it('forgets what it remembers once expiry has deleted rows', async () => {
+    const path = tempDb();
+    const filter = new SqliteStore(openDatabase(path), { lookupsFromMemory: { self: { pid: 1, host: 'here' }, clock: () => 0, freshSeconds: 15 } });
+    const old = decision('old', 1, 3);
+    await filter.commit([{ ...old, triplet: { ...old.triplet!, state: { ...state(1), lastSeen: 0, passedAt: 0 } }, clientPasses: { ...passes(3), lastSeen: 0 } }]);
+    expect(filter.findGreylistState(key('old')).triplet).toBeDefined();
+    expect(await filter.expire({ now: 100 * 86_400, settings: { retryWindow: 2 * 86_400, maxAge: 35 * 86_400, logRetention: 35 * 86_400 }, batch: 100 })).toBeGreaterThan(0);
+    expect(filter.findGreylistState(key('old'))).toEqual({ triplet: undefined, clientPasses: undefined });
+    await filter.close();
+  });
+});
