@@ -38,6 +38,10 @@ export class MemoryLookups {
   private stopWatching: (() => void) | undefined;
 
   constructor(db: SqliteDatabase, private readonly options: MemoryLookupOptions) {
+    // This connection now reads single rows, and every commit of the writer thread empties its page
+    // cache anyway; at better-sqlite3's 16 MB, counting and scanning the tables would fill it with
+    // pages no lookup wants, and the process would keep that memory.
+    db.pragma('cache_size = -2048');
     this.known = new KnownKeys(db);
     this.editsStmt = db.prepare("SELECT value FROM meta WHERE key = 'triplet_edits'").pluck();
     this.othersStmt = db.prepare('SELECT count(*) FROM filter_presence WHERE seen_at >= ? AND NOT (host = ? AND pid = ?)').pluck();
