@@ -90,7 +90,7 @@ describe('the filter as a process', () => {
     after.close();
   });
 
-  it('reloads lists and settings on SIGHUP', async () => {
+  it('reads lists, settings and the stored greylist again on SIGHUP', async () => {
     const running = await daemon(tempDb());
     running.child.kill('SIGHUP');
     await expect.poll(() => running.stderr(), { timeout: 5000 }).toMatch(/SIGHUP: reloading[\s\S]*policy reloaded/);

@@ -5,7 +5,7 @@ import { dbOption } from './options.js';
 
 export function filterCommand(): Command {
   return new Command('filter')
-    .description('run the policy service Postfix asks about every recipient (SIGTERM drains and exits, SIGHUP reloads)')
+    .description('run the policy service Postfix asks about every recipient (SIGTERM drains and exits, SIGHUP reads lists, settings and the greylist again)')
     .addOption(dbOption())
     .option('--listen <host:port>', 'TCP address to answer on (port 0: any free port); default: the listen setting')
     .option('--socket <path>', 'UNIX socket to answer on; default: the socket setting')
@@ -22,8 +22,8 @@ export function filterCommand(): Command {
         log,
       });
       process.on('SIGHUP', () => {
-        log.info('SIGHUP: reloading lists and settings');
-        filter.service.reload().catch((error: Error) => log.error(`reload failed: ${error.message}`));
+        log.info('SIGHUP: reloading lists, settings and the stored greylist');
+        filter.reload().catch((error: Error) => log.error(`reload failed: ${error.message}`));
       });
       let signals = 0;
       const shutdown = (signal: string) => {

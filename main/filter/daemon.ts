@@ -25,6 +25,8 @@ export interface RunningFilter {
   service: FilterService;
   server: PolicyServer;
   endpoints: { tcp?: string; unix?: string };
+  /** Reads lists, settings and the stored greylist again (SIGHUP): for changes made behind Greyward's back. */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,10 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
     service,
     server,
     endpoints,
+    reload: () => {
+      store.rereadGreylist();
+      return service.reload();
+    },
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);

@@ -96,6 +96,19 @@ describe('lookups from memory', () => {
     await close();
   });
 
+  it('knows nothing of rows written behind its back until told to read again', async () => {
+    const { memory, other, close } = setUp();
+    await until(() => memory.find(stranger) !== undefined);
+    await other.commit([decision('by-hand', 1, undefined, '198.51.100.0/24')]);
+    const byHand = key('by-hand', '198.51.100.0/24');
+    expect(memory.find(byHand)).toEqual(absent);
+    memory.reread();
+    expect(memory.find(byHand)).toBeUndefined();
+    await until(() => memory.find(stranger) !== undefined);
+    expect(memory.find(byHand)).toBeUndefined();
+    await close();
+  });
+
   it('forgets what it remembers once expiry has deleted rows', async () => {
     const path = tempDb();
     const filter = new SqliteStore(openDatabase(path), { lookupsFromMemory: { self: { pid: 1, host: 'here' }, clock: () => 0, freshSeconds: 15 } });

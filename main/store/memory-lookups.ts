@@ -96,6 +96,12 @@ export class MemoryLookups {
     this.recent.forget();
   }
 
+  /** Forgets everything and reads the stored keys again, for rows written behind Greyward's back (SIGHUP). */
+  reread(): void {
+    this.recent.forget();
+    this.known.restart();
+  }
+
   stop(): void {
     this.stopWatching?.();
   }

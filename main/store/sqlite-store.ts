@@ -129,6 +129,11 @@ export class SqliteStore implements FilterStore, AdminStore {
     }
   }
 
+  /** Drops what memory holds of the greylist; lookups read until the stored keys are read again. */
+  rereadGreylist(): void {
+    this.memory?.reread();
+  }
+
   async expire(limits: ExpiryLimits): Promise<number> {
     const deleted = await this.writer.expire(limits);
     if (deleted > 0) this.memory?.expired();
