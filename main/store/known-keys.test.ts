@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './database.js';
+import { tripletKeyText } from './greylist-store.js';
 import { KnownKeys } from './known-keys.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -27,10 +28,10 @@ describe('KnownKeys', () => {
     const store = new SqliteStore(openDatabase(':memory:'));
     const known = new KnownKeys(store.db, 10);
     known.scanSlice();
-    for (let i = 0; i < 10; i++) known.add(key(i), undefined);
+    for (let i = 0; i < 10; i++) known.add(tripletKeyText(key(i)), undefined);
     expect(known.certainlyAbsent(key(500))).toBe(true);
     await store.commit(Array.from({ length: 11 }, (_, i) => ({ attempt, triplet: { key: key(i), state } })));
-    known.add(key(10), undefined);
+    known.add(tripletKeyText(key(10)), undefined);
     expect(known.certainlyAbsent(key(500))).toBe(false);
     expect(known.scanSlice()).toBe(true);
     expect(known.certainlyAbsent(key(500))).toBe(true);

@@ -42,9 +42,9 @@ export class KnownKeys {
     return this.scanned && !this.clients.mightContain(key.clientGroup) && !this.triplets.mightContain(tripletKeyText(key));
   }
 
-  /** Records keys about to be written, before they are. */
-  add(triplet: TripletKey | undefined, clientGroup: string | undefined): void {
-    if (triplet) this.triplets.add(tripletKeyText(triplet));
+  /** Records keys about to be written, before they are: a triplet as tripletKeyText gives it. */
+  add(triplet: string | undefined, clientGroup: string | undefined): void {
+    if (triplet !== undefined) this.triplets.add(triplet);
     if (clientGroup !== undefined) this.clients.add(clientGroup);
     // Expired keys stay in the filters and make them answer "perhaps" more and more often.
     if (this.triplets.added > this.triplets.capacity || this.clients.added > this.clients.capacity) this.restart();

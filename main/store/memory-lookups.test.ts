@@ -37,14 +37,6 @@ function setUp() {
   return { memory, other, clock, read, close: async () => (memory.stop(), await other.close()) };
 }
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`still not so after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const absent = { triplet: undefined, clientPasses: undefined };
 /** A first contact from a network the database has never seen. */
 const stranger = { clientGroup: '203.0.113.0/24', sender: 'stranger@example.org', recipient: 'r@example.net' };
@@ -79,18 +71,18 @@ describe('lookups from memory', () => {
   it('reads every lookup while another filter serves the database, and reads the stored keys again once it has gone', async () => {
     const { memory, other, clock, read, close } = setUp();
     await other.commit([decision('a', 1, 1)]);
-    await until(() => memory.find(stranger) !== undefined);
+    await expect.poll(() => memory.find(stranger), { timeout: 5000 }).toBeDefined();
     memory.read(key('a'), read('a'));
     expect(memory.find(key('a'))?.triplet).toEqual(state(1));
 
     await other.announce({ pid: 2, host: 'there', endpoints: {}, version: 'test', startedAt: clock.now, seenAt: clock.now }, true);
-    await until(() => memory.find(key('a')) === undefined);
+    await expect.poll(() => memory.find(key('a')), { timeout: 5000 }).toBeUndefined();
     expect(memory.find(stranger)).toBeUndefined();
     await other.commit([decision('added-meanwhile', 1, undefined, '198.51.100.0/24')]);
 
     // Its heartbeat stops: memory answers again, and knows what that filter added.
     clock.now += 60;
-    await until(() => memory.find(stranger) !== undefined);
+    await expect.poll(() => memory.find(stranger), { timeout: 5000 }).toBeDefined();
     expect(memory.find(stranger)).toEqual(absent);
     expect(memory.find(key('added-meanwhile', '198.51.100.0/24'))).toBeUndefined();
     await close();
@@ -98,13 +90,13 @@ describe('lookups from memory', () => {
 
   it('knows nothing of rows written behind its back until told to read again', async () => {
     const { memory, other, close } = setUp();
-    await until(() => memory.find(stranger) !== undefined);
+    await expect.poll(() => memory.find(stranger), { timeout: 5000 }).toBeDefined();
     await other.commit([decision('by-hand', 1, undefined, '198.51.100.0/24')]);
     const byHand = key('by-hand', '198.51.100.0/24');
     expect(memory.find(byHand)).toEqual(absent);
     memory.reread();
     expect(memory.find(byHand)).toBeUndefined();
-    await until(() => memory.find(stranger) !== undefined);
+    await expect.poll(() => memory.find(stranger), { timeout: 5000 }).toBeDefined();
     expect(memory.find(byHand)).toBeUndefined();
     await close();
   });

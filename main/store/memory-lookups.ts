@@ -30,6 +30,8 @@ export class MemoryLookups {
   private readonly recent = new RecentStates();
   /** Triplets and client networks with a commit on its way: a read of them may be older than memory. */
   private readonly inFlight = new Map<string, number>();
+  /** The keys of each batch being committed, as counted into inFlight. */
+  private readonly batchKeys = new WeakMap<readonly DecisionWrite[], string[]>();
   private readonly editsStmt: Statement<[]>;
   private readonly othersStmt: Statement<[number, string, number]>;
   private alone: boolean;
@@ -72,22 +74,27 @@ export class MemoryLookups {
 
   /** Decisions handed to the writer. */
   committing(writes: readonly DecisionWrite[]): void {
+    const keys: string[] = [];
     for (const write of writes) {
-      this.known.add(write.triplet?.key, write.clientPasses?.clientGroup);
+      const triplet = write.triplet && tripletKeyText(write.triplet.key);
+      const client = write.clientPasses?.clientGroup;
+      this.known.add(triplet, client);
       this.recent.wrote(write);
-      for (const key of keysOf(write)) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+      if (triplet !== undefined) keys.push(triplet);
+      if (client !== undefined) keys.push(client);
     }
+    for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    this.batchKeys.set(writes, keys);
   }
 
   /** Those decisions committed, or failed to be. */
   settled(writes: readonly DecisionWrite[], failed: boolean): void {
-    for (const write of writes) {
-      for (const key of keysOf(write)) {
-        const count = this.inFlight.get(key)! - 1;
-        if (count === 0) this.inFlight.delete(key);
-        else this.inFlight.set(key, count);
-      }
+    for (const key of this.batchKeys.get(writes) ?? []) {
+      const count = this.inFlight.get(key)! - 1;
+      if (count === 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, count);
     }
+    this.batchKeys.delete(writes);
     if (failed) this.recent.forget();
   }
 
@@ -139,11 +146,4 @@ export class MemoryLookups {
       this.stopWatching = () => clearImmediate(next);
     }
   }
-}
-
-function keysOf(write: DecisionWrite): string[] {
-  const keys: string[] = [];
-  if (write.triplet) keys.push(tripletKeyText(write.triplet.key));
-  if (write.clientPasses) keys.push(write.clientPasses.clientGroup);
-  return keys;
 }

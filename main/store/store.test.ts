@@ -171,9 +171,7 @@ describe('SqliteStore', () => {
 
     const app = openDatabase(path);
     expect(new AdminQueries(app).passTripletsNow([1], 20)).toBe(1);
-    const deadline = Date.now() + 2000;
-    while (store.findGreylistState(key).triplet?.passedAt === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(store.findGreylistState(key).triplet).toMatchObject({ passedAt: 20, lastSeen: 20 });
+    await expect.poll(() => store.findGreylistState(key).triplet, { timeout: 2000 }).toMatchObject({ passedAt: 20, lastSeen: 20 });
 
     app.exec('DROP TABLE attempts');
     await expect(store.commit([{ attempt: attempt(30), triplet: { key, state: { ...state, attempts: 9 }, id: 1 } }])).rejects.toThrow(/attempts/);
