@@ -14,17 +14,22 @@ export interface BatcherOptions {
   /** Called after every commit with the error, or undefined when it succeeded. */
   onCommit(error: Error | undefined, count: number): void;
   windowMs?: number;
+  /** A batch this large is committed at once, even while another commit is on its way. */
   maxBatch?: number;
 }
 
 
 /**
  * Collects decisions and commits them in one transaction per few milliseconds, off the request
- * path. Until a decision is committed, its state is served from here, so the next request for
- * the same triplet sees it.
+ * path. While a commit is on its way the next batch keeps growing: under load the writer commits
+ * fewer, larger transactions, and every page a transaction touches is written once however many
+ * decisions changed it. Until a decision is committed, its state is served from here, so the next
+ * request for the same triplet sees it.
  */
 export class DecisionBatcher {
   private open: Batch | undefined;
+  /** The open batch's window has passed, and it goes as soon as the commit before it returns. */
+  private due = false;
   private readonly inFlight = new Set<Batch>();
   private readonly unsavedTriplets = new Map<string, { state: TripletState; batch: Batch }>();
   private readonly unsavedClients = new Map<string, { state: ClientPasses; batch: Batch }>();
@@ -48,7 +53,7 @@ export class DecisionBatcher {
     batch.logLines.push(logLine);
     if (write.triplet) this.unsavedTriplets.set(tripletKeyText(write.triplet.key), { state: write.triplet.state, batch });
     if (write.clientPasses) this.unsavedClients.set(write.clientPasses.clientGroup, { state: write.clientPasses, batch });
-    if (batch.writes.length >= (this.options.maxBatch ?? 100)) this.flush(batch);
+    if (batch.writes.length >= (this.options.maxBatch ?? 1000)) this.flush(batch);
     return batch.committed;
   }
 
@@ -64,13 +69,17 @@ export class DecisionBatcher {
     const batch: Batch = { writes: [], logLines: [], committed, release };
     this.open = batch;
     // Answers do not wait for the commit, so a wider window costs no latency: it only widens what a crash can lose.
-    setTimeout(() => this.flush(batch), this.options.windowMs ?? 2);
+    setTimeout(() => {
+      if (this.inFlight.size === 0) this.flush(batch);
+      else if (this.open === batch) this.due = true;
+    }, this.options.windowMs ?? 2);
     return batch;
   }
 
   private flush(batch: Batch): void {
     if (this.open !== batch) return;
     this.open = undefined;
+    this.due = false;
     this.inFlight.add(batch);
     this.backlog += batch.writes.length;
     this.options.log.decisions(batch.logLines);
@@ -93,6 +102,7 @@ export class DecisionBatcher {
         this.inFlight.delete(batch);
         this.backlog -= batch.writes.length;
         batch.release();
+        if (this.due && this.inFlight.size === 0 && this.open) this.flush(this.open);
       });
   }
 }
