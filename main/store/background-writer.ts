@@ -1,9 +1,10 @@
 import { WorkerClient, workerUrl } from '../workers/worker-client.js';
+import { encodeWrites, type EncodedWrites } from './decision-codec.js';
 import type { DecisionWriter } from './decision-writer.js';
 import type { DecisionWrite, ExpiryLimits, FilterPresence } from './greylist-store.js';
 
 export type WriterRequest =
-  | { type: 'commit'; writes: readonly DecisionWrite[] }
+  | { type: 'commit'; writes: EncodedWrites }
   | { type: 'expire'; limits: ExpiryLimits }
   | { type: 'announce'; presence: FilterPresence; running: boolean }
   | { type: 'close' };
@@ -20,7 +21,7 @@ export class BackgroundWriter {
   }
 
   commit(writes: readonly DecisionWrite[]): Promise<number> {
-    return this.client.request({ type: 'commit', writes });
+    return this.client.request({ type: 'commit', writes: encodeWrites(writes) });
   }
 
   expire(limits: ExpiryLimits): Promise<number> {

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { serveRequests } from '../workers/worker-client.js';
 import type { WriterRequest } from './background-writer.js';
 import { openDatabase } from './database.js';
+import { decodeWrites } from './decision-codec.js';
 import { prepareDecisionWriter } from './decision-writer.js';
 
 /** Commits the filter's decisions on its own thread and connection, so the request path never waits for disk. */
@@ -16,9 +17,11 @@ serveRequests<WriterRequest & { id: number }>(
   parentPort!,
   (request) => {
     switch (request.type) {
-      case 'commit':
-        writer.commit(request.writes);
-        return request.writes.length;
+      case 'commit': {
+        const writes = decodeWrites(request.writes);
+        writer.commit(writes);
+        return writes.length;
+      }
       case 'expire':
         return writer.expire(request.limits);
       case 'announce':
