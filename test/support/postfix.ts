@@ -25,12 +25,12 @@ import {
   readdirSync,
   rmSync,
   statSync,
-  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { assertSafeValue, assertTraversable, lookupId, mainCf, masterCf, writeConfigFile } from './postfix-config.js';
 
 export interface StartPostfixOptions {
   /** Where smtpd asks about each recipient: 'inet:127.0.0.1:10023' or 'unix:/abs/path'. */
@@ -155,174 +155,6 @@ export async function freeLoopbackPort(): Promise<number> {
       server.close(() => resolve(address.port));
     });
   });
-}
-
-function lookupId(file: '/etc/passwd' | '/etc/group', name: string, fallback: number): number {
-  try {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const fields = line.split(':');
-      if (fields[0] === name && fields[2] !== undefined) return Number(fields[2]);
-    }
-  } catch {
-    // fall through
-  }
-  return fallback;
-}
-
-function assertSafeValue(what: string, value: string, pattern: RegExp): void {
-  if (!pattern.test(value)) throw new Error(`startPostfix: invalid ${what}: ${JSON.stringify(value)}`);
-}
-
-/** Every ancestor of dir must be searchable by others, or the postfix and nobody users cannot reach it. */
-function assertTraversable(dir: string): void {
-  let current = path.dirname(dir);
-  for (;;) {
-    const mode = statSync(current).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `startPostfix: ${current} is not searchable by other users (mode ${(mode & 0o777).toString(8)}); ` +
-          'Postfix daemons run as the postfix user and could not reach their queue. Point TMPDIR elsewhere.',
-      );
-    }
-    const parent = path.dirname(current);
-    if (parent === current) return;
-    current = parent;
-  }
-}
-
-function mainCf(dirs: {
-  baseDir: string;
-  configDir: string;
-  queueDir: string;
-  dataDir: string;
-  mailDir: string;
-  mailLogPath: string;
-  domain: string;
-  policyService: string;
-  mailUid: number;
-  mailGid: number;
-  extra: Record<string, string>;
-}): string {
-  const settings: Record<string, string> = {
-    compatibility_level: '3.6',
-    // Everything instance-specific lives under baseDir; nothing shared with a system Postfix.
-    queue_directory: dirs.queueDir,
-    data_directory: dirs.dataDir,
-    mail_owner: 'postfix',
-    setgid_group: 'postdrop',
-    syslog_name: 'postfix-harness',
-    maillog_file: dirs.mailLogPath,
-    maillog_file_prefixes: dirs.baseDir,
-    // Identity: explicit names so nothing asks DNS or the system's hostname.
-    myhostname: 'harness.localdomain',
-    mydomain: 'localdomain',
-    myorigin: '$myhostname',
-    mydestination: '',
-    append_dot_mydomain: 'no',
-    smtpd_banner: '$myhostname ESMTP Postfix (Greyward test harness)',
-    // Loopback only: the smtpd line in master.cf names 127.0.0.1:PORT explicitly.
-    inet_interfaces: 'loopback-only',
-    inet_protocols: 'ipv4',
-    mynetworks: '127.0.0.0/8',
-    // Nothing ever leaves the machine.
-    relayhost: '',
-    relay_domains: '',
-    default_transport: 'error:outbound mail disabled in the test harness',
-    relay_transport: 'error:outbound mail disabled in the test harness',
-    local_transport: 'error:local delivery disabled in the test harness',
-    alias_maps: '',
-    alias_database: '',
-    local_recipient_maps: '',
-    smtp_dns_support_level: 'disabled',
-    smtp_host_lookup: 'native',
-    lmtp_host_lookup: 'native',
-    // The test domain is delivered into mailDir as one Maildir (any local part is accepted).
-    virtual_mailbox_domains: dirs.domain,
-    virtual_mailbox_base: dirs.mailDir,
-    virtual_mailbox_maps: 'static:inbox/',
-    virtual_alias_maps: '',
-    virtual_uid_maps: `static:${dirs.mailUid}`,
-    virtual_gid_maps: `static:${dirs.mailGid}`,
-    virtual_minimum_uid: '1',
-    virtual_mailbox_limit: '0',
-    // Relay control as for a real MX, and the policy service for every recipient,
-    // including mail from 127.0.0.1 (no permit_mynetworks in the recipient restrictions).
-    smtpd_client_restrictions: '',
-    smtpd_helo_restrictions: '',
-    smtpd_sender_restrictions: '',
-    smtpd_relay_restrictions: 'permit_mynetworks, reject_unauth_destination',
-    smtpd_recipient_restrictions: `check_policy_service ${dirs.policyService}`,
-    smtpd_data_restrictions: '',
-    // A hung policy service answers 451 after 2 x 5 s + 1 s, inside swaks' and vitest's timeouts.
-    smtpd_policy_service_timeout: '5s',
-    smtpd_policy_service_try_limit: '2',
-    smtpd_policy_service_retry_delay: '1s',
-    smtpd_policy_service_max_idle: '30s',
-    // Nothing that slows tests down.
-    smtpd_helo_required: 'no',
-    smtpd_peername_lookup: 'no',
-    smtpd_error_sleep_time: '0',
-    smtpd_soft_error_limit: '100',
-    smtpd_hard_error_limit: '200',
-    smtpd_client_connection_rate_limit: '0',
-    smtpd_client_connection_count_limit: '0',
-    smtpd_client_message_rate_limit: '0',
-    smtpd_client_recipient_rate_limit: '0',
-    smtpd_tls_security_level: 'none',
-    smtp_tls_security_level: 'none',
-    biff: 'no',
-    in_flow_delay: '0',
-    queue_run_delay: '1s',
-    minimal_backoff_time: '1s',
-    maximal_backoff_time: '5s',
-    delay_warning_time: '0h',
-    readme_directory: 'no',
-    ...dirs.extra,
-  };
-  const lines = ['# Generated by test/support/postfix.ts for one test run.'];
-  for (const [key, value] of Object.entries(settings)) {
-    if (/[\r\n]/.test(key) || /[\r\n]/.test(value)) throw new Error(`startPostfix: newline in main.cf setting ${key}`);
-    lines.push(`${key} = ${value}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-function masterCf(port: number): string {
-  // chroot is "n" everywhere: the queue directory is a temp dir without a chroot jail.
-  return `# Generated by test/support/postfix.ts for one test run.
-# service type  private unpriv  chroot  wakeup  maxproc command
-127.0.0.1:${port} inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-virtual   unix  -       n       n       -       -       virtual
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-`;
-}
-
-/**
- * Writes a configuration file dated a minute ago. Postfix re-reads a main.cf modified within
- * the last second or two until it looks stable (300 ms naps, ~2 s per fresh file): backdating
- * cuts `postfix check` from ~1.8 s to ~0.3 s.
- */
-function writeConfigFile(file: string, content: string): void {
-  writeFileSync(file, content, { mode: 0o644 });
-  const past = new Date(Date.now() - 60_000);
-  utimesSync(file, past, past);
 }
 
 function readIfExists(file: string): string {
