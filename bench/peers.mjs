@@ -239,9 +239,10 @@ export function rssMiB(pid) {
  * CPU seconds a process has used, all its threads together, from /proc/PID/stat (utime + stime).
  * Kernel work done for it in softirq context (loopback TCP delivery) is not counted there.
  */
-export function cpuSeconds(pid) {
+/** CPU seconds used so far by a process (all its threads), or with `thread`, by that one thread of it. */
+export function cpuSeconds(pid, thread) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {

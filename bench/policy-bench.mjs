@@ -76,8 +76,8 @@ const SERVERS = {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x, digits = 2) => (x == null || Number.isNaN(x) ? '-' : x.toFixed(digits));
 // CPU µs per request: the server's (all its threads) and this load generator's, which shares the machine.
-const COLUMNS = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'RSS MiB', 'srv µs/r', 'gen µs/r'];
-const WIDTHS = [12, 8, 5, 8, 8, 8, 8, 8, 8, 8, 8];
+const COLUMNS = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'RSS MiB', 'srv µs/r', 'main µs/r', 'gen µs/r'];
+const WIDTHS = [12, 8, 5, 8, 8, 8, 8, 8, 8, 8, 9, 8];
 
 function formatRow(cells) {
   return cells.map((cell, i) => (i < 2 ? String(cell).padEnd(WIDTHS[i]) : String(cell).padStart(WIDTHS[i]))).join('  ');
@@ -86,7 +86,7 @@ function formatRow(cells) {
 function rowCells(r) {
   return [
     r.server, r.scenario, r.connections, r.throughput, fmt(r.p50, 3), fmt(r.p95, 3), fmt(r.p99, 3), fmt(r.max), fmt(r.rssMiB, 1),
-    fmt(r.serverCpuUsPerRequest, 1), fmt(r.generatorCpuUsPerRequest, 1),
+    fmt(r.serverCpuUsPerRequest, 1), fmt(r.mainThreadCpuUsPerRequest, 1), fmt(r.generatorCpuUsPerRequest, 1),
   ];
 }
 
@@ -133,6 +133,8 @@ async function benchServer(name, results, skipped, notes) {
     for (const scenario of scenarios) {
       for (const connections of connectionCounts) {
         const serverCpu = cpuSeconds(server.pid);
+        // The server's main thread: Greyward's answering thread, all of postgrey and sqlgrey.
+        const mainCpu = cpuSeconds(server.pid, server.pid);
         const generatorCpu = process.cpuUsage();
         const load = await runLoad({
           host: '127.0.0.1',
@@ -145,6 +147,7 @@ async function benchServer(name, results, skipped, notes) {
         });
         const generatorUsed = process.cpuUsage(generatorCpu);
         const serverUsed = serverCpu == null ? null : cpuSeconds(server.pid) - serverCpu;
+        const mainUsed = mainCpu == null ? null : cpuSeconds(server.pid, server.pid) - mainCpu;
         const row = {
           server: name,
           scenario,
@@ -152,6 +155,7 @@ async function benchServer(name, results, skipped, notes) {
           ...load,
           rssMiB: rssMiB(server.pid),
           serverCpuUsPerRequest: serverUsed == null || !load.requests ? null : (serverUsed * 1e6) / load.requests,
+          mainThreadCpuUsPerRequest: mainUsed == null || !load.requests ? null : (mainUsed * 1e6) / load.requests,
           generatorCpuUsPerRequest: load.requests ? (generatorUsed.user + generatorUsed.system) / load.requests : null,
         };
         results.push(row);
