@@ -23,12 +23,12 @@ describe('DecisionBatcher', () => {
   it('lets the next batch grow while a commit is on its way, and sends it as soon as that commit returns', async () => {
     const { store, commits } = heldStore();
     const batcher = new DecisionBatcher({ store, log: quietLog(), onCommit: () => {}, windowMs: 2 });
-    void batcher.add(write(0), '');
+    void batcher.add(write(0));
     await vi.advanceTimersByTimeAsync(2);
     expect(commits.map((c) => c.size)).toEqual([1]);
 
     for (let n = 1; n <= 5; n++) {
-      void batcher.add(write(n), '');
+      void batcher.add(write(n));
       await vi.advanceTimersByTimeAsync(3);
     }
     expect(commits.map((c) => c.size)).toEqual([1]);
@@ -45,9 +45,9 @@ describe('DecisionBatcher', () => {
   it('sends a full batch at once, even while another commit is on its way', async () => {
     const { store, commits } = heldStore();
     const batcher = new DecisionBatcher({ store, log: quietLog(), onCommit: () => {}, windowMs: 2, maxBatch: 3 });
-    void batcher.add(write(0), '');
+    void batcher.add(write(0));
     await vi.advanceTimersByTimeAsync(2);
-    for (let n = 1; n <= 3; n++) void batcher.add(write(n), '');
+    for (let n = 1; n <= 3; n++) void batcher.add(write(n));
     expect(commits.map((c) => c.size)).toEqual([1, 3]);
     for (const commit of commits) commit.finish();
     await batcher.drain();

@@ -1,9 +1,8 @@
 import { tripletKeyText, type ClientPasses, type DecisionWrite, type FilterStore, type TripletState } from '../store/greylist-store.js';
-import type { Log } from './log.js';
+import { decisionLogLine, type Log } from './log.js';
 
 interface Batch {
   writes: DecisionWrite[];
-  logLines: string[];
   committed: Promise<void>;
   release(): void;
 }
@@ -51,10 +50,9 @@ export class DecisionBatcher {
   }
 
   /** Queues a decision; the promise settles once its batch is committed or has failed. */
-  add(write: DecisionWrite, logLine: string): Promise<void> {
+  add(write: DecisionWrite): Promise<void> {
     const batch = this.open ?? this.startBatch();
     batch.writes.push(write);
-    batch.logLines.push(logLine);
     if (write.triplet) this.unsavedTriplets.set(tripletKeyText(write.triplet.key), { state: write.triplet.state, batch });
     if (write.clientPasses) this.unsavedClients.set(write.clientPasses.clientGroup, { state: write.clientPasses, batch });
     if (batch.writes.length >= (this.options.maxBatch ?? 250)) this.flush(batch);
@@ -70,7 +68,7 @@ export class DecisionBatcher {
   private startBatch(): Batch {
     let release!: () => void;
     const committed = new Promise<void>((resolve) => (release = resolve));
-    const batch: Batch = { writes: [], logLines: [], committed, release };
+    const batch: Batch = { writes: [], committed, release };
     this.open = batch;
     // Answers do not wait for the commit, so a wider window costs no latency: it only widens what a crash can lose.
     setTimeout(() => {
@@ -86,7 +84,8 @@ export class DecisionBatcher {
     this.due = false;
     this.inFlight.add(batch);
     this.backlog += batch.writes.length;
-    this.options.log.decisions(batch.logLines);
+    // Formatted only now: a line kept from the decision on would live, and be copied by the garbage collector, until the commit.
+    this.options.log.decisions(batch.writes.map((write) => decisionLogLine(write.attempt)));
     this.options.store
       .commit(batch.writes)
       .then(

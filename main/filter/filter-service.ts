@@ -31,21 +31,6 @@ const NO_STATE: GreylistState = { triplet: undefined, clientPasses: undefined };
 /** Decisions handed to the writer but not yet committed, beyond which answers wait for the disk. */
 const MAX_BACKLOG = 20_000;
 
-export function decisionLogLine(request: PolicyRequest, decision: Decision): string {
-  const fields = [
-    `decision queue_id=${request.queueId || '-'}`,
-    `client=${request.clientAddress}[${request.clientName}]`,
-    `helo=${request.helo || '-'}`,
-    `sender=<${request.sender}>`,
-    `recipient=<${request.recipient}>`,
-    `action=${decision.action}`,
-    `reason=${decision.reason}`,
-    `delay=${decision.delay ?? '-'}`,
-    `rule="${decision.rule.replace(/"/g, "'")}"`,
-  ];
-  return fields.join(' ');
-}
-
 /**
  * Answers policy requests from the store's state. Answers do not wait for the database: decisions
  * are committed in batches behind them (see DecisionBatcher). A crash can lose the last few
@@ -207,7 +192,7 @@ export class FilterService {
       ...(decision.clientPasses ? { clientPasses: decision.clientPasses } : {}),
       ...(decision.listEntry ? { listHit: { entryId: decision.listEntry.id, at: now } } : {}),
     };
-    return { decision, committed: this.batcher.add(write, decisionLogLine(request, decision)) };
+    return { decision, committed: this.batcher.add(write) };
   }
 
   /** Deletes expired rows in short slices, letting requests in between. */

@@ -1,3 +1,14 @@
+import type { AttemptRecord } from '../store/greylist-store.js';
+
+/** One grep-able line per decision: what was asked, what was answered, and why. */
+export function decisionLogLine(a: AttemptRecord): string {
+  const rule = a.rule.includes('"') ? a.rule.replace(/"/g, "'") : a.rule;
+  return (
+    `decision queue_id=${a.queueId || '-'} client=${a.clientAddress}[${a.clientName}] helo=${a.helo || '-'} sender=<${a.sender}> ` +
+    `recipient=<${a.recipient}> action=${a.action} reason=${a.reason} delay=${a.delay ?? '-'} rule="${rule}"`
+  );
+}
+
 /** The filter's log: plain lines on stderr, which journald or a file redirect keeps. */
 export interface Log {
   info(message: string): void;
