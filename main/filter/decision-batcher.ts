@@ -2,7 +2,11 @@ import { tripletKeyText, type ClientPasses, type DecisionWrite, type FilterStore
 import { decisionLogLine, type Log } from './log.js';
 
 interface Batch {
+  /** Emptied once handed to the store: from then on only its keys are kept, not the decisions. */
   writes: DecisionWrite[];
+  size: number;
+  tripletKeys: string[];
+  clientGroups: string[];
   committed: Promise<void>;
   release(): void;
 }
@@ -53,8 +57,15 @@ export class DecisionBatcher {
   add(write: DecisionWrite): Promise<void> {
     const batch = this.open ?? this.startBatch();
     batch.writes.push(write);
-    if (write.triplet) this.unsavedTriplets.set(tripletKeyText(write.triplet.key), { state: write.triplet.state, batch });
-    if (write.clientPasses) this.unsavedClients.set(write.clientPasses.clientGroup, { state: write.clientPasses, batch });
+    if (write.triplet) {
+      const key = tripletKeyText(write.triplet.key);
+      this.unsavedTriplets.set(key, { state: write.triplet.state, batch });
+      batch.tripletKeys.push(key);
+    }
+    if (write.clientPasses) {
+      this.unsavedClients.set(write.clientPasses.clientGroup, { state: write.clientPasses, batch });
+      batch.clientGroups.push(write.clientPasses.clientGroup);
+    }
     if (batch.writes.length >= (this.options.maxBatch ?? 250)) this.flush(batch);
     return batch.committed;
   }
@@ -68,7 +79,7 @@ export class DecisionBatcher {
   private startBatch(): Batch {
     let release!: () => void;
     const committed = new Promise<void>((resolve) => (release = resolve));
-    const batch: Batch = { writes: [], committed, release };
+    const batch: Batch = { writes: [], size: 0, tripletKeys: [], clientGroups: [], committed, release };
     this.open = batch;
     // Answers do not wait for the commit, so a wider window costs no latency: it only widens what a crash can lose.
     setTimeout(() => {
@@ -83,27 +94,24 @@ export class DecisionBatcher {
     this.open = undefined;
     this.due = false;
     this.inFlight.add(batch);
-    this.backlog += batch.writes.length;
+    batch.size = batch.writes.length;
+    this.backlog += batch.size;
     // Formatted only now: a line kept from the decision on would live, and be copied by the garbage collector, until the commit.
     this.options.log.decisions(batch.writes.map((write) => decisionLogLine(write.attempt)));
-    this.options.store
-      .commit(batch.writes)
+    const committing = this.options.store.commit(batch.writes);
+    // The store has taken them: the decisions can die young, rather than be copied and promoted while the commit runs.
+    batch.writes = [];
+    committing
       .then(
-        () => this.options.onCommit(undefined, batch.writes.length),
-        (error: Error) => this.options.onCommit(error, batch.writes.length),
+        () => this.options.onCommit(undefined, batch.size),
+        (error: Error) => this.options.onCommit(error, batch.size),
       )
       .finally(() => {
         // Committed or lost, the database now holds the truth for these keys unless a later batch changed them again.
-        for (const write of batch.writes) {
-          if (write.triplet) {
-            const id = tripletKeyText(write.triplet.key);
-            if (this.unsavedTriplets.get(id)?.batch === batch) this.unsavedTriplets.delete(id);
-          }
-          const group = write.clientPasses?.clientGroup;
-          if (group !== undefined && this.unsavedClients.get(group)?.batch === batch) this.unsavedClients.delete(group);
-        }
+        for (const key of batch.tripletKeys) if (this.unsavedTriplets.get(key)?.batch === batch) this.unsavedTriplets.delete(key);
+        for (const group of batch.clientGroups) if (this.unsavedClients.get(group)?.batch === batch) this.unsavedClients.delete(group);
         this.inFlight.delete(batch);
-        this.backlog -= batch.writes.length;
+        this.backlog -= batch.size;
         batch.release();
         if (this.due && this.inFlight.size === 0 && this.open) this.flush(this.open);
       });

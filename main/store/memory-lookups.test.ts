@@ -50,20 +50,20 @@ describe('lookups from memory', () => {
 
     // A pass of "a" counts a fifth pass; before it is committed, "b" is read, and the database still says 4.
     const fifth = [decision('a', 2, 5)];
-    memory.committing(fifth);
+    const fifthKeys = memory.committing(fifth);
     memory.read(key('b'), read('b'));
     await other.commit(fifth);
-    memory.settled(fifth, false);
+    memory.settled(fifthKeys, false);
     expect(memory.find(key('a'))?.clientPasses).toEqual(passes(5));
     expect(memory.find(key('b'))?.clientPasses).toEqual(passes(5));
 
     // The same with nothing remembered of the network: the read during the commit is not kept.
     memory.expired();
     const sixth = [decision('a', 3, 6)];
-    memory.committing(sixth);
+    const sixthKeys = memory.committing(sixth);
     memory.read(key('b'), read('b'));
     await other.commit(sixth);
-    memory.settled(sixth, false);
+    memory.settled(sixthKeys, false);
     expect(memory.find(key('b'))).toBeUndefined();
     await close();
   });

@@ -30,8 +30,6 @@ export class MemoryLookups {
   private readonly recent = new RecentStates();
   /** Triplets and client networks with a commit on its way: a read of them may be older than memory. */
   private readonly inFlight = new Map<string, number>();
-  /** The keys of each batch being committed, as counted into inFlight. */
-  private readonly batchKeys = new WeakMap<readonly DecisionWrite[], string[]>();
   private readonly editsStmt: Statement<[]>;
   private readonly othersStmt: Statement<[number, string, number]>;
   private alone: boolean;
@@ -72,8 +70,8 @@ export class MemoryLookups {
     });
   }
 
-  /** Decisions handed to the writer. */
-  committing(writes: readonly DecisionWrite[]): void {
+  /** Decisions handed to the writer; returns their keys, to be given back to settled(). */
+  committing(writes: readonly DecisionWrite[]): string[] {
     const keys: string[] = [];
     for (const write of writes) {
       const triplet = write.triplet && tripletKeyText(write.triplet.key);
@@ -84,17 +82,16 @@ export class MemoryLookups {
       if (client !== undefined) keys.push(client);
     }
     for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
-    this.batchKeys.set(writes, keys);
+    return keys;
   }
 
-  /** Those decisions committed, or failed to be. */
-  settled(writes: readonly DecisionWrite[], failed: boolean): void {
-    for (const key of this.batchKeys.get(writes) ?? []) {
+  /** Those decisions committed, or failed to be: `keys` as committing() returned them. */
+  settled(keys: readonly string[], failed: boolean): void {
+    for (const key of keys) {
       const count = this.inFlight.get(key)! - 1;
       if (count === 0) this.inFlight.delete(key);
       else this.inFlight.set(key, count);
     }
-    this.batchKeys.delete(writes);
     if (failed) this.recent.forget();
   }
 

@@ -117,16 +117,23 @@ export class SqliteStore implements FilterStore, AdminStore {
     return triplet ? { triplet, tripletId: row[6]!, clientPasses } : { triplet, clientPasses };
   }
 
-  async commit(writes: readonly DecisionWrite[]): Promise<void> {
-    if (writes.length === 0) return;
-    this.memory?.committing(writes);
-    let failed = true;
+  commit(writes: readonly DecisionWrite[]): Promise<void> {
+    if (writes.length === 0) return Promise.resolve();
+    const keys = this.memory?.committing(writes);
+    let committed: Promise<unknown>;
     try {
-      await this.writer.commit(writes);
-      failed = false;
-    } finally {
-      this.memory?.settled(writes, failed);
+      committed = this.writer.commit(writes);
+    } catch (error) {
+      committed = Promise.reject(error as Error);
     }
+    // Only the keys are held while the writer thread works, so that the decisions themselves die young.
+    return committed.then(
+      () => void (keys && this.memory?.settled(keys, false)),
+      (error: unknown) => {
+        if (keys) this.memory?.settled(keys, true);
+        throw error;
+      },
+    );
   }
 
   /** Drops what memory holds of the greylist; lookups read until the stored keys are read again. */
