@@ -52,4 +52,30 @@ describe('DecisionBatcher', () => {
     for (const commit of commits) commit.finish();
     await batcher.drain();
   });
+
+  it('settles a batch whose store throws instead of rejecting, and keeps batching after it', async () => {
+    const { store, commits } = heldStore();
+    let throws = true;
+    const failing = {
+      commit: (writes: readonly DecisionWrite[]) => {
+        if (throws) throw new Error('database is locked');
+        return store.commit(writes);
+      },
+    } as unknown as FilterStore;
+    const outcomes: Array<string | undefined> = [];
+    const batcher = new DecisionBatcher({ store: failing, log: quietLog(), onCommit: (error) => outcomes.push(error?.message), windowMs: 2 });
+    const first = batcher.add(write(0));
+    await vi.advanceTimersByTimeAsync(2);
+    await first;
+    expect(outcomes).toEqual(['database is locked']);
+    expect(batcher.backlog).toBe(0);
+
+    throws = false;
+    void batcher.add(write(1));
+    await vi.advanceTimersByTimeAsync(2);
+    expect(commits.map((c) => c.size)).toEqual([1]);
+    commits[0]!.finish();
+    await batcher.drain();
+    expect(outcomes).toEqual(['database is locked', undefined]);
+  });
 });

@@ -98,7 +98,13 @@ export class DecisionBatcher {
     this.backlog += batch.size;
     // Formatted only now: a line kept from the decision on would live, and be copied by the garbage collector, until the commit.
     this.options.log.decisions(batch.writes.map((write) => decisionLogLine(write.attempt)));
-    const committing = this.options.store.commit(batch.writes);
+    let committing: Promise<void>;
+    try {
+      committing = this.options.store.commit(batch.writes);
+    } catch (error) {
+      // A store that throws instead of rejecting must not strand the batch: it settles as a failed commit.
+      committing = Promise.reject(error as Error);
+    }
     // The store has taken them: the decisions can die young, rather than be copied and promoted while the commit runs.
     batch.writes = [];
     committing

@@ -14,7 +14,7 @@ export interface Log {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
-  /** Several decision lines at once: written together, once their batch is committed. */
+  /** Several decision lines at once: written together, as their batch is handed to the writer. */
   decisions(lines: readonly string[]): void;
 }
 

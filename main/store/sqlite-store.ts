@@ -119,12 +119,15 @@ export class SqliteStore implements FilterStore, AdminStore {
 
   commit(writes: readonly DecisionWrite[]): Promise<void> {
     if (writes.length === 0) return Promise.resolve();
-    const keys = this.memory?.committing(writes);
+    let keys: string[] | undefined;
     let committed: Promise<unknown>;
     try {
+      keys = this.memory?.committing(writes);
       committed = this.writer.commit(writes);
     } catch (error) {
-      committed = Promise.reject(error as Error);
+      // Memory may already hold part of what was not written: it forgets, as after any failed commit.
+      this.memory?.settled(keys ?? [], true);
+      return Promise.reject(error as Error);
     }
     // Only the keys are held while the writer thread works, so that the decisions themselves die young.
     return committed.then(
