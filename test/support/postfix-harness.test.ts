@@ -21,14 +21,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freeLoopbackPort, postfixAvailable, startPostfix, type PostfixInstance } from './postfix.js';
+import { freeLoopbackPort } from './free-port.js';
+import { postfixAvailable, startPostfix, type PostfixInstance } from './postfix.js';
 import { finalReplyCode, parseTranscript, rcptReply, sendMail, swaksAvailable } from './swaks.js';
-import { missingOf, prerequisitesMet } from './prerequisites.js';
+import { missingOf, prerequisitesMet, type Availability } from './prerequisites.js';
 
 const POSTGREY = '/usr/sbin/postgrey';
 const GREYLIST_DELAY_S = 2;
-
-type Availability = { ok: true } | { ok: false; why: string };
 
 function postgreyAvailable(): Availability {
   try {

@@ -30,6 +30,8 @@ import {
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freeLoopbackPort } from './free-port.js';
+import { findExecutable, type Availability } from './prerequisites.js';
 import { assertSafeValue, assertTraversable, lookupId, mainCf, masterCf, writeConfigFile } from './postfix-config.js';
 
 export interface StartPostfixOptions {
@@ -66,10 +68,7 @@ export interface PostfixInstance {
   mailLog(): string;
 }
 
-export type Availability = { ok: true } | { ok: false; why: string };
-
 const DEFAULT_DOMAIN = 'greyward.test';
-const SEARCH_PATH = ['/usr/sbin', '/usr/local/sbin', '/sbin', '/usr/bin', '/bin'];
 const live = new Set<ChildProcess>();
 
 let exitHookInstalled = false;
@@ -82,20 +81,6 @@ function installExitHook(): void {
       if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
     }
   });
-}
-
-function findExecutable(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...SEARCH_PATH];
-  for (const dir of dirs) {
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
 }
 
 interface PostfixBinaries {
@@ -137,24 +122,6 @@ export function postfixAvailable(): Availability {
   }
   const found = locatePostfix();
   return typeof found === 'string' ? { ok: false, why: found } : { ok: true };
-}
-
-/** A port that was free on 127.0.0.1 a moment ago. */
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('could not determine a free port'));
-        return;
-      }
-      server.close(() => resolve(address.port));
-    });
-  });
 }
 
 function readIfExists(file: string): string {

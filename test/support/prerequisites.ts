@@ -1,6 +1,26 @@
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import path from 'node:path';
 import { it } from 'vitest';
 
 export type Availability = { ok: true } | { ok: false; why: string };
+
+/** Where Debian puts programs, searched after PATH: a test run's PATH may lack the sbin directories. */
+const SYSTEM_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin', '/usr/bin', '/usr/local/bin', '/bin'];
+
+/** The executable file `name` on PATH or in the system directories, if there is one. */
+export function findExecutable(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...SYSTEM_DIRS];
+  for (const dir of dirs) {
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
 
 export function missingOf(availabilities: readonly Availability[]): string[] {
   return availabilities.flatMap((a) => (a.ok ? [] : [a.why]));

@@ -5,9 +5,8 @@
 // code, the whole transcript, and the reply code that ended the transaction.
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { findExecutable, type Availability } from './prerequisites.js';
 
 export interface SendMailOptions {
   port: number;
@@ -43,26 +42,8 @@ export interface SendMailResult {
   finalCode?: number;
 }
 
-export type SwaksAvailability = { ok: true } | { ok: false; why: string };
-
-const SEARCH_PATH = ['/usr/bin', '/usr/local/bin', '/bin'];
-
-function findSwaks(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...SEARCH_PATH];
-  for (const dir of dirs) {
-    const candidate = path.join(dir, 'swaks');
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
-}
-
-export function swaksAvailable(): SwaksAvailability {
-  return findSwaks() ? { ok: true } : { ok: false, why: 'swaks not found (Debian: apt-get install swaks)' };
+export function swaksAvailable(): Availability {
+  return findExecutable('swaks') ? { ok: true } : { ok: false, why: 'swaks not found (Debian: apt-get install swaks)' };
 }
 
 /** One command (what swaks sent, possibly several lines) and the server's reply to it. */
@@ -125,7 +106,7 @@ export function finalReplyCode(transcript: string): number | undefined {
 
 /** Runs swaks against the server; resolves for any outcome, rejects only if swaks cannot run. */
 export function sendMail(opts: SendMailOptions): Promise<SendMailResult> {
-  const swaks = findSwaks();
+  const swaks = findExecutable('swaks');
   if (!swaks) return Promise.reject(new Error('sendMail: swaks not found (Debian: apt-get install swaks)'));
   const args = [
     '--config', // no argument: ignore ~/.swaksrc and any __END__ config

@@ -23,7 +23,7 @@ import { chromiumAvailable, launchChromium } from './chromium.js';
 import { greywardOk } from './greyward-process.js';
 import { askOnce, rcpt } from './policy-client.js';
 import { missingOf, type Availability } from './prerequisites.js';
-import { freeLoopbackPort } from './postfix.js';
+import { freeLoopbackPort } from './free-port.js';
 import { startUi, type UiProcess } from './ui-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
