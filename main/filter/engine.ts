@@ -85,12 +85,13 @@ function countPass(previous: ClientPasses | undefined, group: string, now: numbe
   if (!previous) return { clientPasses: { clientGroup: group, passes: 1, lastCountedAt: now, lastSeen: now } };
   const counts = now - previous.lastCountedAt >= HOUR;
   if (!counts && now - previous.lastSeen < MINUTE) return {};
-  return { clientPasses: {
+  const clientPasses = {
     clientGroup: group,
     passes: previous.passes + (counts ? 1 : 0),
     lastCountedAt: counts ? now : previous.lastCountedAt,
     lastSeen: now,
-  } };
+  };
+  return { clientPasses };
 }
 
 /**

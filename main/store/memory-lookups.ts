@@ -61,13 +61,18 @@ export class MemoryLookups {
   /** What a read found. */
   read(key: TripletKey, found: GreylistState): void {
     if (!this.alone) return;
-    const tripletSettled = !this.inFlight.has(tripletKeyText(key));
+    const text = tripletKeyText(key);
+    const tripletSettled = !this.inFlight.has(text);
     const clientSettled = !this.inFlight.has(key.clientGroup);
-    this.recent.read(key, {
-      triplet: tripletSettled ? found.triplet : undefined,
-      ...(tripletSettled && found.tripletId !== undefined ? { tripletId: found.tripletId } : {}),
-      clientPasses: clientSettled ? found.clientPasses : undefined,
-    });
+    this.recent.read(
+      key,
+      {
+        triplet: tripletSettled ? found.triplet : undefined,
+        ...(tripletSettled && found.tripletId !== undefined ? { tripletId: found.tripletId } : {}),
+        clientPasses: clientSettled ? found.clientPasses : undefined,
+      },
+      text,
+    );
   }
 
   /** Decisions handed to the writer; returns their keys, to be given back to settled(). */
@@ -77,7 +82,7 @@ export class MemoryLookups {
       const triplet = write.triplet && tripletKeyText(write.triplet.key);
       const client = write.clientPasses?.clientGroup;
       this.known.add(triplet, client);
-      this.recent.wrote(write);
+      this.recent.wrote(write, triplet);
       if (triplet !== undefined) keys.push(triplet);
       if (client !== undefined) keys.push(client);
     }

@@ -30,18 +30,17 @@ export class RecentStates {
 
   /**
    * What a read found, for the keys not here yet. A key that is here may have a decision on its way
-   * to the database, newer than what the read returned.
+   * to the database, newer than what the read returned. `text`: the key's tripletKeyText, when the
+   * caller has it already.
    */
-  read(key: TripletKey, found: GreylistState): void {
-    const text = tripletKeyText(key);
+  read(key: TripletKey, found: GreylistState, text = tripletKeyText(key)): void {
     if (found.triplet && !this.triplets.has(text)) this.put(this.triplets, text, { state: found.triplet, id: found.tripletId });
     if (found.clientPasses && !this.clients.has(key.clientGroup)) this.put(this.clients, key.clientGroup, found.clientPasses);
   }
 
-  /** What a decision is about to store, for the keys kept here. */
-  wrote({ triplet, clientPasses }: DecisionWrite): void {
-    if (triplet) {
-      const text = tripletKeyText(triplet.key);
+  /** What a decision is about to store, for the keys kept here; `text` is its triplet's tripletKeyText. */
+  wrote({ triplet, clientPasses }: DecisionWrite, text = triplet && tripletKeyText(triplet.key)): void {
+    if (triplet && text !== undefined) {
       const kept = this.triplets.get(text);
       if (kept) this.triplets.set(text, { state: triplet.state, id: triplet.id ?? kept.id });
     }
