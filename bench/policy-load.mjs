@@ -76,6 +76,21 @@ export function formatRequest(t) {
   );
 }
 
+/** With one request in flight, its reply is complete when the bytes end with the blank line. */
+function replyComplete(bytes) {
+  const length = bytes.length;
+  return length >= 2 && bytes[length - 1] === 10 && bytes[length - 2] === 10;
+}
+
+/** The reply's action word, upper-cased (e.g. "DUNNO", "DEFER_IF_PERMIT", "PREPEND"). */
+function replyAction(bytes) {
+  const at = bytes.indexOf('action=');
+  if (at < 0) return 'MALFORMED';
+  let stop = at + 7;
+  while (stop < bytes.length && bytes[stop] !== 32 && bytes[stop] !== 10) stop++;
+  return bytes.toString('latin1', at + 7, stop).toUpperCase();
+}
+
 /**
  * A persistent policy connection: `ask(triplet)` resolves with the reply's
  * action word (e.g. "DUNNO", "DEFER_IF_PERMIT", "PREPEND").
@@ -84,8 +99,7 @@ export function openPolicyConnection(host, port) {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     socket.setNoDelay(true);
-    socket.setEncoding('latin1');
-    let buffer = '';
+    let buffer = null;
     let pending = null;
     let timer = null;
     const fail = (err) => {
@@ -97,16 +111,14 @@ export function openPolicyConnection(host, port) {
       }
     };
     socket.on('data', (chunk) => {
-      buffer += chunk;
-      const end = buffer.indexOf('\n\n');
-      if (end < 0 || !pending) return;
-      const reply = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
+      buffer = buffer ? Buffer.concat([buffer, chunk]) : chunk;
+      if (!pending || !replyComplete(buffer)) return;
+      const reply = buffer;
+      buffer = null;
       const p = pending;
       pending = null;
       clearTimeout(timer);
-      const match = /^action=(\S+)/m.exec(reply);
-      p.resolve(match ? match[1].toUpperCase() : 'MALFORMED');
+      p.resolve(replyAction(reply));
     });
     socket.on('error', (err) => {
       fail(err);
@@ -242,21 +254,13 @@ export async function runLoad({
         };
         socket.on('data', (chunk) => {
           const reply = pending ? Buffer.concat([pending, chunk]) : chunk;
-          const length = reply.length;
-          // One request is in flight, so a reply is complete when the bytes end with its blank line.
-          if (length < 2 || reply[length - 1] !== 10 || reply[length - 2] !== 10) {
+          if (!replyComplete(reply)) {
             pending = reply;
             return;
           }
           pending = null;
           const latency = performance.now() - lastSent[index];
-          let action = 'MALFORMED';
-          const at = reply.indexOf('action=');
-          if (at >= 0) {
-            let stop = at + 7;
-            while (stop < length && reply[stop] !== 32 && reply[stop] !== 10) stop++;
-            action = reply.toString('latin1', at + 7, stop).toUpperCase();
-          }
+          const action = replyAction(reply);
           record(latency, action);
           send();
         });
