@@ -1,11 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName, EventPayload } from '../../shared/contract.js';
 import { dispatch, type Handlers } from '../api/dispatch.js';
 import { buildContentSecurityPolicy } from '../security/csp.js';
+import { isLoopbackHost, isLoopbackOrigin, parseRequestTarget, quoteTarget, rawResponse } from './request-checks.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -23,8 +25,10 @@ export interface BrowserHostOptions {
   /** The built renderer (index.html and its assets). */
   staticDir: string;
   port?: number;
-  /** Incoming WebSocket messages larger than this are refused (an import sends at most 5000 entries). */
+  /** Incoming WebSocket messages larger than this close their connection (an import sends at most 5000 entries). */
   maxMessageBytes?: number;
+  /** Where refused requests and failed connections are reported, one line each. */
+  log?: (message: string) => void;
 }
 
 export interface BrowserHost {
@@ -35,10 +39,30 @@ export interface BrowserHost {
   close(): Promise<void>;
 }
 
-function isLoopbackOrigin(text: string): boolean {
+interface ClientMessage {
+  id: string | number | null;
+  request: string;
+  payload: unknown;
+}
+
+/** A contract request as a page sends it, or undefined (with the id to answer, if it had one). */
+function parseClientMessage(text: string): { message?: ClientMessage; id: ClientMessage['id'] } {
+  let value: unknown;
   try {
-    const url = new URL(text);
-    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    value = JSON.parse(text);
+  } catch {
+    return { id: null };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { id: null };
+  const { id, request, payload } = value as Record<string, unknown>;
+  const validId = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+  if (typeof request !== 'string') return { id: validId };
+  return { message: { id: validId, request, payload }, id: validId };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return existsSync(path) && statSync(path).isFile();
   } catch {
     return false;
   }
@@ -63,15 +87,26 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const sockets = new Set<WebSocket>();
   let contentSecurityPolicy = '';
 
+  const log = options.log ?? (() => undefined);
+
   const server = http.createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const path = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
+    const target = parseRequestTarget(request.url);
+    if (!target) {
+      log(`browser host: refused a malformed request ${request.method ?? ''} ${quoteTarget(request.url)}`);
+      response.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('malformed request');
+      return;
+    }
+    if (!isLoopbackHost(request)) {
+      response.writeHead(421, { 'content-type': 'text/plain', connection: 'close' }).end('open the address greyward ui printed');
+      return;
+    }
+    const path = target.path === '/' ? '/index.html' : target.path;
     const file = normalize(join(root, path));
-    if (request.method !== 'GET' || !file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    if (request.method !== 'GET' || !file.startsWith(root + sep) || !isFile(file)) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    if (path === '/index.html' && !sameToken(url.searchParams.get('token'), token)) {
+    if (path === '/index.html' && !sameToken(target.query.get('token'), token)) {
       response.writeHead(403, { 'content-type': 'text/plain' }).end('open the address greyward ui printed, token included');
       return;
     }
@@ -82,32 +117,62 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-store',
     });
-    createReadStream(file).pipe(response);
+    createReadStream(file)
+      .on('error', (error) => {
+        log(`browser host: could not read ${path}: ${error.message}`);
+        response.destroy();
+      })
+      .pipe(response);
+  });
+  // What Node's HTTP parser refuses (a broken request line or header) never reaches the handler.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    log(`browser host: refused a malformed request (${error.code ?? error.message})`);
+    socket.end(rawResponse(400, 'Bad Request'));
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 8 * 1024 * 1024 });
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    // A page from a loopback origin: this host's own, or the local end of an SSH tunnel (any port).
+    // Until ws takes it over, the socket is this handler's: a reset must not become an uncaught error.
+    socket.on('error', () => socket.destroy());
+    const target = parseRequestTarget(request.url);
+    if (!target) {
+      log(`browser host: refused a malformed request upgrade ${quoteTarget(request.url)}`);
+      socket.end(rawResponse(400, 'Bad Request'));
+      return;
+    }
+    if (!isLoopbackHost(request)) {
+      socket.end(rawResponse(421, 'Misdirected Request'));
+      return;
+    }
     const fromPage = !request.headers.origin || isLoopbackOrigin(request.headers.origin);
-    if (url.pathname !== '/api' || !sameToken(url.searchParams.get('token'), token) || !fromPage) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    if (target.path !== '/api' || !sameToken(target.query.get('token'), token) || !fromPage) {
+      socket.end(rawResponse(403, 'Forbidden'));
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
+      // ws closes the connection itself (1007 invalid UTF-8, 1009 too big); without a listener the error would end the process.
+      ws.on('error', (error) => log(`browser host: closed a WebSocket: ${error.message}`));
+      const reply = (id: ClientMessage['id'], outcome: unknown) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, outcome }));
+      };
       ws.on('message', (data) => {
-        let message: { id?: unknown; request?: unknown; payload?: unknown };
-        try {
-          message = JSON.parse(String(data)) as typeof message;
-        } catch {
-          ws.send(JSON.stringify({ id: null, outcome: { ok: false, error: { message: 'not JSON' } } }));
+        const { message, id } = parseClientMessage(String(data));
+        if (!message) {
+          reply(id, { ok: false, error: { message: 'not a request: send {"id", "request", "payload"} as JSON' } });
           return;
         }
-        void dispatch(options.handlers, String(message.request), message.payload).then((outcome) => {
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: message.id, outcome }));
-        });
+        dispatch(options.handlers, message.request, message.payload)
+          .then((outcome) => reply(message.id, outcome))
+          .catch((error: Error) => {
+            log(`browser host: could not answer ${message.request.slice(0, 80)}: ${error.message}`);
+            reply(message.id, { ok: false, error: { message: 'internal error' } });
+          });
       });
     });
   });

@@ -39,7 +39,12 @@ export function uiCommand(): Command {
       });
       let host: BrowserHost | undefined;
       const session = await openAdminSession({ store, supervisor, emit: (event, payload) => host?.broadcast(event, payload) });
-      host = await startBrowserHost({ handlers: session.handlers, staticDir: RENDERER_DIR, port: Number(options.port) });
+      host = await startBrowserHost({
+        handlers: session.handlers,
+        staticDir: RENDERER_DIR,
+        port: Number(options.port),
+        log: (message) => process.stderr.write(`${message}\n`),
+      });
       process.stdout.write(`${host.url}\n`);
       supervisor.onStatus((status) => process.stderr.write(`filter ${status.state}${status.message ? `: ${status.message}` : ''}\n`));
       await supervisor.start();
