@@ -12,19 +12,18 @@ import { startAtRiskWatch, type AtRiskAlert, type AtRiskWatch } from '../insight
 import { APP_ENTRY_URL } from '../security/index.js';
 import { openDatabase } from '../store/database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { FilterSupervisor } from '../supervisor/filter-supervisor.js';
+import { surviveClosedOutput } from '../closed-output.js';
+import { FilterSupervisor, nodeLauncher } from '../supervisor/filter-supervisor.js';
 import { crashNotice, quitWarning } from '../supervisor/notices.js';
 import { presenceProbe } from '../supervisor/presence-probe.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { registerRequestHandlers, sendEvent } from './ipc.js';
-import { utilityLauncher } from './utility-launcher.js';
 import { hardenSession, hardenWebContents } from './window-security.js';
 
 /** out/, from out/main/app/main.js. */
 const OUT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const PRELOAD = join(OUT_DIR, 'preload', 'preload.cjs');
 const RENDERER_DIR = join(OUT_DIR, 'renderer');
-const FILTER_ENTRY = fileURLToPath(new URL('./filter-process.js', import.meta.url));
 
 /** `--db=PATH`, `--listen=HOST:PORT`, `--socket=PATH` (Chromium switches take their value after "="). */
 function switchValue(name: string): string | undefined {
@@ -33,6 +32,8 @@ function switchValue(name: string): string | undefined {
 
 registerAppScheme();
 app.enableSandbox();
+// The filter's log is relayed to the app's stderr, which may be a closed pipe or a hung-up terminal.
+surviveClosedOutput();
 
 if (!app.requestSingleInstanceLock()) {
   // Another Greyward window is open: it is brought to the front (second-instance) and this one leaves.
@@ -169,7 +170,9 @@ if (!app.requestSingleInstanceLock()) {
       db,
       ...(listen !== undefined ? { listen } : {}),
       ...(socket !== undefined ? { socket } : {}),
-      launcher: utilityLauncher(FILTER_ENTRY),
+      // Electron's own Node runs the filter (no second runtime to ship), as a plain child process:
+      // an Electron utility process would end with the app, and a crashed app must leave mail flowing.
+      launcher: nodeLauncher({ execPath: process.execPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, relay: (line) => process.stderr.write(`${line}\n`) }),
       findRunningFilter: presenceProbe({ store }),
     });
     supervisor = filter;

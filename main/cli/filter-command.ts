@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { startFilter } from '../filter/daemon.js';
 import { streamLog } from '../filter/log.js';
+import { surviveClosedOutput } from '../closed-output.js';
 import { dbOption } from './options.js';
 
 export function filterCommand(): Command {
@@ -13,6 +14,7 @@ export function filterCommand(): Command {
     .addHelpText('after', '\nThe first line on stdout is "ready tcp=HOST:PORT unix=PATH" once requests are answered.\nOne log line per decision goes to stderr.')
     .action(async (options: { db: string; listen?: string; socket?: string; socketMode: string }) => {
       if (!/^0?[0-7]{3}$/.test(options.socketMode)) throw new Error(`--socket-mode "${options.socketMode}" is not an octal mode such as 0666 or 0660`);
+      surviveClosedOutput();
       const log = streamLog();
       const filter = await startFilter({
         db: options.db,
@@ -39,7 +41,8 @@ export function filterCommand(): Command {
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('disconnect', () => shutdown('parent gone'));
+      // No 'disconnect' handler: the program that started the filter (greyward ui, the app) may die,
+      // and Postfix still needs its answers. The next one attaches to this filter.
       process.on('unhandledRejection', (reason) => log.error(`unexpected: ${String((reason as Error)?.stack ?? reason)}`));
       process.on('uncaughtException', (error) => {
         // State may be inconsistent now: exit so that the supervisor (systemd, the app) starts a clean filter.
@@ -49,6 +52,7 @@ export function filterCommand(): Command {
       // Only now, with the signals handled, may a supervisor or script rely on the filter.
       const parts = Object.entries(filter.endpoints).map(([kind, address]) => `${kind}=${address}`);
       process.stdout.write(`ready ${parts.join(' ')}\n`);
-      process.send?.({ type: 'ready', endpoints: filter.endpoints, pid: process.pid });
+      // With a callback, a parent already gone is no error (without one it would be an 'error' event).
+      process.send?.({ type: 'ready', endpoints: filter.endpoints, pid: process.pid }, undefined, {}, () => undefined);
     });
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import type { FilterStatus } from '../../shared/contract.js';
 import { openAdminSession } from '../api/admin-session.js';
 import { startBrowserHost, type BrowserHost } from '../browser-host/browser-host.js';
 import { openDatabase } from '../store/database.js';
@@ -7,6 +8,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { FilterSupervisor, nodeLauncher } from '../supervisor/filter-supervisor.js';
 import { presenceProbe } from '../supervisor/presence-probe.js';
 import { VERSION } from '../version.js';
+import { surviveClosedOutput } from '../closed-output.js';
 import { dbOption } from './options.js';
 
 const RENDERER_DIR = fileURLToPath(new URL('../../renderer/', import.meta.url));
@@ -18,6 +20,19 @@ interface UiOptions {
   socket?: string;
 }
 
+function describeStatus(status: FilterStatus): string {
+  // The pid of a filter this command runs: the one to stop by hand if this command is killed and leaves it behind.
+  const pid = status.state === 'running' && status.pid !== null ? ` (pid ${status.pid})` : '';
+  return `filter ${status.state}${status.message ? `: ${status.message}` : ''}${pid}`;
+}
+
+/** Why the screens could not be served, in words an administrator can act on. */
+function hostError(error: NodeJS.ErrnoException, port: number): Error {
+  if (error.code === 'EADDRINUSE') return new Error(`cannot serve the screens: 127.0.0.1:${port} is already in use; choose another --port (0: any free port)`);
+  if (error.code === 'EACCES') return new Error(`cannot serve the screens: 127.0.0.1:${port} needs privileges; choose a --port above 1023 (0: any free port)`);
+  return new Error(`cannot serve the screens: ${error.message}`);
+}
+
 export function uiCommand(): Command {
   return new Command('ui')
     .description('serve the administration screens on a loopback address (for a browser, or through an SSH tunnel), and supervise the filter')
@@ -25,34 +40,44 @@ export function uiCommand(): Command {
     .option('--port <n>', 'loopback port for the screens (0: any free port)', '0')
     .option('--listen <host:port>', "the filter's TCP address, if it has to be started; default: the listen setting")
     .option('--socket <path>', "the filter's UNIX socket, if it has to be started; default: the socket setting")
-    .addHelpText('after', '\nThe first line on stdout is the address to open, token included; anything without the token is refused.\nA filter already serving the database (e.g. under systemd) is attached to, not started again, and left running on exit.')
+    .addHelpText(
+      'after',
+      '\nThe first line on stdout is the address to open, token included; anything without the token is refused.\n' +
+        "The filter's log, one line per decision, and this command's own lines go to stderr.\n" +
+        'A filter already serving the database (e.g. under systemd) is attached to, not started again, and left running on exit.\n' +
+        'Ctrl-C or SIGTERM stops the filter this command started; if this command is killed, the filter keeps answering Postfix\n' +
+        'and the next `greyward ui` attaches to it.',
+    )
     .action(async (options: UiOptions) => {
       if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535) throw new Error(`--port "${options.port}" is not a port number`);
+      surviveClosedOutput();
+      const say = (line: string) => process.stderr.write(`${line}\n`);
       const store = new SqliteStore(openDatabase(options.db));
       const supervisor = new FilterSupervisor({
         db: options.db,
         ...(options.listen !== undefined ? { listen: options.listen } : {}),
         ...(options.socket !== undefined ? { socket: options.socket } : {}),
-        launcher: nodeLauncher(),
+        launcher: nodeLauncher({ relay: say }),
         findRunningFilter: presenceProbe({ store }),
         version: VERSION,
       });
       let host: BrowserHost | undefined;
       const session = await openAdminSession({ store, supervisor, emit: (event, payload) => host?.broadcast(event, payload) });
-      host = await startBrowserHost({
-        handlers: session.handlers,
-        staticDir: RENDERER_DIR,
-        port: Number(options.port),
-        log: (message) => process.stderr.write(`${message}\n`),
-      });
+      // The screens' port first: when it is taken, nothing has been started yet, and nothing is left behind.
+      try {
+        host = await startBrowserHost({ handlers: session.handlers, staticDir: RENDERER_DIR, port: Number(options.port), log: say });
+      } catch (error) {
+        await session.close();
+        throw hostError(error as NodeJS.ErrnoException, Number(options.port));
+      }
       process.stdout.write(`${host.url}\n`);
-      supervisor.onStatus((status) => process.stderr.write(`filter ${status.state}${status.message ? `: ${status.message}` : ''}\n`));
+      supervisor.onStatus((status) => say(describeStatus(status)));
       await supervisor.start();
       let closing = false;
       const close = async (signal: string) => {
         if (closing) process.exit(1);
         closing = true;
-        process.stderr.write(`${signal}: closing the screens${supervisor.ownsFilter ? ' and stopping the filter this command started' : ''}\n`);
+        say(`${signal}: closing the screens${supervisor.ownsFilter ? ' and stopping the filter this command started' : ''}`);
         await host?.close();
         await supervisor.stop();
         await session.close();

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { greywardNodeFlags } from '../node-flags.js';
 
-/** A filter process as the supervisor sees it, whatever started it (child_process, Electron's utilityProcess). */
+/** A filter process as the supervisor sees it, whatever started it. */
 export interface LaunchedProcess {
   /** Undefined until the OS process exists (or when it could not be created). */
   readonly pid: number | undefined;
@@ -105,16 +105,23 @@ export interface NodeLauncherOptions {
   cli?: string;
   /** Arguments before the filter's own; default ['filter']. */
   command?: string[];
-  /** The Node to run it with; default: the current one. */
+  /** The Node to run it with; default: the current one (the app passes Electron's, run as Node). */
   execPath?: string;
   env?: NodeJS.ProcessEnv;
+  /** Every line the filter writes (decisions included), except its ready line: where its log is shown. */
+  relay?: (line: string) => void;
 }
 
 /**
- * Forks the filter with child_process.fork and an IPC channel, as the headless app and the tests
- * do: the filter sends `{type: 'ready'}` over IPC, prints its ready line, and exits when the IPC
- * channel closes (its parent is gone). stdout and stderr are always drained: a filter blocked on
- * a full pipe would stop answering Postfix.
+ * Forks the filter with child_process.fork and an IPC channel: the filter sends `{type: 'ready'}`
+ * over IPC and prints its ready line. stdout and stderr are always drained (a filter blocked on a
+ * full pipe would stop answering Postfix), relayed line by line, and their last lines kept for
+ * the status message.
+ *
+ * The filter outlives the program that forked it if that one dies: it leads a process group and
+ * session of its own, so a terminal's Ctrl-C or hang-up reaches only its parent, which decides
+ * (a clean exit stops the filter; a crash leaves it answering); it ignores the IPC channel's end
+ * and a broken stdout or stderr. The next supervisor attaches to it.
  */
 export function nodeLauncher(options: NodeLauncherOptions = {}): FilterLauncher {
   return {
@@ -122,12 +129,17 @@ export function nodeLauncher(options: NodeLauncherOptions = {}): FilterLauncher 
       const cli = options.cli ?? join(greywardRoot(), 'bin', 'greyward.cjs');
       const child = fork(cli, [...(options.command ?? ['filter']), ...args], {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        detached: true,
         // The filter runs as a shell would start it, with the Node flags of the command's shebang.
         execArgv: greywardNodeFlags(cli),
         ...(options.execPath ? { execPath: options.execPath } : {}),
         ...(options.env ? { env: options.env } : {}),
       });
       const tail = new OutputTail();
+      const output = (line: string) => {
+        tail.push(line);
+        options.relay?.(line);
+      };
       const messageListeners: Array<(message: unknown) => void> = [];
       const exitListeners: Array<(code: number | null, signal: NodeJS.Signals | null) => void> = [];
       let exited = false;
@@ -144,10 +156,10 @@ export function nodeLauncher(options: NodeLauncherOptions = {}): FilterLauncher 
         lineSplitter((line) => {
           const endpoints = parseReadyLine(line);
           if (endpoints) emitMessage({ type: 'ready', endpoints, ...(child.pid ? { pid: child.pid } : {}) });
-          else tail.push(line);
+          else output(line);
         }),
       );
-      child.stderr!.setEncoding('utf8').on('data', lineSplitter((line) => tail.push(line)));
+      child.stderr!.setEncoding('utf8').on('data', lineSplitter(output));
       child.on('message', emitMessage);
       // 'exit' can come before the pipes are drained; 'close' comes after both, so the last stderr lines are in the tail.
       child.on('close', (code, signal) => emitExit(code, signal));
