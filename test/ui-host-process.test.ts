@@ -148,6 +148,18 @@ describe('greyward ui and the filter it starts', () => {
     expect(await refused(port)).toBe(true);
   });
 
+  it('on SIGTERM while its filter is still starting, stops that filter too', async () => {
+    const port = await freeLoopbackPort();
+    const started = await ui(['--db', tempDb(), '--listen', `127.0.0.1:${port}`]);
+    let launched: string | undefined;
+    await expect.poll(() => (launched = /^filter starting: starting the filter \(pid (\d+)\)$/m.exec(started.stderr())?.[1]), { timeout: 20_000 }).toBeDefined();
+    const pid = Number(launched);
+    stopAtEnd(pid);
+    process.kill(started.child.pid!, 'SIGTERM');
+    expect(await started.exited).toEqual({ code: 0, signal: null });
+    await untilDead(pid);
+  });
+
   /** Runs `greyward ui` to its end (killing it after 15 s if it hangs). */
   function runUi(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
     const child = spawn(process.execPath, [CLI, 'ui', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

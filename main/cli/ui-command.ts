@@ -22,7 +22,7 @@ interface UiOptions {
 
 function describeStatus(status: FilterStatus): string {
   // The pid of a filter this command runs: the one to stop by hand if this command is killed and leaves it behind.
-  const pid = status.state === 'running' && status.pid !== null ? ` (pid ${status.pid})` : '';
+  const pid = (status.state === 'running' || status.state === 'starting') && status.pid !== null ? ` (pid ${status.pid})` : '';
   return `filter ${status.state}${status.message ? `: ${status.message}` : ''}${pid}`;
 }
 
@@ -71,8 +71,6 @@ export function uiCommand(): Command {
         throw hostError(error as NodeJS.ErrnoException, Number(options.port));
       }
       process.stdout.write(`${host.url}\n`);
-      supervisor.onStatus((status) => say(describeStatus(status)));
-      await supervisor.start();
       let closing = false;
       const close = async (signal: string) => {
         if (closing) process.exit(1);
@@ -83,7 +81,10 @@ export function uiCommand(): Command {
         await session.close();
         process.exit(0);
       };
+      // Before the filter is started: a Ctrl-C while it starts must stop it, not leave it behind.
       process.on('SIGTERM', () => void close('SIGTERM'));
       process.on('SIGINT', () => void close('SIGINT'));
+      supervisor.onStatus((status) => say(describeStatus(status)));
+      await supervisor.start();
     });
 }
