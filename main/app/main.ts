@@ -172,7 +172,7 @@ if (!app.requestSingleInstanceLock()) {
       ...(socket !== undefined ? { socket } : {}),
       // Electron's own Node runs the filter (no second runtime to ship), as a plain child process:
       // an Electron utility process would end with the app, and a crashed app must leave mail flowing.
-      launcher: nodeLauncher({ execPath: process.execPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, relay: (line) => process.stderr.write(`${line}\n`) }),
+      launcher: nodeLauncher({ execPath: process.execPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, relay: (lines) => process.stderr.write(lines) }),
       findRunningFilter: presenceProbe({ store }),
     });
     supervisor = filter;

@@ -57,7 +57,7 @@ export function uiCommand(): Command {
         db: options.db,
         ...(options.listen !== undefined ? { listen: options.listen } : {}),
         ...(options.socket !== undefined ? { socket: options.socket } : {}),
-        launcher: nodeLauncher({ relay: say }),
+        launcher: nodeLauncher({ relay: (lines) => process.stderr.write(lines) }),
         findRunningFilter: presenceProbe({ store }),
         version: VERSION,
       });

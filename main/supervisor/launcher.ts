@@ -108,8 +108,8 @@ export interface NodeLauncherOptions {
   /** The Node to run it with; default: the current one (the app passes Electron's, run as Node). */
   execPath?: string;
   env?: NodeJS.ProcessEnv;
-  /** Every line the filter writes (decisions included), except its ready line: where its log is shown. */
-  relay?: (line: string) => void;
+  /** Every line the filter writes (decisions included), except its ready line: where its log is shown. Complete lines, several at once. */
+  relay?: (lines: string) => void;
 }
 
 /**
@@ -130,15 +130,23 @@ export function nodeLauncher(options: NodeLauncherOptions = {}): FilterLauncher 
       const child = fork(cli, [...(options.command ?? ['filter']), ...args], {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         detached: true,
+        windowsHide: true,
         // The filter runs as a shell would start it, with the Node flags of the command's shebang.
         execArgv: greywardNodeFlags(cli),
         ...(options.execPath ? { execPath: options.execPath } : {}),
         ...(options.env ? { env: options.env } : {}),
       });
       const tail = new OutputTail();
+      // One relayed write per chunk read, not per line: the filter logs thousands of decisions a second.
+      let relayed: string[] = [];
       const output = (line: string) => {
         tail.push(line);
-        options.relay?.(line);
+        if (options.relay) relayed.push(line);
+      };
+      const relay = () => {
+        if (relayed.length === 0) return;
+        options.relay!(`${relayed.join('\n')}\n`);
+        relayed = [];
       };
       const messageListeners: Array<(message: unknown) => void> = [];
       const exitListeners: Array<(code: number | null, signal: NodeJS.Signals | null) => void> = [];
@@ -151,15 +159,20 @@ export function nodeLauncher(options: NodeLauncherOptions = {}): FilterLauncher 
         exited = true;
         for (const listener of exitListeners) listener(code, signal);
       };
-      child.stdout!.setEncoding('utf8').on(
-        'data',
-        lineSplitter((line) => {
-          const endpoints = parseReadyLine(line);
-          if (endpoints) emitMessage({ type: 'ready', endpoints, ...(child.pid ? { pid: child.pid } : {}) });
-          else output(line);
-        }),
-      );
-      child.stderr!.setEncoding('utf8').on('data', lineSplitter(output));
+      const stdoutLines = lineSplitter((line) => {
+        const endpoints = parseReadyLine(line);
+        if (endpoints) emitMessage({ type: 'ready', endpoints, ...(child.pid ? { pid: child.pid } : {}) });
+        else output(line);
+      });
+      const stderrLines = lineSplitter(output);
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        stdoutLines(chunk);
+        relay();
+      });
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+        stderrLines(chunk);
+        relay();
+      });
       child.on('message', emitMessage);
       // 'exit' can come before the pipes are drained; 'close' comes after both, so the last stderr lines are in the tail.
       child.on('close', (code, signal) => emitExit(code, signal));
