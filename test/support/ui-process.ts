@@ -7,8 +7,6 @@ export interface UiProcess {
   child: ChildProcess;
   /** The page address with its token, as `greyward ui` printed it. */
   url: string;
-  /** Everything it printed on stdout so far. */
-  stdout(): string;
   stderr(): string;
   exited: Promise<Exit>;
   stop(): Promise<void>;
@@ -47,7 +45,7 @@ export function startUi(args: string[], { timeoutMs = 20_000, detached = false }
       const url = /^(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/m.exec(stdout)?.[1];
       if (!url) return;
       clearTimeout(timer);
-      resolve({ child, url, stdout: () => stdout, stderr: () => stderr, exited, stop });
+      resolve({ child, url, stderr: () => stderr, exited, stop });
     });
   });
 }
