@@ -103,7 +103,7 @@ export interface ListEntry {
   kind: ListKind;
   pattern: string;
   comment: string;
-  /** Where the entry came from: "cli", "ui", "import:<file>", "auto". */
+  /** Where the entry came from: "cli", "ui", "import:<file>", "auto", or DEFAULT_ENTRY_SOURCE. */
   source: string;
   createdAt: number;
   /** Unix seconds after which the entry no longer applies, or null for never. */
@@ -111,5 +111,8 @@ export interface ListEntry {
   hits: number;
   lastHitAt: number | null;
 }
+
+/** The source of the entries a new database starts with; removable like any other. */
+export const DEFAULT_ENTRY_SOURCE = 'default';
 
 export type NewListEntry = Pick<ListEntry, 'list' | 'kind' | 'pattern'> & Partial<Pick<ListEntry, 'comment' | 'source' | 'expiresAt'>>;

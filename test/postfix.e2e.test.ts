@@ -154,7 +154,8 @@ describe('Greyward as the policy service of a real Postfix', () => {
     await greyward('lists', 'add', 'allow', 'client-address', '127.0.0.1', '--comment', 'e2e', '--db', tcpDb);
     expect(JSON.parse(await greyward('check', '--db', tcpDb, ...who))).toMatchObject({ action: 'allow', reason: 'allow-list' });
     // The running daemon looks for changes every 250 ms and says so when it picks one up.
-    await waitFor('daemon A reloads the allow entry', () => /policy reloaded \(version \d+\): allow=1 /.test(daemon.stderr()), 2_000, debug);
+    // Beside the two defaults of a new database (postmaster@, abuse@).
+    await waitFor('daemon A reloads the allow entry', () => /policy reloaded \(version \d+\): allow=3 /.test(daemon.stderr()), 2_000, debug);
 
     const sent = await sendMail({ port: postfix.smtpPort, from: 'carol@example.org', to: 'dave@greyward.test' });
     expect(rcptReply(sent.transcript)?.code, sent.transcript + debug()).toBe(250);
@@ -219,6 +220,20 @@ describe('Greyward as the policy service of a real Postfix', () => {
     // Postfix B really asked daemon B: daemon A saw nothing of it.
     expect(tcp!.daemon.decisions().some((d) => d.sender === 'frank@example.org')).toBe(false);
     expect(postfix.mailLog()).not.toMatch(/warning: .*policy/i);
+  });
+
+  it('over a UNIX socket: mail to postmaster@ on a new database is accepted at once, without a header', async () => {
+    const { postfix, daemon } = unix!;
+    const sent = await sendMail({ port: postfix.smtpPort, from: 'heidi@example.org', to: 'postmaster@greyward.test' });
+    expect(rcptReply(sent.transcript)?.code, sent.transcript + debug()).toBe(250);
+    expect(sent.exitCode).toBe(0);
+    const delivered = await postfix.waitForDelivery(2, 10_000);
+    const message = delivered.find((m) => /^Delivered-To: postmaster@greyward\.test$/m.test(m));
+    expect(message, debug()).toBeDefined();
+    expect(message).not.toMatch(/^X-Greylist:/m);
+    const decisions = await waitFor('the decision about postmaster@', () => daemon.decisions().find((d) => d.recipient === 'postmaster@greyward.test'), 2_000, debug);
+    expect(decisions).toMatchObject({ action: 'allow', reason: 'allow-list' });
+    expect(decisions.line).toMatch(/rule="allow recipient-user postmaster@ \(#\d+\)"$/);
   });
 
   it('both daemons drain and exit 0 on SIGTERM while Postfix still holds its policy connections', async () => {

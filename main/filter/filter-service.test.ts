@@ -55,6 +55,20 @@ describe('FilterService answers', () => {
     await Promise.all([now.filter.stop(), later.filter.stop()]);
   });
 
+  it('lets mail to postmaster@ and abuse@ through at once on a new database (RFC 5321 4.5.1), and greylists the rest', async () => {
+    const { filter, log } = await service(new SqliteStore(openDatabase(':memory:')));
+    expect(filter.answer(request('postmaster@example.net'))).toBe('DUNNO');
+    expect(filter.answer(request('Abuse@example.net'))).toBe('DUNNO');
+    expect(filter.answer(request('bob@example.net'))).toMatch(/^DEFER_IF_PERMIT 4\.7\.1 /);
+    await filter.settle();
+    expect(log.lines.filter((line) => line.startsWith('decision')).map((line) => /reason=(\S+) .*rule="([^"]*)"/.exec(line)!.slice(1))).toEqual([
+      ['allow-list', expect.stringMatching(/^allow recipient-user postmaster@ /)],
+      ['allow-list', expect.stringMatching(/^allow recipient-user abuse@ /)],
+      ['new', expect.any(String)],
+    ]);
+    await filter.stop();
+  });
+
   it('answers DUNNO, and says why, when the store fails to read', async () => {
     const inner = new SqliteStore(openDatabase(':memory:'));
     const failing: FilterStore = {

@@ -1,9 +1,12 @@
 import type { Database } from 'better-sqlite3';
+import { addDefaultEntries } from './default-entries.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** A step SQL alone cannot say, run after `sql` in the same transaction. */
+  apply?: (db: Database) => void;
 }
 
 const POLICY_TABLE_TRIGGERS = ['settings', 'list_entries']
@@ -126,6 +129,13 @@ CREATE INDEX triplets_first_seen ON triplets (first_seen);
     // delete) bumps this, and the filter drops what it remembers.
     sql: `INSERT INTO meta (key, value) VALUES ('triplet_edits', 0);`,
   },
+  {
+    version: 5,
+    name: 'allow mail to postmaster@ and abuse@',
+    // Here and not at every start: a default the administrator removes must stay removed.
+    sql: '',
+    apply: (db) => addDefaultEntries(db, Math.floor(Date.now() / 1000)),
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
@@ -147,6 +157,7 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     if (migration.version <= from) continue;
     db.transaction(() => {
       db.exec(migration.sql);
+      migration.apply?.(db);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }

@@ -80,6 +80,75 @@ describe('migrations', () => {
   });
 });
 
+describe('default entries', () => {
+  const allowEntries = async (store: SqliteStore) =>
+    (await store.listEntries({ list: 'allow' })).map((e) => ({ kind: e.kind, pattern: e.pattern, source: e.source }));
+  /** A database as the Greyward before the default entries left it. */
+  const databaseBeforeDefaults = (path: string, entries: Array<[string, string, number | null]> = []) => {
+    const db = new Database(path);
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 4));
+    const insert = db.prepare("INSERT INTO list_entries (list, kind, pattern, created_at, expires_at) VALUES ('allow', ?, ?, 1, ?)");
+    for (const [kind, pattern, expiresAt] of entries) insert.run(kind, pattern, expiresAt);
+    db.close();
+  };
+
+  it('allows mail to postmaster@ and abuse@ in a new database, as entries marked as defaults', async () => {
+    const store = new SqliteStore(openDatabase(':memory:'));
+    expect(await allowEntries(store)).toEqual([
+      { kind: 'recipient-user', pattern: 'abuse@', source: 'default' },
+      { kind: 'recipient-user', pattern: 'postmaster@', source: 'default' },
+    ]);
+    expect((await store.listEntries()).every((e) => e.comment !== '')).toBe(true);
+    await store.close();
+  });
+
+  it('never brings back a default the administrator removed', async () => {
+    const path = tempDb();
+    const store = new SqliteStore(openDatabase(path));
+    const postmaster = (await store.listEntries()).find((e) => e.pattern === 'postmaster@')!;
+    expect(await store.removeEntries([postmaster.id])).toBe(1);
+    await store.close();
+    const reopened = new SqliteStore(openDatabase(path));
+    expect(await allowEntries(reopened)).toEqual([{ kind: 'recipient-user', pattern: 'abuse@', source: 'default' }]);
+    await reopened.close();
+  });
+
+  it('adds them once to an existing database, unless it already has equivalent entries', async () => {
+    const plain = tempDb();
+    databaseBeforeDefaults(plain, [['client-address', '192.0.2.0/24', null]]);
+    const store = new SqliteStore(openDatabase(plain));
+    expect(await allowEntries(store)).toEqual([
+      { kind: 'client-address', pattern: '192.0.2.0/24', source: '' },
+      { kind: 'recipient-user', pattern: 'abuse@', source: 'default' },
+      { kind: 'recipient-user', pattern: 'postmaster@', source: 'default' },
+    ]);
+    await store.close();
+
+    // Debian's whitelist_recipients imported, or a pattern of the administrator's that covers postmaster in every domain.
+    const covered = tempDb();
+    databaseBeforeDefaults(covered, [
+      ['recipient-user', 'abuse@', null],
+      ['recipient-pattern', '^(postmaster|hostmaster)@', null],
+    ]);
+    const other = new SqliteStore(openDatabase(covered));
+    expect(await allowEntries(other)).toEqual([
+      { kind: 'recipient-pattern', pattern: '^(postmaster|hostmaster)@', source: '' },
+      { kind: 'recipient-user', pattern: 'abuse@', source: '' },
+    ]);
+    await other.close();
+
+    // An entry for one domain only, or one that lapses, is not the same: the default is added beside it.
+    const partial = tempDb();
+    databaseBeforeDefaults(partial, [
+      ['recipient-address', 'postmaster@example.com', null],
+      ['recipient-pattern', '^abuse@', 1_900_000_000],
+    ]);
+    const third = new SqliteStore(openDatabase(partial));
+    expect((await allowEntries(third)).filter((e) => e.source === 'default').map((e) => e.pattern)).toEqual(['abuse@', 'postmaster@']);
+    await third.close();
+  });
+});
+
 describe('opening', () => {
   it('uses WAL so the filter and the app can share the file', () => {
     const db = openDatabase(tempDb());
@@ -190,7 +259,7 @@ describe('SqliteStore', () => {
     const failure = await store.addEntries(entries, 1).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(InvalidEntriesError);
     expect((failure as InvalidEntriesError).problems).toEqual([{ index: 1, message: expect.stringMatching(/prefix length/) }]);
-    expect(await store.listEntries()).toEqual([]);
+    expect((await store.listEntries()).filter((e) => e.source !== 'default')).toEqual([]);
     expect(await store.addEntries([entries[0]!, entries[2]!, entries[0]!], 1)).toEqual({ added: 2, duplicates: 1 });
   });
 
