@@ -392,8 +392,8 @@ db.transaction(() => {
 })();
 console.log(`seed-triplets: ${evLength} attempts written (${elapsed()} s)`);
 
-// Client networks' passes: at most one counted per hour, as the filter counts them.
-const insertClient = db.prepare('INSERT INTO client_passes (client_group, passes, last_counted_at, last_seen) VALUES (?, ?, ?, ?)');
+// Client networks' passes (as the filter keeps them with autoAllowBy network): at most one counted per hour.
+const insertClient = db.prepare('INSERT INTO client_passes (client, passes, last_counted_at, last_seen) VALUES (?, ?, ?, ?)');
 let clients = 0;
 db.transaction(() => {
   for (let g = 0; g < groupCount; g++) {
@@ -412,7 +412,7 @@ db.pragma('synchronous = NORMAL');
 // The benchmark's own triplets must find nothing here: no triplet, no client network.
 {
   const tripletHit = db.prepare('SELECT 1 FROM triplets WHERE client_group = ? LIMIT 1').pluck();
-  const clientHit = db.prepare('SELECT 1 FROM client_passes WHERE client_group = ?').pluck();
+  const clientHit = db.prepare('SELECT 1 FROM client_passes WHERE client = ?').pluck();
   const probe = makeKnownTriplets(5000);
   const probeRng = makeRng(0xbe9c);
   for (let n = 0; n < 20_000; n++) probe.push(makeTriplet(probeRng, `probe${n}`));

@@ -6,7 +6,7 @@ interface Batch {
   writes: DecisionWrite[];
   size: number;
   tripletKeys: string[];
-  clientGroups: string[];
+  clients: string[];
   committed: Promise<void>;
   release(): void;
 }
@@ -49,8 +49,8 @@ export class DecisionBatcher {
     return this.unsavedTriplets.get(id)?.state;
   }
 
-  clientPasses(group: string): ClientPasses | undefined {
-    return this.unsavedClients.get(group)?.state;
+  clientPasses(client: string): ClientPasses | undefined {
+    return this.unsavedClients.get(client)?.state;
   }
 
   /** Queues a decision; the promise settles once its batch is committed or has failed. */
@@ -63,8 +63,8 @@ export class DecisionBatcher {
       batch.tripletKeys.push(key);
     }
     if (write.clientPasses) {
-      this.unsavedClients.set(write.clientPasses.clientGroup, { state: write.clientPasses, batch });
-      batch.clientGroups.push(write.clientPasses.clientGroup);
+      this.unsavedClients.set(write.clientPasses.client, { state: write.clientPasses, batch });
+      batch.clients.push(write.clientPasses.client);
     }
     if (batch.writes.length >= (this.options.maxBatch ?? 250)) this.flush(batch);
     return batch.committed;
@@ -79,7 +79,7 @@ export class DecisionBatcher {
   private startBatch(): Batch {
     let release!: () => void;
     const committed = new Promise<void>((resolve) => (release = resolve));
-    const batch: Batch = { writes: [], size: 0, tripletKeys: [], clientGroups: [], committed, release };
+    const batch: Batch = { writes: [], size: 0, tripletKeys: [], clients: [], committed, release };
     this.open = batch;
     // Answers do not wait for the commit, so a wider window costs no latency: it only widens what a crash can lose.
     setTimeout(() => {
@@ -115,7 +115,7 @@ export class DecisionBatcher {
       .finally(() => {
         // Committed or lost, the database now holds the truth for these keys unless a later batch changed them again.
         for (const key of batch.tripletKeys) if (this.unsavedTriplets.get(key)?.batch === batch) this.unsavedTriplets.delete(key);
-        for (const group of batch.clientGroups) if (this.unsavedClients.get(group)?.batch === batch) this.unsavedClients.delete(group);
+        for (const client of batch.clients) if (this.unsavedClients.get(client)?.batch === batch) this.unsavedClients.delete(client);
         this.inFlight.delete(batch);
         this.backlog -= batch.size;
         batch.release();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ListEntry, ListKind, ListName } from '../../shared/lists.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings.js';
 import type { ClientPasses, TripletState } from '../store/greylist-store.js';
-import { decide, greylistKey, type Decision, type PolicyQuestion } from './engine.js';
+import { autoAllowClient, decide, greylistKey, type Decision, type PolicyQuestion } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
 
 const T0 = 1_800_000_000;
@@ -29,9 +29,9 @@ function greylist(settings: Partial<Settings> = {}, entries: ListEntry[] = []) {
       };
       const key = greylistKey(q, policy.settings);
       const id = JSON.stringify(key);
-      const decision = decide(q, policy, { triplet: triplets.get(id), clientPasses: clients.get(key.clientGroup) }, now);
+      const decision = decide(q, policy, { triplet: triplets.get(id), clientPasses: clients.get(autoAllowClient(q, policy.settings)) }, now);
       if (decision.triplet) triplets.set(id, decision.triplet);
-      if (decision.clientPasses) clients.set(decision.clientPasses.clientGroup, decision.clientPasses);
+      if (decision.clientPasses) clients.set(decision.clientPasses.client, decision.clientPasses);
       return decision;
     },
   };
@@ -170,13 +170,32 @@ describe('decision order', () => {
     expect(send(5, T0 + 4400)).toMatchObject({ action: 'allow', reason: 'auto-allowed' });
   });
 
-  it("stores a client network's passes when one counts, and its last-seen time at most once a minute", () => {
+  it("stores a client's passes when one counts, and its last-seen time at most once a minute", () => {
     const g = greylist({ autoAllowAfter: 5 });
     const send = (n: number, at: number) => g.ask({ recipient: `user${n}@example.net` }, at);
     send(1, T0);
-    expect(send(1, T0 + 300).clientPasses).toEqual({ clientGroup: '192.0.2.0/24', passes: 1, lastCountedAt: T0 + 300, lastSeen: T0 + 300 });
+    expect(send(1, T0 + 300).clientPasses).toEqual({ client: '192.0.2.10', passes: 1, lastCountedAt: T0 + 300, lastSeen: T0 + 300 });
     expect(send(1, T0 + 330).clientPasses).toBeUndefined();
-    expect(send(1, T0 + 360).clientPasses).toEqual({ clientGroup: '192.0.2.0/24', passes: 1, lastCountedAt: T0 + 300, lastSeen: T0 + 360 });
+    expect(send(1, T0 + 360).clientPasses).toEqual({ client: '192.0.2.10', passes: 1, lastCountedAt: T0 + 300, lastSeen: T0 + 360 });
+  });
+
+  it('counts only the first pass of each triplet: known triplets and auto-allowed mail only keep the client seen', () => {
+    const g = greylist({ autoAllowAfter: 1 });
+    g.ask({}, T0);
+    expect(g.ask({}, T0 + 300).clientPasses).toMatchObject({ passes: 1 });
+    expect(g.ask({}, T0 + 3 * 3600)).toMatchObject({ reason: 'auto-allowed', clientPasses: { passes: 1, lastCountedAt: T0 + 300, lastSeen: T0 + 3 * 3600 } });
+    const quiet = greylist({ autoAllowAfter: 0 });
+    quiet.ask({}, T0);
+    quiet.ask({}, T0 + 300);
+    expect(quiet.ask({}, T0 + 3 * 3600)).toMatchObject({ reason: 'known', clientPasses: { passes: 1, lastCountedAt: T0 + 300, lastSeen: T0 + 3 * 3600 } });
+  });
+
+  it('keys auto-allow by the exact client address, or by its network when autoAllowBy is network', () => {
+    const question = { protocolState: 'RCPT', clientAddress: '2001:db8:1:2::25', clientName: '', sender: '', recipient: 'a@b' };
+    expect(autoAllowClient(question, DEFAULT_SETTINGS)).toBe('2001:db8:1:2::25');
+    expect(autoAllowClient({ clientAddress: '192.0.2.10' }, DEFAULT_SETTINGS)).toBe('192.0.2.10');
+    expect(autoAllowClient(question, { ...DEFAULT_SETTINGS, autoAllowBy: 'network' })).toBe('2001:db8:1:2::/64');
+    expect(autoAllowClient({ clientAddress: '192.0.2.10' }, { ...DEFAULT_SETTINGS, autoAllowBy: 'network', clientPrefixV4: 16 })).toBe('192.0.0.0/16');
   });
 
   it('never auto-allows when autoAllowAfter is 0', () => {

@@ -58,6 +58,13 @@ export function greylistKey(question: PolicyQuestion, settings: Settings): Tripl
   return { clientGroup: clientGroup(question.clientAddress, settings.clientPrefixV4, settings.clientPrefixV6), sender, recipient };
 }
 
+/** The client as auto-allow counts it: its exact address, or its network when autoAllowBy is network. */
+export function autoAllowClient(question: Pick<PolicyQuestion, 'clientAddress'>, settings: Settings): string {
+  return settings.autoAllowBy === 'network'
+    ? clientGroup(question.clientAddress, settings.clientPrefixV4, settings.clientPrefixV6)
+    : clientGroup(question.clientAddress, 32, 128);
+}
+
 export function matchSubject(question: PolicyQuestion): MatchSubject {
   const name = question.clientName.trim().toLowerCase().replace(/\.$/, '');
   return {
@@ -77,16 +84,18 @@ function fillTemplate(template: string, values: Record<string, string | number>)
 }
 
 /**
- * A client network's passes after this one, or nothing when there is nothing worth storing: a
- * pass counts at most once an hour, and the last-seen time, which only decides expiry weeks
- * away, is stored to the minute. A busy sender's network passes many times a minute.
+ * A client's record after one of its mails passed, or nothing when there is nothing worth storing.
+ * Only a triplet's first pass after the delay proves that the client retries (`proves`), and one
+ * counts at most once an hour, as postgrey counts; a pass of a known triplet or of an
+ * auto-allowed client only keeps the record alive. The last-seen time, which only decides expiry
+ * weeks away, is stored to the minute: a busy client passes many times a minute.
  */
-function countPass(previous: ClientPasses | undefined, group: string, now: number): { clientPasses?: ClientPasses } {
-  if (!previous) return { clientPasses: { clientGroup: group, passes: 1, lastCountedAt: now, lastSeen: now } };
-  const counts = now - previous.lastCountedAt >= HOUR;
+function clientAfterPass(previous: ClientPasses | undefined, client: string, now: number, proves: boolean): { clientPasses?: ClientPasses } {
+  if (!previous) return { clientPasses: { client, passes: proves ? 1 : 0, lastCountedAt: proves ? now : 0, lastSeen: now } };
+  const counts = proves && now - previous.lastCountedAt >= HOUR;
   if (!counts && now - previous.lastSeen < MINUTE) return {};
   const clientPasses = {
-    clientGroup: group,
+    client,
     passes: previous.passes + (counts ? 1 : 0),
     lastCountedAt: counts ? now : previous.lastCountedAt,
     lastSeen: now,
@@ -131,14 +140,15 @@ export function decide(question: PolicyQuestion, policy: Policy, state: Greylist
     return { action: 'allow', reason: 'allow-list', rule: describeEntry(allowed), reply: 'DUNNO', delay: null, listEntry: allowed };
   }
   const client = state.clientPasses;
+  const clientKey = autoAllowClient(question, settings);
   if (settings.autoAllowAfter > 0 && client && client.passes >= settings.autoAllowAfter && now - client.lastSeen <= settings.maxAge) {
     return {
       action: 'allow',
       reason: 'auto-allowed',
-      rule: `auto-allowed client ${key.clientGroup} (${client.passes} passes)`,
+      rule: `auto-allowed client ${clientKey} (${client.passes} triplets passed)`,
       reply: 'DUNNO',
       delay: null,
-      ...countPass(client, key.clientGroup, now),
+      ...clientAfterPass(client, clientKey, now, false),
     };
   }
   let greyEntry: ListEntry | undefined;
@@ -165,7 +175,7 @@ export function decide(question: PolicyQuestion, policy: Policy, state: Greylist
     delay: delayed,
     tripletKey: key,
     triplet,
-    ...countPass(client, key.clientGroup, now),
+    ...clientAfterPass(client, clientKey, now, reason === 'passed'),
     ...(greyEntry ? { listEntry: greyEntry } : {}),
   });
 

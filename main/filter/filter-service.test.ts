@@ -25,8 +25,8 @@ function answeringLater(inner: SqliteStore): FilterStore {
   return {
     readPolicy: () => inner.readPolicy(),
     policyVersion: () => inner.policyVersion(),
-    findGreylistState: (key: TripletKey) =>
-      new Promise<GreylistState>((resolve) => setTimeout(() => resolve(inner.findGreylistState(key)), 3)),
+    findGreylistState: (key: TripletKey, client: string) =>
+      new Promise<GreylistState>((resolve) => setTimeout(() => resolve(inner.findGreylistState(key, client)), 3)),
     commit: (writes) => inner.commit(writes),
     expire: (limits) => inner.expire(limits),
     announce: (presence, running) => inner.announce(presence, running),
@@ -34,9 +34,9 @@ function answeringLater(inner: SqliteStore): FilterStore {
   };
 }
 
-async function service(store: FilterStore) {
+async function service(store: FilterStore, clock = () => T0) {
   const log = memoryLog();
-  const filter = await FilterService.start({ store, log, productVersion: 'test', clock: () => T0, expiryIntervalMs: 0 });
+  const filter = await FilterService.start({ store, log, productVersion: 'test', clock, expiryIntervalMs: 0 });
   return { filter, log, reasons: () => log.lines.filter((line) => line.startsWith('decision')).map((line) => /reason=(\S+)/.exec(line)![1]) };
 }
 
@@ -80,6 +80,65 @@ describe('FilterService answers', () => {
     const { filter, log } = await service(failing);
     expect(filter.answer(request('dave@example.net'))).toBe('DUNNO');
     expect(log.lines.join('\n')).toMatch(/internal error, answered DUNNO .*recipient=<dave@example.net>: disk I\/O error/);
+    await filter.stop();
+  });
+});
+
+// Both ways the filter reads: every lookup from the database, and (the daemon's way) from memory where it can.
+describe.each([
+  ['reading the database', undefined],
+  ['answering from memory', { self: { pid: 1, host: 'here' }, clock: () => T0, freshSeconds: 15 }],
+])('auto-allow, %s', (_, lookupsFromMemory) => {
+  const HOUR = 3600;
+  async function setUp(settings: { autoAllowAfter: number; autoAllowBy?: 'address' | 'network' }) {
+    const store = new SqliteStore(openDatabase(':memory:'), lookupsFromMemory ? { lookupsFromMemory } : {});
+    await store.setSetting('autoAllowAfter', settings.autoAllowAfter, T0);
+    if (settings.autoAllowBy) await store.setSetting('autoAllowBy', settings.autoAllowBy, T0);
+    const clock = { now: T0 };
+    const { filter } = await service(store, () => clock.now);
+    const ask = async (clientAddress: string, recipient: string) => {
+      const answer = await filter.answer({ ...request(recipient), clientAddress });
+      await filter.settle();
+      return answer;
+    };
+    /** A triplet greylisted, and passed once its delay is over. */
+    const passTriplet = async (clientAddress: string, recipient: string) => {
+      expect(await ask(clientAddress, recipient)).toMatch(/^DEFER_IF_PERMIT/);
+      clock.now += 300;
+      expect(await ask(clientAddress, recipient)).toMatch(/^PREPEND X-Greylist/);
+    };
+    return { filter, clock, ask, passTriplet };
+  }
+
+  it('never auto-allows a client for one correspondent passing again and again', async () => {
+    const { filter, clock, ask, passTriplet } = await setUp({ autoAllowAfter: 5 });
+    await passTriplet('198.51.100.7', 'bob@example.net');
+    for (let hour = 1; hour <= 8; hour++) {
+      clock.now += HOUR;
+      expect(await ask('198.51.100.7', 'bob@example.net')).toBe('DUNNO');
+    }
+    expect(await ask('198.51.100.7', 'carol@example.net')).toMatch(/^DEFER_IF_PERMIT/);
+    await filter.stop();
+  });
+
+  it('counts the first passes of distinct triplets, per exact client address', async () => {
+    const { filter, clock, ask, passTriplet } = await setUp({ autoAllowAfter: 2 });
+    await passTriplet('198.51.100.7', 'bob@example.net');
+    clock.now += HOUR;
+    await passTriplet('198.51.100.7', 'carol@example.net');
+    expect(await ask('198.51.100.7', 'dave@example.net')).toBe('DUNNO');
+    // Its neighbour in the same /24 has proven nothing yet.
+    expect(await ask('198.51.100.8', 'erin@example.net')).toMatch(/^DEFER_IF_PERMIT/);
+    await filter.stop();
+  });
+
+  it('counts per client network when autoAllowBy is network', async () => {
+    const { filter, clock, ask, passTriplet } = await setUp({ autoAllowAfter: 2, autoAllowBy: 'network' });
+    await passTriplet('198.51.100.7', 'bob@example.net');
+    clock.now += HOUR;
+    await passTriplet('198.51.100.9', 'carol@example.net');
+    expect(await ask('198.51.100.8', 'erin@example.net')).toBe('DUNNO');
+    expect(await ask('203.0.113.8', 'erin@example.net')).toMatch(/^DEFER_IF_PERMIT/);
     await filter.stop();
   });
 });

@@ -1,7 +1,7 @@
 import type { Settings } from '../../shared/settings.js';
 import { tripletKeyText, type DecisionWrite, type FilterStore, type GreylistState, type MaybePromise, type TripletKey } from '../store/greylist-store.js';
 import { DecisionBatcher } from './decision-batcher.js';
-import { decide, greylistKey, type Decision, type Policy } from './engine.js';
+import { autoAllowClient, decide, greylistKey, type Decision, type Policy } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
 import type { Log } from './log.js';
 import type { PolicyRequest } from './policy-protocol.js';
@@ -128,11 +128,11 @@ export class FilterService {
 
   /** What would happen now and why, changing nothing. */
   async explain(request: PolicyRequest): Promise<Decision> {
-    return decide(request, this.policy, await this.lookup(greylistKey(request, this.policy.settings)), this.clock());
+    return decide(request, this.policy, await this.lookup(request), this.clock());
   }
 
   private stateFor(request: PolicyRequest): MaybePromise<GreylistState> {
-    return request.protocolState.toUpperCase() === 'RCPT' ? this.lookup(greylistKey(request, this.policy.settings)) : NO_STATE;
+    return request.protocolState.toUpperCase() === 'RCPT' ? this.lookup(request) : NO_STATE;
   }
 
   private failed(request: PolicyRequest, error: unknown, log = true): string {
@@ -146,13 +146,15 @@ export class FilterService {
     return reply;
   }
 
-  private lookup(key: TripletKey): MaybePromise<GreylistState> {
+  private lookup(request: PolicyRequest): MaybePromise<GreylistState> {
+    const key = greylistKey(request, this.policy.settings);
+    const client = autoAllowClient(request, this.policy.settings);
     const triplet = this.batcher.triplet(tripletKeyText(key));
-    const clientPasses = this.batcher.clientPasses(key.clientGroup);
+    const clientPasses = this.batcher.clientPasses(client);
     if (triplet && clientPasses) return { triplet, clientPasses };
     // A decision not yet committed is newer than the stored row; the row's id still names the same triplet.
     const merge = (stored: GreylistState): GreylistState => ({ ...stored, triplet: triplet ?? stored.triplet, clientPasses: clientPasses ?? stored.clientPasses });
-    const stored = this.options.store.findGreylistState(key);
+    const stored = this.options.store.findGreylistState(key, client);
     return stored instanceof Promise ? stored.then(merge) : merge(stored);
   }
 

@@ -35,7 +35,7 @@ describe('the decisions sent to the writer thread', () => {
           state: { firstSeen: 1, lastSeen: 400, attempts: 3, earlyAttempts: 1, passedAt: 400, passes: 1 },
           id: 0,
         },
-        clientPasses: { clientGroup: '192.0.2.0/24', passes: 4, lastCountedAt: 400, lastSeen: 400 },
+        clientPasses: { client: '192.0.2.10', passes: 4, lastCountedAt: 400, lastSeen: 400 },
       },
     ];
     expect(decodeWrites(structuredClone(encodeWrites(writes)))).toStrictEqual(writes);

@@ -15,7 +15,7 @@ export function encodeWrites(writes: readonly DecisionWrite[]): EncodedWrites {
       const { key: k, state: s } = triplet;
       flat.push(1, k.clientGroup, k.sender, k.recipient, s.firstSeen, s.lastSeen, s.attempts, s.earlyAttempts, s.passedAt, s.passes, triplet.id ?? null);
     } else flat.push(0);
-    if (c) flat.push(1, c.clientGroup, c.passes, c.lastCountedAt, c.lastSeen);
+    if (c) flat.push(1, c.client, c.passes, c.lastCountedAt, c.lastSeen);
     else flat.push(0);
     if (listHit) flat.push(1, listHit.entryId, listHit.at);
     else flat.push(0);
@@ -57,7 +57,7 @@ export function decodeWrites(flat: EncodedWrites): DecisionWrite[] {
       write.triplet = id === null ? { key, state } : { key, state, id };
     }
     if (next<number>() === 1) {
-      write.clientPasses = { clientGroup: next<string>(), passes: next<number>(), lastCountedAt: next<number>(), lastSeen: next<number>() };
+      write.clientPasses = { client: next<string>(), passes: next<number>(), lastCountedAt: next<number>(), lastSeen: next<number>() };
     }
     if (next<number>() === 1) write.listHit = { entryId: next<number>(), at: next<number>() };
     writes.push(write);

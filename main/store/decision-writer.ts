@@ -33,9 +33,9 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const upsertClient = db.prepare(
-    `INSERT INTO client_passes (client_group, passes, last_counted_at, last_seen)
+    `INSERT INTO client_passes (client, passes, last_counted_at, last_seen)
      VALUES (?, ?, ?, ?)
-     ON CONFLICT (client_group) DO UPDATE SET
+     ON CONFLICT (client) DO UPDATE SET
        passes = excluded.passes, last_counted_at = excluded.last_counted_at, last_seen = excluded.last_seen`,
   );
   const announce = db.prepare(
@@ -49,7 +49,7 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
     // Waiting triplets stay a day past their window so that the lost ones can still be seen.
     db.prepare('DELETE FROM triplets WHERE id IN (SELECT id FROM triplets WHERE passed_at IS NULL AND first_seen < ? LIMIT ?)'),
     db.prepare('DELETE FROM triplets WHERE id IN (SELECT id FROM triplets WHERE last_seen < ? LIMIT ?)'),
-    db.prepare('DELETE FROM client_passes WHERE client_group IN (SELECT client_group FROM client_passes WHERE last_seen < ? LIMIT ?)'),
+    db.prepare('DELETE FROM client_passes WHERE client IN (SELECT client FROM client_passes WHERE last_seen < ? LIMIT ?)'),
     db.prepare('DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE at < ? ORDER BY at LIMIT ?)'),
   ] as const;
 
@@ -67,7 +67,7 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
         a.at, a.clientAddress, a.clientName, a.helo, a.sender, a.recipient, a.queueId, a.action, a.reason, a.rule, a.delay,
         tripletId, triplet?.state.attempts ?? null,
       );
-      if (c) upsertClient.run(c.clientGroup, c.passes, c.lastCountedAt, c.lastSeen);
+      if (c) upsertClient.run(c.client, c.passes, c.lastCountedAt, c.lastSeen);
       if (listHit) hit.run(listHit.at, listHit.entryId);
     }
   });

@@ -29,10 +29,12 @@ export interface GreylistState {
   clientPasses: ClientPasses | undefined;
 }
 
+/** A client as auto-allow counts it: its exact address, or its network (setting autoAllowBy). */
 export interface ClientPasses {
-  clientGroup: string;
-  /** Passed deliveries, at most one counted per hour. */
+  client: string;
+  /** Distinct triplets whose first retry passed after the delay, at most one counted per hour. */
   passes: number;
+  /** 0 while none has been counted. */
   lastCountedAt: number;
   lastSeen: number;
 }
@@ -95,11 +97,11 @@ export interface FilterStore {
   readPolicy(): Promise<PolicySnapshot>;
   policyVersion(): Promise<number>;
   /**
-   * A triplet and its client network's passes, in one read (one round trip for a network
-   * database). Asked for every recipient, so a store that can answer at once does: the filter
-   * then answers without a turn of the event loop.
+   * A triplet and its client's passes (`client` as ClientPasses names it), in one read (one round
+   * trip for a network database). Asked for every recipient, so a store that can answer at once
+   * does: the filter then answers without a turn of the event loop.
    */
-  findGreylistState(key: TripletKey): MaybePromise<GreylistState>;
+  findGreylistState(key: TripletKey, client: string): MaybePromise<GreylistState>;
   /** Writes a batch of decisions atomically: all of them or none. */
   commit(writes: readonly DecisionWrite[]): Promise<void>;
   /** Deletes at most `batch` expired rows of each kind; returns how many went. */

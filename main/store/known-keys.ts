@@ -8,7 +8,7 @@ const SLICE_ROWS = 500;
 const MIN_CAPACITY = 1_000_000;
 
 /**
- * Which triplets and client networks the database may hold, so that a first contact (most of what
+ * Which triplets and clients (as auto-allow counts them) the database may hold, so that a first contact (most of what
  * a mail server sees is spam that never retries) is answered without a read. Built by scanning
  * both tables by rowid, in slices, and then fed with this filter's own decisions: it holds only
  * while this filter is the only one writing the database. Until the scan has reached the end of
@@ -28,7 +28,7 @@ export class KnownKeys {
   constructor(db: SqliteDatabase, private readonly capacity?: number) {
     this.rowCounts = db.prepare('SELECT (SELECT count(*) FROM triplets), (SELECT count(*) FROM client_passes)').raw();
     this.tripletRows = db.prepare('SELECT id, client_group, sender, recipient FROM triplets WHERE id > ? ORDER BY id LIMIT ?').raw();
-    this.clientRows = db.prepare('SELECT rowid, client_group FROM client_passes WHERE rowid > ? ORDER BY rowid LIMIT ?').raw();
+    this.clientRows = db.prepare('SELECT rowid, client FROM client_passes WHERE rowid > ? ORDER BY rowid LIMIT ?').raw();
     this.restart();
   }
 
@@ -37,15 +37,15 @@ export class KnownKeys {
     return this.scanned;
   }
 
-  /** True only when neither the triplet nor its client network can be in the database. */
-  certainlyAbsent(key: TripletKey): boolean {
-    return this.scanned && !this.clients.mightContain(key.clientGroup) && !this.triplets.mightContain(tripletKeyText(key));
+  /** True only when neither the triplet nor its client can be in the database. */
+  certainlyAbsent(key: TripletKey, client: string): boolean {
+    return this.scanned && !this.clients.mightContain(client) && !this.triplets.mightContain(tripletKeyText(key));
   }
 
   /** Records keys about to be written, before they are: a triplet as tripletKeyText gives it. */
-  add(triplet: string | undefined, clientGroup: string | undefined): void {
+  add(triplet: string | undefined, client: string | undefined): void {
     if (triplet !== undefined) this.triplets.add(triplet);
-    if (clientGroup !== undefined) this.clients.add(clientGroup);
+    if (client !== undefined) this.clients.add(client);
     // Expired keys stay in the filters and make them answer "perhaps" more and more often.
     if (this.triplets.added > this.triplets.capacity || this.clients.added > this.clients.capacity) this.restart();
   }
@@ -58,8 +58,8 @@ export class KnownKeys {
       this.triplets.add(tripletKeyText({ clientGroup, sender, recipient }));
       this.tripletsAfter = id;
     }
-    for (const [rowid, clientGroup] of clients) {
-      this.clients.add(clientGroup);
+    for (const [rowid, client] of clients) {
+      this.clients.add(client);
       this.clientsAfter = rowid;
     }
     if (triplets.length < SLICE_ROWS && clients.length < SLICE_ROWS) this.scanned = true;

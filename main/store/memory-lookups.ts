@@ -28,7 +28,7 @@ export interface MemoryLookupOptions {
 export class MemoryLookups {
   private readonly known: KnownKeys;
   private readonly recent = new RecentStates();
-  /** Triplets and client networks with a commit on its way: a read of them may be older than memory. */
+  /** Triplets and clients with a commit on its way: a read of them may be older than memory. */
   private readonly inFlight = new Map<string, number>();
   private readonly editsStmt: Statement<[]>;
   private readonly othersStmt: Statement<[number, string, number]>;
@@ -51,21 +51,22 @@ export class MemoryLookups {
   }
 
   /** The state from memory, or undefined when the database must be read. */
-  find(key: TripletKey): GreylistState | undefined {
+  find(key: TripletKey, client: string): GreylistState | undefined {
     if (!this.alone) return undefined;
-    const recent = this.recent.get(key);
+    const recent = this.recent.get(key, client);
     if (recent) return recent;
-    return this.known.certainlyAbsent(key) ? { triplet: undefined, clientPasses: undefined } : undefined;
+    return this.known.certainlyAbsent(key, client) ? { triplet: undefined, clientPasses: undefined } : undefined;
   }
 
   /** What a read found. */
-  read(key: TripletKey, found: GreylistState): void {
+  read(key: TripletKey, client: string, found: GreylistState): void {
     if (!this.alone) return;
     const text = tripletKeyText(key);
     const tripletSettled = !this.inFlight.has(text);
-    const clientSettled = !this.inFlight.has(key.clientGroup);
+    const clientSettled = !this.inFlight.has(client);
     this.recent.read(
       key,
+      client,
       {
         triplet: tripletSettled ? found.triplet : undefined,
         ...(tripletSettled && found.tripletId !== undefined ? { tripletId: found.tripletId } : {}),
@@ -80,7 +81,8 @@ export class MemoryLookups {
     const keys: string[] = [];
     for (const write of writes) {
       const triplet = write.triplet && tripletKeyText(write.triplet.key);
-      const client = write.clientPasses?.clientGroup;
+      // A client key never holds the NUL a triplet key has: one map serves both.
+      const client = write.clientPasses?.client;
       this.known.add(triplet, client);
       this.recent.wrote(write, triplet);
       if (triplet !== undefined) keys.push(triplet);

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { recountClientPasses } from './client-counters.js';
 import { addDefaultEntries } from './default-entries.js';
 
 export interface Migration {
@@ -135,6 +136,13 @@ CREATE INDEX triplets_first_seen ON triplets (first_seen);
     // Here and not at every start: a default the administrator removes must stay removed.
     sql: '',
     apply: (db) => addDefaultEntries(db, Math.floor(Date.now() / 1000)),
+  },
+  {
+    version: 6,
+    name: 'count auto-allow per client address, first passes of triplets only',
+    // A row is now a client address, or a network when the setting autoAllowBy says so.
+    sql: 'ALTER TABLE client_passes RENAME COLUMN client_group TO client;',
+    apply: recountClientPasses,
   },
 ];
 

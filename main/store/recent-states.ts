@@ -4,7 +4,7 @@ import { tripletKeyText, type ClientPasses, type DecisionWrite, type GreylistSta
 const DEFAULT_LIMIT = 20_000;
 
 /**
- * The triplets and client networks this filter has read lately, so that a second retry or a
+ * The triplets and clients (as auto-allow counts them) this filter has read lately, so that a second retry or a
  * regular correspondent is answered without a read. A read adds what is not here yet; a decision
  * about one of them updates it, so what is here is never older than the database. A first contact
  * is not kept: most never come back, and a key the database lacks is KnownKeys' business. The
@@ -16,15 +16,15 @@ export class RecentStates {
 
   constructor(private readonly limit = DEFAULT_LIMIT) {}
 
-  /** Both the triplet and its client network, or nothing: a half answer would still need the read. */
-  get(key: TripletKey): GreylistState | undefined {
-    const clientPasses = this.clients.get(key.clientGroup);
+  /** Both the triplet and its client, or nothing: a half answer would still need the read. */
+  get(key: TripletKey, client: string): GreylistState | undefined {
+    const clientPasses = this.clients.get(client);
     if (!clientPasses) return undefined;
     const text = tripletKeyText(key);
     const triplet = this.triplets.get(text);
     if (!triplet) return undefined;
     touch(this.triplets, text, triplet);
-    touch(this.clients, key.clientGroup, clientPasses);
+    touch(this.clients, client, clientPasses);
     return triplet.id === undefined ? { triplet: triplet.state, clientPasses } : { triplet: triplet.state, tripletId: triplet.id, clientPasses };
   }
 
@@ -33,9 +33,9 @@ export class RecentStates {
    * to the database, newer than what the read returned. `text`: the key's tripletKeyText, when the
    * caller has it already.
    */
-  read(key: TripletKey, found: GreylistState, text = tripletKeyText(key)): void {
+  read(key: TripletKey, client: string, found: GreylistState, text = tripletKeyText(key)): void {
     if (found.triplet && !this.triplets.has(text)) this.put(this.triplets, text, { state: found.triplet, id: found.tripletId });
-    if (found.clientPasses && !this.clients.has(key.clientGroup)) this.put(this.clients, key.clientGroup, found.clientPasses);
+    if (found.clientPasses && !this.clients.has(client)) this.put(this.clients, client, found.clientPasses);
   }
 
   /** What a decision is about to store, for the keys kept here; `text` is its triplet's tripletKeyText. */
@@ -44,7 +44,7 @@ export class RecentStates {
       const kept = this.triplets.get(text);
       if (kept) this.triplets.set(text, { state: triplet.state, id: triplet.id ?? kept.id });
     }
-    if (clientPasses && this.clients.has(clientPasses.clientGroup)) this.clients.set(clientPasses.clientGroup, clientPasses);
+    if (clientPasses && this.clients.has(clientPasses.client)) this.clients.set(clientPasses.client, clientPasses);
   }
 
   forget(): void {

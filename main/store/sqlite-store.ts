@@ -54,12 +54,12 @@ function toListEntry(row: ListEntryRow): ListEntry {
   };
 }
 
-/** A triplet and its client network's passes in one statement, read as an array: this runs for every recipient. */
+/** A triplet and its client's passes in one statement, read as an array: this runs for every recipient. */
 export const FIND_STATE_SQL = `
   SELECT t.first_seen, t.last_seen, t.attempts, t.early_attempts, t.passed_at, t.passes, t.id, c.passes, c.last_counted_at, c.last_seen
-  FROM (SELECT ? AS client_group, ? AS sender, ? AS recipient) k
+  FROM (SELECT ? AS client_group, ? AS sender, ? AS recipient, ? AS client) k
   LEFT JOIN triplets t ON t.client_group = k.client_group AND t.sender = k.sender AND t.recipient = k.recipient
-  LEFT JOIN client_passes c ON c.client_group = k.client_group`;
+  LEFT JOIN client_passes c ON c.client = k.client`;
 
 export interface SqliteStoreOptions {
   /** Commit decisions and expire rows on a worker thread with its own connection (the filter's way). */
@@ -71,7 +71,7 @@ export interface SqliteStoreOptions {
 
 /** The embedded store: reads on the caller's connection, the filter's writes inline or on a worker thread. */
 export class SqliteStore implements FilterStore, AdminStore {
-  private readonly findStateStmt: Statement<[string, string, string]>;
+  private readonly findStateStmt: Statement<[string, string, string, string]>;
   private readonly versionStmt: Statement<[]>;
   private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> & { close?(): Promise<void> };
   private readonly memory: MemoryLookups | undefined;
@@ -98,22 +98,22 @@ export class SqliteStore implements FilterStore, AdminStore {
     return this.versionStmt.get() as number;
   }
 
-  findGreylistState(key: TripletKey): GreylistState {
-    const remembered = this.memory?.find(key);
+  findGreylistState(key: TripletKey, client: string): GreylistState {
+    const remembered = this.memory?.find(key, client);
     if (remembered) return remembered;
-    const found = this.readGreylistState(key);
-    this.memory?.read(key, found);
+    const found = this.readGreylistState(key, client);
+    this.memory?.read(key, client, found);
     return found;
   }
 
-  private readGreylistState(key: TripletKey): GreylistState {
-    const row = this.findStateStmt.get(key.clientGroup, key.sender, key.recipient) as Array<number | null>;
+  private readGreylistState(key: TripletKey, client: string): GreylistState {
+    const row = this.findStateStmt.get(key.clientGroup, key.sender, key.recipient, client) as Array<number | null>;
     const triplet: TripletState | undefined =
       row[0] === null
         ? undefined
         : { firstSeen: row[0]!, lastSeen: row[1]!, attempts: row[2]!, earlyAttempts: row[3]!, passedAt: row[4] ?? null, passes: row[5]! };
     const clientPasses: ClientPasses | undefined =
-      row[7] === null ? undefined : { clientGroup: key.clientGroup, passes: row[7]!, lastCountedAt: row[8]!, lastSeen: row[9]! };
+      row[7] === null ? undefined : { client, passes: row[7]!, lastCountedAt: row[8]!, lastSeen: row[9]! };
     return triplet ? { triplet, tripletId: row[6]!, clientPasses } : { triplet, clientPasses };
   }
 

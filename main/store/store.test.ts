@@ -19,6 +19,8 @@ afterEach(() => {
 });
 
 const key = { clientGroup: '192.0.2.0/24', sender: 'a@example.com', recipient: 'b@example.net' };
+/** The client as auto-allow counts it: its address. */
+const client = '192.0.2.1';
 /** A filter with no other filter beside it. */
 const alone = { self: { pid: 1, host: 'here' }, clock: () => 100, freshSeconds: 15 };
 const attempt = (at: number) => ({
@@ -73,6 +75,7 @@ describe('migrations', () => {
     const lookup = plan(FIND_STATE_SQL);
     expect(lookup).toMatch(/SEARCH t USING INDEX sqlite_autoindex_triplets/);
     expect(lookup).toMatch(/SEARCH c USING INDEX sqlite_autoindex_client_passes/);
+    expect(plan('DELETE FROM client_passes WHERE client IN (SELECT client FROM client_passes WHERE last_seen < ? LIMIT ?)')).toMatch(/USING (COVERING )?INDEX client_passes_last_seen/);
     expect(plan('SELECT id FROM triplets WHERE passed_at IS NULL AND first_seen < ? LIMIT 10')).toMatch(/USING (COVERING )?INDEX triplets_first_seen/);
     expect(plan('SELECT id FROM triplets ORDER BY first_seen DESC LIMIT 10')).toMatch(/SCAN triplets USING (COVERING )?INDEX triplets_first_seen/);
     expect(plan('SELECT id FROM triplets WHERE last_seen < ? LIMIT 10')).toMatch(/USING (COVERING )?INDEX triplets_last_seen/);
@@ -149,6 +152,49 @@ describe('default entries', () => {
   });
 });
 
+describe('auto-allow counters of an older database', () => {
+  const HOUR = 3600;
+  const T = 1_800_000_000;
+
+  it('are counted again per exact client address from the attempt log, and a client that was auto-allowed stays so', async () => {
+    const path = tempDb();
+    const old = new Database(path);
+    migrate(old, MIGRATIONS.filter((m) => m.version <= 5));
+    // Counted per /24, every pass once an hour, by the Greyward before.
+    const network = old.prepare('INSERT INTO client_passes (client_group, passes, last_counted_at, last_seen) VALUES (?, ?, ?, ?)');
+    network.run('192.0.2.0/24', 7, T + 3 * HOUR, T + 3 * HOUR);
+    network.run('198.51.100.0/24', 9, T, T + 5 * HOUR);
+    const log = old.prepare(
+      `INSERT INTO attempts (at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay)
+       VALUES (?, ?, '', '', 's@example.org', ?, '', ?, ?, '', NULL)`,
+    );
+    const logged: Array<[number, string, string, string]> = [
+      [T - 300, '192.0.2.7', 'a@example.net', 'new'],
+      [T, '192.0.2.7', 'a@example.net', 'passed'],
+      [T + 600, '192.0.2.7', 'b@example.net', 'passed'], // the same hour: not counted
+      [T + 2 * HOUR, '192.0.2.7', 'c@example.net', 'passed'],
+      [T + 3 * HOUR, '192.0.2.7', 'a@example.net', 'known'],
+      [T + HOUR, '192.0.2.8', 'a@example.net', 'known'],
+      [T, '198.51.100.20', 'a@example.net', 'passed'],
+      [T + 5 * HOUR, '198.51.100.20', 'd@example.net', 'auto-allowed'],
+      [T, '198.51.100.21', 'a@example.net', 'passed'],
+      [T + HOUR, '2001:db8::25', 'a@example.net', 'passed'],
+    ];
+    for (const [at, client, recipient, reason] of logged) log.run(at, client, recipient, reason === 'new' ? 'defer' : reason === 'auto-allowed' ? 'allow' : 'pass', reason);
+    old.close();
+
+    const store = new SqliteStore(openDatabase(path));
+    expect(store.db.prepare('SELECT client, passes, last_counted_at AS lastCountedAt, last_seen AS lastSeen FROM client_passes ORDER BY client').all()).toEqual([
+      { client: '192.0.2.7', passes: 2, lastCountedAt: T + 2 * HOUR, lastSeen: T + 3 * HOUR },
+      { client: '192.0.2.8', passes: 0, lastCountedAt: 0, lastSeen: T + HOUR },
+      { client: '198.51.100.20', passes: 9, lastCountedAt: T, lastSeen: T + 5 * HOUR },
+      { client: '198.51.100.21', passes: 1, lastCountedAt: T, lastSeen: T },
+      { client: '2001:db8::25', passes: 1, lastCountedAt: T + HOUR, lastSeen: T + HOUR },
+    ]);
+    await store.close();
+  });
+});
+
 describe('opening', () => {
   it('uses WAL so the filter and the app can share the file', () => {
     const db = openDatabase(tempDb());
@@ -172,10 +218,10 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(openDatabase(':memory:'));
     const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
     await store.commit([{ attempt: attempt(10), triplet: { key, state } }]);
-    expect((await store.findGreylistState(key)).triplet).toEqual(state);
+    expect((await store.findGreylistState(key, client)).triplet).toEqual(state);
     const bad = { attempt: { ...attempt(11), action: null as never } };
     await expect(store.commit([{ attempt: attempt(11), triplet: { key, state: { ...state, attempts: 2 } } }, bad])).rejects.toThrow();
-    expect((await store.findGreylistState(key)).triplet?.attempts).toBe(1);
+    expect((await store.findGreylistState(key, client)).triplet?.attempts).toBe(1);
     expect(store.db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(1);
   });
 
@@ -191,20 +237,20 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(openDatabase(':memory:'));
     const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
     await store.commit([{ attempt: attempt(10), triplet: { key, state } }]);
-    const read = store.findGreylistState(key);
+    const read = store.findGreylistState(key, client);
     expect(read).toMatchObject({ triplet: state, tripletId: 1 });
     const retry = { ...state, lastSeen: 20, attempts: 2, earlyAttempts: 1 };
     await store.commit([{ attempt: attempt(20), triplet: { key, state: retry, id: read.tripletId! } }]);
-    expect(store.findGreylistState(key).triplet).toEqual(retry);
+    expect(store.findGreylistState(key, client).triplet).toEqual(retry);
 
     // Expiry deletes the row and a new triplet is given the same id before the queued retry is committed.
     const other = { ...key, sender: 'someone-else@example.org' };
     store.db.prepare('DELETE FROM triplets').run();
     await store.commit([{ attempt: attempt(30), triplet: { key: other, state } }]);
-    expect(store.findGreylistState(other).tripletId).toBe(1);
+    expect(store.findGreylistState(other, client).tripletId).toBe(1);
     await store.commit([{ attempt: attempt(31), triplet: { key, state: { ...retry, attempts: 3 }, id: 1 } }]);
-    expect(store.findGreylistState(other).triplet).toEqual(state);
-    expect(store.findGreylistState(key)).toMatchObject({ triplet: { attempts: 3 }, tripletId: 2 });
+    expect(store.findGreylistState(other, client).triplet).toEqual(state);
+    expect(store.findGreylistState(key, client)).toMatchObject({ triplet: { attempts: 3 }, tripletId: 2 });
   });
 
   it('starts a triplet over in place when its window has passed', async () => {
@@ -213,7 +259,7 @@ describe('SqliteStore', () => {
     await store.commit([{ attempt: attempt(10), triplet: { key, state } }]);
     const restart = { ...state, firstSeen: 500_000, lastSeen: 500_000 };
     await store.commit([{ attempt: attempt(500_000), triplet: { key, state: restart, id: 1 } }]);
-    expect(store.findGreylistState(key)).toEqual({ triplet: restart, tripletId: 1, clientPasses: undefined });
+    expect(store.findGreylistState(key, client)).toEqual({ triplet: restart, tripletId: 1, clientPasses: undefined });
   });
 
   it('answers a first contact without a read, and finds what was stored before it started', async () => {
@@ -222,29 +268,29 @@ describe('SqliteStore', () => {
     const other = new SqliteStore(openDatabase(path));
     await other.commit([{ attempt: attempt(10), triplet: { key, state } }]);
     const store = new SqliteStore(openDatabase(path), { lookupsFromMemory: alone });
-    expect(store.findGreylistState(key).triplet).toEqual(state);
+    expect(store.findGreylistState(key, client).triplet).toEqual(state);
     // Only a key the database cannot hold is answered without a read: with the connection closed, that one still is.
     store.db.close();
-    expect(store.findGreylistState({ ...key, sender: 'stranger@example.org' })).toEqual({ triplet: undefined, clientPasses: undefined });
-    expect(() => store.findGreylistState(key)).toThrow(/not open/);
+    expect(store.findGreylistState({ ...key, sender: 'stranger@example.org' }, client)).toEqual({ triplet: undefined, clientPasses: undefined });
+    expect(() => store.findGreylistState(key, client)).toThrow(/not open/);
     await Promise.all([store.close(), other.close()]);
   });
 
   it('forgets the states it remembers when the app edits triplets, and when a commit fails', async () => {
     const path = tempDb();
     const state = { firstSeen: 10, lastSeen: 10, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
-    const clientPasses = { clientGroup: key.clientGroup, passes: 1, lastCountedAt: 5, lastSeen: 5 };
+    const clientPasses = { client, passes: 1, lastCountedAt: 5, lastSeen: 5 };
     const store = new SqliteStore(openDatabase(path), { lookupsFromMemory: alone });
     await store.commit([{ attempt: attempt(10), triplet: { key, state }, clientPasses }]);
-    expect(store.findGreylistState(key)).toMatchObject({ triplet: state, clientPasses });
+    expect(store.findGreylistState(key, client)).toMatchObject({ triplet: state, clientPasses });
 
     const app = openDatabase(path);
     expect(new AdminQueries(app).passTripletsNow([1], 20)).toBe(1);
-    await expect.poll(() => store.findGreylistState(key).triplet, { timeout: 2000 }).toMatchObject({ passedAt: 20, lastSeen: 20 });
+    await expect.poll(() => store.findGreylistState(key, client).triplet, { timeout: 2000 }).toMatchObject({ passedAt: 20, lastSeen: 20 });
 
     app.exec('DROP TABLE attempts');
     await expect(store.commit([{ attempt: attempt(30), triplet: { key, state: { ...state, attempts: 9 }, id: 1 } }])).rejects.toThrow(/attempts/);
-    expect(store.findGreylistState(key).triplet).toMatchObject({ attempts: 1, passedAt: 20 });
+    expect(store.findGreylistState(key, client).triplet).toMatchObject({ attempts: 1, passedAt: 20 });
     app.close();
     await store.close();
   });

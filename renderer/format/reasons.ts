@@ -8,7 +8,7 @@ const REASONS: Record<string, string> = {
   known: 'known triplet (passed before)',
   'deny-list': 'matched the deny list',
   'allow-list': 'matched the allow list',
-  'auto-allowed': 'auto-allowed client network',
+  'auto-allowed': 'auto-allowed client',
   'not-grey-listed': 'not on the grey list (mode grey-list-only)',
   'not-rcpt-stage': 'not asked at the RCPT stage',
 };

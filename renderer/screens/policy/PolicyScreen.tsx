@@ -10,7 +10,7 @@ import { SettingField } from './SettingField.js';
 import { useSettingsForm, type SettingDraft } from './use-settings-form.js';
 
 const GROUPS: Array<{ title: string; keys: SettingKey[] }> = [
-  { title: 'Timing', keys: ['delay', 'retryWindow', 'maxAge', 'autoAllowAfter'] },
+  { title: 'Timing', keys: ['delay', 'retryWindow', 'maxAge', 'autoAllowAfter', 'autoAllowBy'] },
   { title: 'What makes a triplet', keys: ['clientPrefixV4', 'clientPrefixV6', 'normaliseSender'] },
   { title: 'Scope', keys: ['mode'] },
   { title: 'Replies to Postfix', keys: ['deferReply', 'denyReply', 'passHeader'] },
