@@ -71,6 +71,34 @@ describe('the filter over real sockets', () => {
     ]);
   });
 
+  it('adds the X-Greylist header once per message, however many of its recipients pass', async () => {
+    const f = await filter();
+    const client = await PolicyClient.connect(f.tcp);
+    // As Postfix asks about one message: the same instance for each RCPT TO; the queue id appears after the first.
+    const message = (instance: string, recipients: string[]) =>
+      recipients.map((recipient, i) => client.ask(rcpt({ instance, recipient, queue_id: i === 0 ? '' : `Q${instance}` })));
+    const recipients = ['bob@example.net', 'carol@example.net', 'dave@example.net'];
+    expect((await Promise.all(message('1a2b.3c4d.1', recipients))).every((reply) => reply.startsWith('DEFER_IF_PERMIT'))).toBe(true);
+    f.clock.now += 300;
+    const retry = await Promise.all(message('1a2b.3c4d.2', recipients));
+    expect(retry.filter((reply) => reply.startsWith('PREPEND X-Greylist: delayed 300 seconds'))).toHaveLength(1);
+    expect(retry.filter((reply) => reply === 'DUNNO')).toHaveLength(2);
+    // Another message, and another client with the same instance text: each its own header.
+    f.clock.now += 1;
+    await askOnce(f.tcp, rcpt({ instance: 'a.b.1', client_address: '198.51.100.1', recipient: 'erin@example.net' }));
+    await askOnce(f.tcp, rcpt({ instance: 'a.b.1', client_address: '203.0.113.1', recipient: 'erin@example.net' }));
+    f.clock.now += 300;
+    expect(await askOnce(f.tcp, rcpt({ instance: 'a.b.2', client_address: '198.51.100.1', recipient: 'erin@example.net' }))).toMatch(/^PREPEND X-Greylist/);
+    expect(await askOnce(f.tcp, rcpt({ instance: 'a.b.2', client_address: '203.0.113.1', recipient: 'erin@example.net' }))).toMatch(/^PREPEND X-Greylist/);
+    // A client that names no message (not Postfix) gets the header with every first pass, as postgrey does.
+    await askOnce(f.tcp, rcpt({ client_address: '192.0.2.200', sender: 'frank@example.org' }));
+    await askOnce(f.tcp, rcpt({ client_address: '192.0.2.200', sender: 'frank@example.org', recipient: 'carol@example.net' }));
+    f.clock.now += 300;
+    expect(await askOnce(f.tcp, rcpt({ client_address: '192.0.2.200', sender: 'frank@example.org' }))).toMatch(/^PREPEND X-Greylist/);
+    expect(await askOnce(f.tcp, rcpt({ client_address: '192.0.2.200', sender: 'frank@example.org', recipient: 'carol@example.net' }))).toMatch(/^PREPEND X-Greylist/);
+    client.socket.destroy();
+  });
+
   it('answers many requests per connection and many connections at once, each in order', async () => {
     const f = await filter();
     const clients = await Promise.all(Array.from({ length: 32 }, () => PolicyClient.connect(f.tcp)));

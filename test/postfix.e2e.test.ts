@@ -7,11 +7,13 @@
 // Daemon A sees, in order: a greylisted first attempt (defer), its retry after the delay (pass,
 // with the X-Greylist header in the delivered mail), an allow-listed client (allow, list entry
 // added through the CLI while the daemon runs) and a deny-listed sender (reject). Daemon B
-// greylists and then passes one message over the UNIX socket. Each daemon has its own
-// database so that A's allow entry for 127.0.0.1 cannot decide B's case.
+// greylists and then passes one message over the UNIX socket, accepts mail to postmaster@ at
+// once (a default of a new database), and passes a message to three recipients with one
+// X-Greylist header. Each daemon has its own database so that A's allow entry for 127.0.0.1
+// cannot decide B's case.
 //
 // Real waiting: the delay is 2 s and Greyward compares whole seconds, so a retry sent 2.3 s
-// after the first attempt returned is always past the delay (twice: ~5 s of the ~8 s total).
+// after the first attempt returned is always past the delay (three times).
 //
 // UNIX socket: the path is absolute (SMTPD_POLICY_README: "unix:/some/where/policy" is an
 // absolute pathname, "unix:private/policy" is relative to queue_directory). smtpd runs as
@@ -28,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixAvailable, startPostfix, type PostfixInstance } from './support/postfix.js';
 import { greywardOk as greyward, startDaemon, type DaemonProcess } from './support/greyward-process.js';
-import { rcptReply, sendMail, swaksAvailable } from './support/swaks.js';
+import { rcptReplies, rcptReply, sendMail, swaksAvailable } from './support/swaks.js';
 import { missingOf, prerequisitesMet } from './support/prerequisites.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -234,6 +236,27 @@ describe('Greyward as the policy service of a real Postfix', () => {
     const decisions = await waitFor('the decision about postmaster@', () => daemon.decisions().find((d) => d.recipient === 'postmaster@greyward.test'), 2_000, debug);
     expect(decisions).toMatchObject({ action: 'allow', reason: 'allow-list' });
     expect(decisions.line).toMatch(/rule="allow recipient-user postmaster@ \(#\d+\)"$/);
+  });
+
+  it('over a UNIX socket: a message to three recipients, greylisted for each, is delivered with one X-Greylist header', async () => {
+    const { postfix } = unix!;
+    const recipients = ['ivan@greyward.test', 'judy@greyward.test', 'mallory@greyward.test'];
+    const mail = { port: postfix.smtpPort, from: 'oscar@example.org', to: recipients.join(',') };
+    const first = await sendMail(mail);
+    const firstDone = Date.now();
+    expect(rcptReplies(first.transcript).map((r) => r.code), first.transcript + debug()).toEqual([450, 450, 450]);
+
+    await sleep(firstDone + RETRY_AFTER_MS - Date.now());
+    const before = postfix.deliveredMessages().length;
+    const second = await sendMail(mail);
+    expect(rcptReplies(second.transcript).map((r) => r.code), second.transcript + debug()).toEqual([250, 250, 250]);
+    expect(second.exitCode).toBe(0);
+    const delivered = (await postfix.waitForDelivery(before + 3, 10_000)).filter((m) => /^Return-Path: <oscar@example\.org>$/m.test(m));
+    expect(delivered.map((m) => /^Delivered-To: (.*)$/m.exec(m)?.[1]).sort()).toEqual(recipients);
+    for (const message of delivered) {
+      const headers = message.split(/\r?\n\r?\n/)[0] ?? '';
+      expect(headers.match(/^X-Greylist: .*$/gm), headers).toEqual([expect.stringMatching(/^X-Greylist: delayed [23] seconds by Greyward-/)]);
+    }
   });
 
   it('both daemons drain and exit 0 on SIGTERM while Postfix still holds its policy connections', async () => {

@@ -4,6 +4,7 @@ import { DecisionBatcher } from './decision-batcher.js';
 import { autoAllowClient, decide, greylistKey, type Decision, type Policy } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
 import type { Log } from './log.js';
+import { MessageHeaders } from './message-header.js';
 import type { PolicyRequest } from './policy-protocol.js';
 
 export type Clock = () => number;
@@ -40,6 +41,7 @@ export class FilterService {
   private policy!: Policy;
   private policyVersion = -1;
   private readonly batcher: DecisionBatcher;
+  private readonly headers = new MessageHeaders();
   private decisions: Promise<unknown> = Promise.resolve();
   /** Requests queued behind a store that answers later; while there are any, the next ones queue too. */
   private waiting = 0;
@@ -173,7 +175,8 @@ export class FilterService {
 
   private decideAndQueue(request: PolicyRequest, state: GreylistState): QueuedDecision {
     const now = this.clock();
-    const decision = decide(request, this.policy, state, now);
+    const decided = decide(request, this.policy, state, now);
+    const decision = decided.reply.startsWith('PREPEND ') && !this.headers.firstFor(request) ? { ...decided, reply: 'DUNNO' } : decided;
     const write: DecisionWrite = {
       attempt: {
         at: now,
