@@ -25,7 +25,7 @@ export const SETTINGS = {
   delay: { schema: duration(0, 7 * DAY), default: 300, unit: 'duration', help: 'how long a new triplet is deferred before a retry passes' },
   retryWindow: { schema: duration(60, 30 * DAY), default: 2 * DAY, unit: 'duration', help: 'first attempt to last accepted retry; later, the triplet starts over' },
   maxAge: { schema: duration(DAY, 3650 * DAY), default: 35 * DAY, unit: 'duration', help: 'how long a passed triplet (and an auto-allowed client) is remembered without traffic' },
-  autoAllowAfter: { schema: z.number().int().min(0).max(1000), default: 5, unit: 'count', help: 'auto-allow a client after this many distinct triplets passed their first retry, one counted per hour (0: never)' },
+  autoAllowAfter: { schema: z.number().int().min(0).max(1000), default: 5, unit: 'count', help: 'auto-allow a client after this many of its triplets passed their delay (first passes only, one counted per hour; 0: never)' },
   autoAllowBy: { schema: z.enum(['address', 'network']), default: 'address', unit: 'enum', help: 'auto-allow counts each exact client address, or each client network (clientPrefixV4/V6); changing it starts the counts over' },
   clientPrefixV4: { schema: z.number().int().min(8).max(32), default: 24, unit: 'prefix', help: 'IPv4 client grouping prefix length (32: exact address)' },
   clientPrefixV6: { schema: z.number().int().min(16).max(128), default: 64, unit: 'prefix', help: 'IPv6 client grouping prefix length (128: exact address)' },
