@@ -1,5 +1,5 @@
 import type { Settings } from '../../shared/settings.js';
-import { tripletKeyText, type DecisionWrite, type FilterStore, type GreylistState, type MaybePromise, type TripletKey } from '../store/greylist-store.js';
+import { tripletKeyText, type DecisionWrite, type FilterStore, type GreylistState, type MaybePromise } from '../store/greylist-store.js';
 import { DecisionBatcher } from './decision-batcher.js';
 import { autoAllowClient, decide, greylistKey, type Decision, type Policy } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
