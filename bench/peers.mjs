@@ -217,7 +217,7 @@ export async function startGreyward({ delay, dbPath } = {}) {
       note = `"settings set delay ${delay}" failed (${why}); running with its default delay`;
     }
   }
-  // The Node flags of the command's shebang, as a shell would start it.
+  // The filter's Node flags (its heap caps), as `greyward filter` would apply them itself.
   const { greywardNodeFlags } = await import('../out/main/node-flags.js');
   const args = [...greywardNodeFlags(cli), cli, 'filter', '--db', db, '--listen', '127.0.0.1:0'];
   const server = await launch({ name: 'greyward', command: process.execPath, args, dir, readyLine: true });

@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 /**
- * The Node flags the greyward command runs with, read from its shebang line so that a filter
- * started by another program (the app's supervisor, the benchmark) runs exactly as a shell
- * would start it.
+ * The Node flags of the filter process (its V8 heap caps), kept beside the greyward command in
+ * bin/filter-node-flags.cjs; none for a command without that file beside it. A program that starts
+ * the filter itself (the app's supervisor, the benchmark) passes them; `greyward filter` started
+ * without them (from a shell, by systemd) re-executes itself with them. Administration commands
+ * run without them.
  */
 export function greywardNodeFlags(binPath: string): string[] {
-  const shebang = readFileSync(binPath, 'utf8').split('\n', 1)[0] ?? '';
-  const match = /^#!.*?\bnode\b(.*)$/.exec(shebang);
-  return match ? match[1]!.trim().split(/\s+/).filter(Boolean) : [];
+  const flagsFile = join(dirname(binPath), 'filter-node-flags.cjs');
+  return existsSync(flagsFile) ? [...(createRequire(binPath)(flagsFile) as string[])] : [];
 }

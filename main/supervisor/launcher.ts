@@ -131,7 +131,7 @@ export function nodeLauncher(options: NodeLauncherOptions = {}): FilterLauncher 
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         detached: true,
         windowsHide: true,
-        // The filter runs as a shell would start it, with the Node flags of the command's shebang.
+        // The filter's Node flags (its heap caps), as `greyward filter` would apply them itself.
         execArgv: greywardNodeFlags(cli),
         ...(options.execPath ? { execPath: options.execPath } : {}),
         ...(options.env ? { env: options.env } : {}),
