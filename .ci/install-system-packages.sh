@@ -10,6 +10,9 @@
 #   chromium, fonts-dejavu-core
 #                             the renderer's end-to-end tests drive Debian's Chromium through
 #                             playwright-core; the font keeps screenshots legible.
+#   systemd                   test/install.e2e.test.ts checks the unit, sysusers and tmpfiles
+#                             files with systemd-analyze, systemd-sysusers and systemd-tmpfiles
+#                             (inside a scratch root; no service is started).
 #
 # No system mail service is wanted: the harness never uses the system Postfix, postgrey or
 # sqlgrey (nor ports 25, 10023, 2501), it starts its own instances on free loopback ports.
@@ -24,7 +27,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-packages=(postfix swaks postgrey sqlgrey libdbd-sqlite3-perl chromium fonts-dejavu-core)
+packages=(postfix swaks postgrey sqlgrey libdbd-sqlite3-perl chromium fonts-dejavu-core systemd)
 
 # Preseed only a first install: never reconfigure a Postfix someone set up on purpose.
 if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q '^install ok installed'; then
@@ -47,7 +50,7 @@ apt-get -o Acquire::Retries=3 update
 apt-get -o Acquire::Retries=3 install -y --no-install-recommends "${packages[@]}"
 
 # What the harness calls: fail here, with a clear message, rather than in the tests.
-for tool in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postgrey /usr/bin/swaks /usr/bin/chromium; do
+for tool in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postgrey /usr/bin/swaks /usr/bin/chromium /usr/bin/systemd-analyze /usr/bin/systemd-sysusers /usr/bin/systemd-tmpfiles; do
   [[ -x $tool ]] || { echo "install-system-packages.sh: $tool missing after install" >&2; exit 1; }
 done
 daemon_directory=$(/usr/sbin/postconf -dh daemon_directory 2>/dev/null)
@@ -56,4 +59,4 @@ getent passwd postfix >/dev/null && getent group postdrop >/dev/null && getent p
   echo "install-system-packages.sh: postfix/postdrop/postgrey accounts missing" >&2
   exit 1
 }
-echo "install-system-packages.sh: $(/usr/sbin/postconf -dh mail_version 2>/dev/null | sed 's/^/Postfix /'), swaks, postgrey and chromium ready"
+echo "install-system-packages.sh: $(/usr/sbin/postconf -dh mail_version 2>/dev/null | sed 's/^/Postfix /'), swaks, postgrey, chromium and systemd's tools ready"
