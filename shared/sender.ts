@@ -19,10 +19,33 @@ export function normaliseSender(sender: string): string {
     domain = unwrapped[1]!;
     local = unwrapped[2]!;
   }
-  // BATV: prvs=tagval=local (RFC draft) and the reversed local=tagval form some MTAs write.
-  local = local.replace(/^(?:prvs|msprvs1|btv1)=[^=]+=/, '');
-  local = local.replace(/^(.+)=prvs=[0-9a-z]+$/, '$1');
+  local = stripBatv(local);
   local = local.replace(/\+.*$/, '');
   local = local.replace(/\b\d+\b/g, '#');
   return `${local}@${domain}`;
+}
+
+/** Ten letters or digits: the length of a BATV tag-val (K DDD SSSSSS), the test postgrey uses. */
+const TAG_LIKE = /^[0-9a-z]{10}$/;
+/** The draft's own tag-val: a key digit, three digits of day, six hex digits of hash. */
+const DRAFT_TAG = /^\d{4}[0-9a-f]{6}$/;
+
+/**
+ * The local part without its BATV signature: prvs=tagval=local (the draft), prvs=local=tagval (how
+ * some MTAs write it: the part that looks like a tag is the tag, as postgrey decides),
+ * local=prvs=tagval, msprvs1=tag=local and Barracuda's btv1==tag==local.
+ */
+function stripBatv(local: string): string {
+  const btv1 = /^btv1==[^=]+==(.+)$/.exec(local);
+  if (btv1) return btv1[1]!;
+  const prvs = /^prvs=([^=]+)=([^=]+)$/.exec(local);
+  if (prvs) {
+    const [, first, second] = prvs as unknown as [string, string, string];
+    const firstIsTag = TAG_LIKE.test(first);
+    const secondIsTag = TAG_LIKE.test(second);
+    if (secondIsTag && !firstIsTag) return first;
+    if (secondIsTag && firstIsTag && DRAFT_TAG.test(second) && !DRAFT_TAG.test(first)) return first;
+    return second;
+  }
+  return local.replace(/^(?:prvs|msprvs1)=[^=]+=/, '').replace(/^(.+)=prvs=[0-9a-z]+$/, '$1');
 }
