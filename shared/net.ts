@@ -9,9 +9,15 @@ export interface Network {
   prefix: number;
 }
 
+/**
+ * A client address as Postfix writes it: a dotted quad or an IPv6 address (an IPv4-mapped one read
+ * as IPv4). Anything else is not an address, the same for list entries, the list matcher and the
+ * client grouping.
+ */
 export function parseIp(text: string): { family: IpFamily; address: string } | undefined {
   const trimmed = text.trim();
-  if (!ipaddr.isValid(trimmed)) return undefined;
+  // ipaddr.js keeps a zone (fe80::1%eth0) that its canonical text then drops; no mail client has one
+  if (trimmed.includes('%') || !ipaddr.isValid(trimmed)) return undefined;
   // ipaddr.js accepts legacy forms like "10" or "0x7f.1"; mail servers and people mean dotted quads.
   if (ipaddr.IPv4.isValid(trimmed) && !ipaddr.IPv4.isValidFourPartDecimal(trimmed)) return undefined;
   let addr = ipaddr.parse(trimmed);
@@ -24,6 +30,9 @@ export function parseNetwork(text: string): Network {
   const trimmed = text.trim();
   const slash = trimmed.indexOf('/');
   const ip = parseIp(slash === -1 ? trimmed : trimmed.slice(0, slash));
+  if (!ip && trimmed.includes('%')) {
+    throw new Error(`"${trimmed}" has a zone index (%…): it names an interface of this host, which a mail client's address never has; write the address without it`);
+  }
   if (!ip) throw new Error(`"${trimmed}" is not an IPv4 or IPv6 address or CIDR network`);
   const max = ip.family === 4 ? 32 : 128;
   let prefix = max;
@@ -52,7 +61,8 @@ export function networkAddress(address: string, prefix: number): string {
   return ipaddr.fromByteArray(bytes).toString();
 }
 
-const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// No leading zeros: 010 is octal 8 to inet_aton, and Postfix never writes one.
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
 
 /** The four bytes of a dotted-quad IPv4 address, without ipaddr.js: this runs for every request. */
 export function ipv4Bytes(text: string): number[] | undefined {
@@ -60,6 +70,14 @@ export function ipv4Bytes(text: string): number[] | undefined {
   if (!match) return undefined;
   const bytes = [Number(match[1]), Number(match[2]), Number(match[3]), Number(match[4])];
   return bytes.every((b) => b <= 255) ? bytes : undefined;
+}
+
+/** The bytes of a client address read as parseIp reads it (4 or 16), or undefined when it is not one. */
+export function clientAddressBytes(text: string): number[] | undefined {
+  const v4 = ipv4Bytes(text);
+  if (v4) return v4;
+  const ip = parseIp(text);
+  return ip ? ipaddr.parse(ip.address).toByteArray() : undefined;
 }
 
 /** Greylisting groups clients by network so that a sender's retry from a sibling address still counts. */

@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { compilePattern, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
-import { ipv4Bytes, parseNetwork } from '../../shared/net.js';
+import { clientAddressBytes, parseNetwork } from '../../shared/net.js';
 
 /** What a request offers to the lists, computed once per request. */
 export interface MatchSubject {
@@ -76,15 +76,6 @@ function prefixMatches(address: number[], network: number[], prefix: number): bo
   return ((address[whole]! ^ network[whole]!) & mask) === 0;
 }
 
-function addressBytes(text: string): number[] | undefined {
-  const v4 = ipv4Bytes(text);
-  if (v4) return v4;
-  if (!ipaddr.isValid(text)) return undefined;
-  let addr = ipaddr.parse(text);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
-  return addr.toByteArray();
-}
-
 export class ListMatcher {
   private readonly lists = new Map<ListName, CompiledList>();
 
@@ -108,7 +99,7 @@ export class ListMatcher {
     const exact = (kind: ListKind, value: string) => list.exact.get(`${kind}\0${value}`)?.find(live);
 
     if (list.networks.length > 0) {
-      const bytes = addressBytes(subject.clientAddress);
+      const bytes = clientAddressBytes(subject.clientAddress);
       if (bytes) {
         const hit = list.networks.find((n) => live(n.entry) && prefixMatches(bytes, n.bytes, n.prefix));
         if (hit) return hit.entry;
