@@ -1,5 +1,7 @@
 import { RE2JS } from 're2js';
+import { asciiDomain, unicodeDomain } from './idn.js';
 import { formatNetwork, parseNetwork } from './net.js';
+import { escapeControls } from './printable.js';
 
 export const LIST_NAMES = ['allow', 'grey', 'deny'] as const;
 export type ListName = (typeof LIST_NAMES)[number];
@@ -46,7 +48,7 @@ export function isListKind(value: string): value is ListKind {
 }
 
 export function normaliseDomain(text: string): string {
-  const domain = text.trim().toLowerCase().replace(/^\.+/, '').replace(/\.$/, '');
+  const domain = asciiDomain(text.trim().toLowerCase().replace(/^\.+/, '').replace(/\.$/, ''));
   if (!HOSTNAME.test(domain)) throw new Error(`"${text.trim()}" is not a valid domain or hostname`);
   return domain;
 }
@@ -66,11 +68,16 @@ export function compilePattern(source: string): RE2JS {
   }
 }
 
+/** C0 and C1 control characters and DEL: never part of an address, a name or a pattern typed by a person. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
 /** Checks a pattern for its kind and returns its canonical form, or throws an Error that says what is wrong. */
 export function normalisePattern(kind: ListKind, text: string): string {
   const trimmed = text.trim();
   if (trimmed === '') throw new Error('the pattern is empty');
   if (trimmed.length > MAX_PATTERN_LENGTH) throw new Error(`the pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
+  const control = CONTROL.exec(trimmed);
+  if (control) throw new Error(`"${escapeControls(trimmed)}" contains the control character ${escapeControls(control[0])}: an entry is printable text`);
   switch (kind) {
     case 'client-address':
       return formatNetwork(parseNetwork(trimmed));
@@ -91,9 +98,28 @@ export function normalisePattern(kind: ListKind, text: string): string {
     case 'sender-pattern':
     case 'recipient-pattern': {
       const source = /^\/(.*)\/$/s.exec(trimmed)?.[1] ?? trimmed;
+      if (source === '') throw new Error('the pattern is empty: "//" holds no regular expression');
       compilePattern(source);
       return source;
     }
+  }
+}
+
+/** The pattern as people read it when it holds an internationalised domain in punycode, or undefined. */
+export function unicodePattern(kind: ListKind, pattern: string): string | undefined {
+  switch (kind) {
+    case 'client-name':
+    case 'sender-domain':
+    case 'recipient-domain':
+      return unicodeDomain(pattern);
+    case 'sender-address':
+    case 'recipient-address': {
+      const at = pattern.lastIndexOf('@');
+      const domain = unicodeDomain(pattern.slice(at + 1));
+      return domain === undefined ? undefined : `${pattern.slice(0, at + 1)}${domain}`;
+    }
+    default:
+      return undefined;
   }
 }
 

@@ -16,7 +16,7 @@ interface Layer {
 }
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-const PURE_PACKAGES = ['zod', 'ipaddr.js', 're2js', 'tldts'];
+const PURE_PACKAGES = ['zod', 'ipaddr.js', 're2js', 'tldts', 'punycode.js'];
 
 export const LAYERS: Layer[] = [
   { name: 'shared', root: 'shared/', mayImport: ['shared/'], packages: PURE_PACKAGES, nodeBuiltins: false },

@@ -1,0 +1,26 @@
+import punycode from 'punycode.js';
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A domain as DNS and Postfix write it: internationalised labels become punycode (bücher → xn--bcher-kva). */
+export function asciiDomain(domain: string): string {
+  if (!NON_ASCII.test(domain)) return domain;
+  try {
+    return punycode.toASCII(domain.normalize('NFC').toLowerCase());
+  } catch {
+    // punycode throws on input it cannot encode; the caller's hostname check then refuses it
+    return domain;
+  }
+}
+
+/** A domain as people read it: punycode labels decoded, or undefined when it has none. */
+export function unicodeDomain(domain: string): string | undefined {
+  if (!/(?:^|\.)xn--/.test(domain)) return undefined;
+  try {
+    const unicode = punycode.toUnicode(domain);
+    // a label can encode any code point: one that decodes to control characters is shown only as stored
+    return unicode === domain || /[\p{Cc}\p{Cf}]/u.test(unicode) ? undefined : unicode;
+  } catch {
+    return undefined;
+  }
+}
