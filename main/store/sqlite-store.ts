@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import { isListKind, isListName, normalisePattern, type ListEntry, type NewListEntry } from '../../shared/lists.js';
+import { normaliseEntryPattern, validateComment, validateExpiry } from '../../shared/list-entry-checks.js';
+import { isListKind, isListName, type ListEntry, type NewListEntry } from '../../shared/lists.js';
 import { resolveSettings, validateSetting, type SettingKey, type Settings } from '../../shared/settings.js';
 import { BackgroundWriter, inlineWriter } from './background-writer.js';
 import type { SqliteDatabase } from './database.js';
@@ -192,11 +193,11 @@ export class SqliteStore implements FilterStore, AdminStore {
         return {
           list: entry.list,
           kind: entry.kind,
-          pattern: normalisePattern(entry.kind, entry.pattern),
-          comment: entry.comment ?? '',
+          pattern: normaliseEntryPattern(entry.list, entry.kind, entry.pattern),
+          comment: validateComment(entry.comment ?? ''),
           source: entry.source ?? '',
           createdAt: now,
-          expiresAt: entry.expiresAt ?? null,
+          expiresAt: validateExpiry(entry.expiresAt ?? null, now),
         };
       } catch (error) {
         problems.push({ index, message: (error as Error).message });
