@@ -1,4 +1,5 @@
-import type { ListKind } from './lists.js';
+import { normaliseEntryPattern } from './list-entry-checks.js';
+import type { ListKind, ListName } from './lists.js';
 import { formatPostgreyList, parsePostgreyList, POSTGREY_FORMAT_KINDS, POSTGREY_FORMATS, type FormattedPostgreyList, type ListFileError, type ParsedListLine, type PostgreyFormat, type PostgreyListEntry } from './postgrey-lists.js';
 import { formatSqlgreyList, parseSqlgreyList, SQLGREY_FORMAT_KINDS, SQLGREY_FORMATS, type SqlgreyFormat } from './sqlgrey-lists.js';
 
@@ -17,4 +18,17 @@ export function parseListFile(format: ListFileFormat, text: string): { entries: 
 
 export function formatListFile(format: ListFileFormat, entries: ReadonlyArray<PostgreyListEntry>): FormattedPostgreyList {
   return isPostgrey(format) ? formatPostgreyList(format, entries) : formatSqlgreyList(format, entries);
+}
+
+/** The entries of a read file that `list` refuses (on the deny list, a pattern that matches all mail), as line errors. */
+export function refusedByList(list: ListName, entries: readonly ParsedListLine[]): ListFileError[] {
+  const errors: ListFileError[] = [];
+  for (const entry of entries) {
+    try {
+      normaliseEntryPattern(list, entry.kind, entry.pattern);
+    } catch (error) {
+      errors.push({ line: entry.line, text: entry.pattern, message: (error as Error).message });
+    }
+  }
+  return errors;
 }

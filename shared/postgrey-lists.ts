@@ -21,6 +21,7 @@
  */
 import { normalisePattern, type ListKind } from './lists.js';
 import { perlRegexToRe2 } from './perl-regex.js';
+import { escapeControls } from './printable.js';
 
 export const POSTGREY_FORMATS = ['postgrey-clients', 'postgrey-recipients'] as const;
 export type PostgreyFormat = (typeof POSTGREY_FORMATS)[number];
@@ -43,7 +44,7 @@ export interface ParsedListLine {
 
 export interface ListFileError {
   line: number;
-  /** The offending line, trimmed. */
+  /** The offending line, trimmed, control characters escaped; empty for a binary file. */
   text: string;
   message: string;
 }
@@ -170,6 +171,14 @@ export function parsePostgreyList(format: PostgreyFormat, text: string): { entri
   return parseListLines(text, format === 'postgrey-clients' ? parseClientToken : parseRecipientToken);
 }
 
+const SHOWN_LINE_LENGTH = 120;
+
+/** A line of a file as an error shows it: control characters escaped, a long one cut. */
+function shownLine(raw: string): string {
+  const shown = escapeControls(raw);
+  return shown.length > SHOWN_LINE_LENGTH ? `${shown.slice(0, SHOWN_LINE_LENGTH)}…` : shown;
+}
+
 /** The line reading shared by the whitelist formats of postgrey and sqlgrey: "#" comments, one entry a line. */
 export function parseListLines(
   text: string,
@@ -178,6 +187,11 @@ export function parseListLines(
 ): { entries: ParsedListLine[]; errors: ListFileError[] } {
   const entries: ParsedListLine[] = [];
   const errors: ListFileError[] = [];
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    const line = text.slice(0, nul).split(/\r\n|\r|\n/).length;
+    return { entries, errors: [{ line, text: '', message: 'the file holds NUL bytes: it is a binary file (compressed?), not a whitelist' }] };
+  }
   let block: string[] = []; // comment lines read since the last blank line or entry
   let runComment = ''; // the comment of the run of entries being read
   let previous: 'blank' | 'comment' | 'entry' = 'blank';
@@ -212,7 +226,7 @@ export function parseListLines(
       if (raw.trimStart().startsWith('/') && !token.endsWith('/') && hash !== -1) {
         message += ` (postgrey starts a comment at "#", even inside a /regex/: write \\x23 for a literal #)`;
       }
-      errors.push({ line, text: raw.trim(), message });
+      errors.push({ line, text: shownLine(raw.trim()), message: escapeControls(message) });
     }
   });
   return { entries, errors };

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { escapeControls } from '../../shared/printable.js';
 import { VERSION } from '../version.js';
 import { checkCommand } from './check-command.js';
 import { filterCommand } from './filter-command.js';
@@ -30,7 +31,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(`greyward: ${(error as Error).message}\n`);
+    // messages quote what was typed or read; a terminal must not act on the control characters in it
+    process.stderr.write(`greyward: ${(error as Error).message.split('\n').map(escapeControls).join('\n')}\n`);
     process.exitCode = 1;
   }
 }

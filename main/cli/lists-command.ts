@@ -1,8 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../shared/duration.js';
-import { isListKind, isListName, LIST_KIND_HELP, LIST_KINDS, LIST_NAMES, type ListEntry, type ListName } from '../../shared/lists.js';
-import { formatListFile, LIST_FILE_FORMATS, parseListFile, type ListFileFormat } from '../../shared/list-files.js';
+import { normaliseEntryPattern, validateExpiry } from '../../shared/list-entry-checks.js';
+import { isListKind, isListName, LIST_KIND_HELP, LIST_KINDS, LIST_NAMES, unicodePattern, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
+import { formatListFile, LIST_FILE_FORMATS, parseListFile, refusedByList, type ListFileFormat } from '../../shared/list-files.js';
+import { escapeControls, unshowableTime } from '../../shared/printable.js';
 import { dbOption, formatTable, jsonOption, nowSeconds, printJson, withStore } from './options.js';
 
 const formatOption = () =>
@@ -14,12 +16,34 @@ function listName(text: string): ListName {
   return text;
 }
 
+/** A stored time in UTC; a value written by other means that no calendar reads is said in words. */
+function time(seconds: number | null): string {
+  if (seconds === null) return '-';
+  return unshowableTime(seconds) ?? new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** A pattern as stored, with its Unicode form beside it when it holds an internationalised domain. */
+function shownPattern(kind: ListKind, pattern: string): string {
+  const unicode = unicodePattern(kind, pattern);
+  return escapeControls(unicode ? `${pattern} (${unicode})` : pattern);
+}
+
 function printEntries(entries: ListEntry[]): void {
   if (entries.length === 0) return void process.stdout.write('no entries\n');
-  const time = (seconds: number | null) => (seconds === null ? '-' : new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' '));
   const rows = [['ID', 'LIST', 'KIND', 'PATTERN', 'HITS', 'LAST HIT', 'EXPIRES', 'COMMENT']];
-  for (const e of entries) rows.push([String(e.id), e.list, e.kind, e.pattern, String(e.hits), time(e.lastHitAt), time(e.expiresAt), e.comment]);
+  for (const e of entries) {
+    rows.push([String(e.id), e.list, e.kind, shownPattern(e.kind, e.pattern), String(e.hits), time(e.lastHitAt), time(e.expiresAt), escapeControls(e.comment)]);
+  }
   process.stdout.write(formatTable(rows));
+}
+
+/** The expiry of an entry added now with `--expires DURATION`, or an Error that names the option. */
+function expiryOf(duration: string, now: number): number {
+  try {
+    return validateExpiry(now + parseDuration(duration), now)!;
+  } catch (error) {
+    throw new Error(`--expires ${escapeControls(duration)}: ${(error as Error).message}`);
+  }
 }
 
 export function listsCommand(): Command {
@@ -49,11 +73,14 @@ export function listsCommand(): Command {
     .action(async (list: string, kind: string, pattern: string, options: { db: string; comment: string; expires?: string }) => {
       if (!isListKind(kind)) throw new Error(`unknown kind "${kind}"; kinds: ${LIST_KINDS.join(', ')}`);
       const now = nowSeconds();
-      const expiresAt = options.expires ? now + parseDuration(options.expires) : null;
+      const stored = normaliseEntryPattern(listName(list), kind, pattern);
+      const expiresAt = options.expires === undefined ? null : expiryOf(options.expires, now);
       const result = await withStore(options.db, (store) =>
         store.addEntries([{ list: listName(list), kind, pattern, comment: options.comment, source: 'cli', expiresAt }], now),
       );
-      process.stdout.write(result.added ? `added to the ${list} list\n` : `already on the ${list} list\n`);
+      const unicode = unicodePattern(kind, stored);
+      const as = unicode ? ` as ${stored} (${unicode})` : '';
+      process.stdout.write(result.added ? `added to the ${list} list${as}\n` : `already on the ${list} list${as}\n`);
     });
   command
     .command('remove')
@@ -77,9 +104,11 @@ export function listsCommand(): Command {
     .addOption(formatOption())
     .addOption(listOption('the list to add to').default('allow'))
     .action(async (file: string, options: { db: string; format: ListFileFormat; list: ListName }) => {
-      const { entries, errors } = parseListFile(options.format, readFileSync(file, 'utf8'));
+      const parsed = parseListFile(options.format, readFileSync(file, 'utf8'));
+      const entries = parsed.entries;
+      const errors = [...parsed.errors, ...refusedByList(options.list, entries)].sort((a, b) => a.line - b.line);
       if (errors.length > 0) {
-        for (const error of errors) process.stderr.write(`${file}:${error.line}: ${error.message}: ${error.text}\n`);
+        for (const error of errors) process.stderr.write(`${escapeControls(file)}:${error.line}: ${error.message}${error.text ? `: ${error.text}` : ''}\n`);
         throw new Error(`${errors.length} bad line${errors.length === 1 ? '' : 's'} in ${file}; nothing was imported`);
       }
       const source = `import:${file}`;
