@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { LIST_KIND_HELP, LIST_KINDS, normalisePattern, type ListKind, type ListName } from '../../../shared/lists.js';
+import { normaliseEntryPattern } from '../../../shared/list-entry-checks.js';
+import { LIST_KIND_HELP, LIST_KINDS, unicodePattern, type ListKind, type ListName } from '../../../shared/lists.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { KIND_LABELS, PLACEHOLDERS } from '../../format/list-kinds.js';
 import { nowSeconds } from '../../format/time.js';
@@ -14,10 +15,10 @@ const EXPIRY_CHOICES = [
   { label: '90 days', days: 90 },
 ] as const;
 
-function check(kind: ListKind, text: string): { pattern?: string; error?: string } {
+function check(list: ListName, kind: ListKind, text: string): { pattern?: string; error?: string } {
   if (text.trim() === '') return {};
   try {
-    return { pattern: normalisePattern(kind, text) };
+    return { pattern: normaliseEntryPattern(list, kind, text) };
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -32,7 +33,8 @@ export function AddEntryForm({ list }: { list: ListName }) {
   const [expiryDays, setExpiryDays] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
-  const checked = check(kind, text);
+  const checked = check(list, kind, text);
+  const unicode = checked.pattern ? unicodePattern(kind, checked.pattern) : undefined;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -43,9 +45,10 @@ export function AddEntryForm({ list }: { list: ListName }) {
     const outcome = await add([{ list, kind, pattern: checked.pattern, comment: comment.trim(), expiresAt }], 'ui');
     setBusy(false);
     if (!outcome.ok) return setError(outcome.error);
+    const shown = unicode ? `${checked.pattern} (${unicode})` : checked.pattern;
     notify({
       tone: outcome.value.added ? 'success' : 'info',
-      text: outcome.value.added ? `Added ${checked.pattern} to the ${list} list.` : `${checked.pattern} is already on the ${list} list.`,
+      text: outcome.value.added ? `Added ${shown} to the ${list} list.` : `${shown} is already on the ${list} list.`,
     });
     setText('');
     setComment('');
@@ -98,7 +101,8 @@ export function AddEntryForm({ list }: { list: ListName }) {
         {checked.error ??
           (checked.pattern && checked.pattern !== text.trim() ? (
             <>
-              Will be stored as <code>{checked.pattern}</code>. {LIST_KIND_HELP[kind]}
+              Will be stored as <code>{checked.pattern}</code>
+              {unicode && <> ({unicode})</>}. {LIST_KIND_HELP[kind]}
             </>
           ) : (
             LIST_KIND_HELP[kind]

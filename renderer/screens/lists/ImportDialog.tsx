@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { LIST_NAMES, type ListName } from '../../../shared/lists.js';
-import { LIST_FILE_FORMATS, parseListFile, type ListFileError, type ListFileFormat, type ParsedListLine } from '../../../shared/list-files.js';
+import { LIST_FILE_FORMATS, parseListFile, refusedByList, type ListFileError, type ListFileFormat, type ParsedListLine } from '../../../shared/list-files.js';
 import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatCount } from '../../format/time.js';
@@ -11,15 +11,24 @@ import { ImportEntries, ImportErrors, ImportProgress } from './ImportPreview.js'
 
 type Parsed = { entries: ParsedListLine[]; errors: ListFileError[] };
 
-function useParsed(format: ListFileFormat, text: string): Parsed | undefined {
+/** The file read for `list`: its line errors, and the entries that list refuses (a deny pattern matching all mail). */
+function readFor(format: ListFileFormat, list: ListName, text: string): Parsed {
+  const { entries, errors } = parseListFile(format, text);
+  const refused = refusedByList(list, entries);
+  if (refused.length === 0) return { entries, errors };
+  const refusedLines = new Set(refused.map((error) => error.line));
+  return { entries: entries.filter((entry) => !refusedLines.has(entry.line)), errors: [...errors, ...refused].sort((a, b) => a.line - b.line) };
+}
+
+function useParsed(format: ListFileFormat, list: ListName, text: string): Parsed | undefined {
   const [parsed, setParsed] = useState<Parsed>();
   useEffect(() => {
     setParsed(undefined);
     if (!text.trim()) return;
     // Let "Reading…" paint first: a file of 100,000 lines takes a moment to parse.
-    const timer = setTimeout(() => setParsed(parseListFile(format, text)), 150);
+    const timer = setTimeout(() => setParsed(readFor(format, list, text)), 150);
     return () => clearTimeout(timer);
-  }, [format, text]);
+  }, [format, list, text]);
   return parsed;
 }
 
@@ -32,7 +41,7 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
   const [fileName, setFileName] = useState<string>();
   const [progress, setProgress] = useState<{ done: number; total: number }>();
   const [result, setResult] = useState<ImportResult>();
-  const parsed = useParsed(format, text);
+  const parsed = useParsed(format, list, text);
   const running = progress !== undefined && result === undefined;
   const canImport = !!parsed && parsed.errors.length === 0 && parsed.entries.length > 0 && !running && !result;
 

@@ -1,4 +1,5 @@
 import type { ListFileError, ParsedListLine } from '../../../shared/list-files.js';
+import { unicodePattern } from '../../../shared/lists.js';
 import { KIND_LABELS } from '../../format/list-kinds.js';
 import { formatCount } from '../../format/time.js';
 
@@ -51,7 +52,10 @@ export function ImportEntries({ entries }: { entries: readonly ParsedListLine[] 
             <tr key={entry.line}>
               <td className="numeric">{entry.line}</td>
               <td className="small">{KIND_LABELS[entry.kind]}</td>
-              <td className="mono ellipsis-cell">{entry.pattern}</td>
+              <td className="mono ellipsis-cell">
+                {entry.pattern}
+                {unicodePattern(entry.kind, entry.pattern) && <span className="muted"> ({unicodePattern(entry.kind, entry.pattern)})</span>}
+              </td>
               <td className="muted ellipsis-cell">{entry.comment}</td>
             </tr>
           ))}

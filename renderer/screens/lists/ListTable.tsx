@@ -1,6 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import type { ListEntryView } from '../../../shared/contract.js';
+import { unicodePattern } from '../../../shared/lists.js';
+import { unshowableTime } from '../../../shared/printable.js';
 import { KIND_LABELS } from '../../format/list-kinds.js';
 import { formatCount, formatFull, formatWhen } from '../../format/time.js';
 import { useNow } from '../../format/use-now.js';
@@ -8,10 +10,35 @@ import { useApp } from '../../store/store.js';
 
 const ROW_HEIGHT = 36;
 
+/** A stored time; one written by other means that no calendar reads is said in words, never thrown on. */
+function When({ at, now, className }: { at: number; now: number; className?: string }) {
+  const unshowable = unshowableTime(at);
+  if (unshowable) return <span className={className ?? 'muted'} title={`stored as ${at}`}>{unshowable}</span>;
+  return <span className={className} title={formatFull(at)}>{formatWhen(at, now)}</span>;
+}
+
 function Expiry({ expiresAt, now }: { expiresAt: number | null; now: number }) {
   if (expiresAt === null) return <span className="muted">never</span>;
-  if (expiresAt <= now) return <span className="warning-text" title={formatFull(expiresAt)}>expired</span>;
-  return <span title={formatFull(expiresAt)}>{formatWhen(expiresAt, now)}</span>;
+  if (expiresAt <= now && !unshowableTime(expiresAt)) return <span className="warning-text" title={formatFull(expiresAt)}>expired</span>;
+  return <When at={expiresAt} now={now} className={expiresAt <= now ? 'warning-text' : undefined} />;
+}
+
+/** The pattern as stored, and beside it the Unicode form of an internationalised domain. */
+function Pattern({ entry }: { entry: ListEntryView }) {
+  const unicode = unicodePattern(entry.kind, entry.pattern);
+  if (!unicode) {
+    return (
+      <span role="gridcell" className="mono ellipsis" title={entry.pattern}>
+        {entry.pattern}
+      </span>
+    );
+  }
+  return (
+    <span role="gridcell" className="two-forms" title={`${entry.pattern} (${unicode})`}>
+      <span className="mono ellipsis">{entry.pattern}</span>
+      <span className="ellipsis small muted">{unicode}</span>
+    </span>
+  );
 }
 
 function EntryRow({ entry, selected, top, now }: { entry: ListEntryView; selected: boolean; top: number; now: number }) {
@@ -22,10 +49,10 @@ function EntryRow({ entry, selected, top, now }: { entry: ListEntryView; selecte
         <input type="checkbox" checked={selected} onChange={() => toggle(entry.id)} aria-label={`Select ${entry.pattern}`} />
       </span>
       <span role="gridcell" className="ellipsis small">{KIND_LABELS[entry.kind]}</span>
-      <span role="gridcell" className="mono ellipsis" title={entry.pattern}>{entry.pattern}</span>
+      <Pattern entry={entry} />
       <span role="gridcell" className="ellipsis muted" title={entry.comment}>{entry.comment}</span>
       <span role="gridcell" className="numeric">{formatCount(entry.hits)}</span>
-      <span role="gridcell" title={entry.lastHitAt ? formatFull(entry.lastHitAt) : undefined}>{entry.lastHitAt ? formatWhen(entry.lastHitAt, now) : <span className="muted">never</span>}</span>
+      <span role="gridcell">{entry.lastHitAt ? <When at={entry.lastHitAt} now={now} /> : <span className="muted">never</span>}</span>
       <span role="gridcell" className="ellipsis small" title={entry.source}>{entry.source}</span>
       <span role="gridcell"><Expiry expiresAt={entry.expiresAt} now={now} /></span>
     </div>
