@@ -13,6 +13,12 @@ export const LIST_FILE_FORMAT_KINDS: Record<ListFileFormat, readonly ListKind[]>
 const isPostgrey = (format: ListFileFormat): format is PostgreyFormat => (POSTGREY_FORMATS as readonly string[]).includes(format);
 
 export function parseListFile(format: ListFileFormat, text: string): { entries: ParsedListLine[]; errors: ListFileError[] } {
+  // A whitelist is text: a NUL byte means a compressed or binary file, whose every "line" would be an error.
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    const line = text.slice(0, nul).split(/\r\n|\r|\n/).length;
+    return { entries: [], errors: [{ line, text: '', message: 'the file holds NUL bytes: it is a binary file (compressed?), not a whitelist' }] };
+  }
   return isPostgrey(format) ? parsePostgreyList(format, text) : parseSqlgreyList(format, text);
 }
 

@@ -171,14 +171,6 @@ export function parsePostgreyList(format: PostgreyFormat, text: string): { entri
   return parseListLines(text, format === 'postgrey-clients' ? parseClientToken : parseRecipientToken);
 }
 
-const SHOWN_LINE_LENGTH = 120;
-
-/** A line of a file as an error shows it: control characters escaped, a long one cut. */
-function shownLine(raw: string): string {
-  const shown = escapeControls(raw);
-  return shown.length > SHOWN_LINE_LENGTH ? `${shown.slice(0, SHOWN_LINE_LENGTH)}…` : shown;
-}
-
 /** The line reading shared by the whitelist formats of postgrey and sqlgrey: "#" comments, one entry a line. */
 export function parseListLines(
   text: string,
@@ -187,11 +179,6 @@ export function parseListLines(
 ): { entries: ParsedListLine[]; errors: ListFileError[] } {
   const entries: ParsedListLine[] = [];
   const errors: ListFileError[] = [];
-  const nul = text.indexOf('\0');
-  if (nul !== -1) {
-    const line = text.slice(0, nul).split(/\r\n|\r|\n/).length;
-    return { entries, errors: [{ line, text: '', message: 'the file holds NUL bytes: it is a binary file (compressed?), not a whitelist' }] };
-  }
   let block: string[] = []; // comment lines read since the last blank line or entry
   let runComment = ''; // the comment of the run of entries being read
   let previous: 'blank' | 'comment' | 'entry' = 'blank';
@@ -226,7 +213,7 @@ export function parseListLines(
       if (raw.trimStart().startsWith('/') && !token.endsWith('/') && hash !== -1) {
         message += ` (postgrey starts a comment at "#", even inside a /regex/: write \\x23 for a literal #)`;
       }
-      errors.push({ line, text: shownLine(raw.trim()), message: escapeControls(message) });
+      errors.push({ line, text: escapeControls(raw.trim()), message: escapeControls(message) });
     }
   });
   return { entries, errors };
