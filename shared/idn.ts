@@ -24,3 +24,10 @@ export function unicodeDomain(domain: string): string | undefined {
     return undefined;
   }
 }
+
+/** An address with its domain in ASCII form, so that a UTF-8 address (SMTPUTF8) meets entries stored in punycode. */
+export function asciiAddress(address: string): string {
+  if (!NON_ASCII.test(address)) return address;
+  const at = address.lastIndexOf('@');
+  return at === -1 ? address : `${address.slice(0, at + 1)}${asciiDomain(address.slice(at + 1))}`;
+}

@@ -1,3 +1,4 @@
+import { asciiAddress, asciiDomain } from '../../shared/idn.js';
 import type { ListEntry } from '../../shared/lists.js';
 import { clientGroup } from '../../shared/net.js';
 import { normaliseSender } from '../../shared/sender.js';
@@ -66,12 +67,12 @@ export function autoAllowClient(question: Pick<PolicyQuestion, 'clientAddress'>,
 }
 
 export function matchSubject(question: PolicyQuestion): MatchSubject {
-  const name = question.clientName.trim().toLowerCase().replace(/\.$/, '');
+  const name = asciiDomain(question.clientName.trim().toLowerCase().replace(/\.$/, ''));
   return {
     clientAddress: question.clientAddress.trim(),
     clientName: name === 'unknown' ? '' : name,
-    sender: question.sender.trim().toLowerCase(),
-    recipient: question.recipient.trim().toLowerCase(),
+    sender: asciiAddress(question.sender.trim().toLowerCase()),
+    recipient: asciiAddress(question.recipient.trim().toLowerCase()),
   };
 }
 
