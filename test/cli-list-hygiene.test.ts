@@ -16,6 +16,11 @@ function tempDir(): string {
 }
 /** Bytes a terminal would act on: anything below space except newline and tab, DEL, and C1. */
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+/** The entries an administrator added: a new database also holds the postmaster@ and abuse@ defaults. */
+async function ownEntries(db: string): Promise<Array<{ pattern: string; source: string }>> {
+  const entries = JSON.parse((await greyward('lists', 'show', '--db', db, '--json')).stdout) as Array<{ pattern: string; source: string }>;
+  return entries.filter((entry) => entry.source !== 'default');
+}
 
 describe('greyward lists refuses entries that would cost mail or garble the lists', () => {
   it('refuses an empty or all-matching deny pattern, so check never answers REJECT to everyone', async () => {
@@ -26,7 +31,7 @@ describe('greyward lists refuses entries that would cost mail or garble the list
     expect(everything).toMatchObject({ code: 1, stderr: expect.stringMatching(/matches the empty string.*deny list would reject all mail|matches the empty string/) });
     const everyAddress = await greyward('lists', 'add', 'deny', 'sender-pattern', '@', '--db', db);
     expect(everyAddress).toMatchObject({ code: 1, stderr: expect.stringMatching(/matches every address: on the deny list it would reject all mail/) });
-    expect((await greyward('lists', 'show', '--db', db)).stdout).toBe('no entries\n');
+    expect(await ownEntries(db)).toEqual([]);
     const check = await greyward('check', '--db', db, '--client-address', '198.51.100.7', '--sender', 'anyone@example.org', '--recipient', 'bob@example.net', '--json');
     expect(JSON.parse(check.stdout)).toMatchObject({ action: 'defer' });
   });
@@ -56,7 +61,7 @@ describe('greyward lists refuses entries that would cost mail or garble the list
     const db = join(tempDir(), 'g.db');
     const added = await greyward('lists', 'add', 'allow', 'sender-domain', 'Bücher.example', '--db', db);
     expect(added).toMatchObject({ code: 0, stdout: 'added to the allow list as xn--bcher-kva.example (bücher.example)\n' });
-    expect(JSON.parse((await greyward('lists', 'show', '--db', db, '--json')).stdout)).toEqual([expect.objectContaining({ pattern: 'xn--bcher-kva.example' })]);
+    expect(await ownEntries(db)).toEqual([expect.objectContaining({ pattern: 'xn--bcher-kva.example' })]);
     expect((await greyward('lists', 'show', '--db', db)).stdout).toMatch(/sender-domain\s+xn--bcher-kva\.example \(bücher\.example\)\s+0/);
   });
 
@@ -68,7 +73,7 @@ describe('greyward lists refuses entries that would cost mail or garble the list
     expect(escape.stderr).not.toMatch(RAW_CONTROL);
     const comment = await greyward('lists', 'add', 'allow', 'client-name', 'mail.example.com', '--comment', 'a\u001b[2Jb', '--db', db);
     expect(comment).toMatchObject({ code: 1, stderr: expect.stringMatching(/control character \\x1b/) });
-    expect((await greyward('lists', 'show', '--db', db)).stdout).toBe('no entries\n');
+    expect(await ownEntries(db)).toEqual([]);
   });
 
   it('refuses a binary file at import without echoing its bytes', async () => {
@@ -83,7 +88,7 @@ describe('greyward lists refuses entries that would cost mail or garble the list
     expect(result.stderr).toMatch(/binary/);
     expect(result.stderr).not.toMatch(RAW_CONTROL);
     expect(result.stderr.length).toBeLessThan(2000);
-    expect((await greyward('lists', 'show', '--db', db)).stdout).toBe('no entries\n');
+    expect(await ownEntries(db)).toEqual([]);
   });
 
   it('shows a bad line of a text file with its control characters escaped, and refuses a deny-all line by its number', async () => {
@@ -98,6 +103,6 @@ describe('greyward lists refuses entries that would cost mail or garble the list
     writeFileSync(file, 'spam.example\n/.*/\n');
     const deny = await greyward('lists', 'import', file, '--format', 'postgrey-clients', '--list', 'deny', '--db', db);
     expect(deny).toMatchObject({ code: 1, stderr: expect.stringMatching(new RegExp(`${file}:2: .*matches the empty string`)) });
-    expect((await greyward('lists', 'show', '--db', db)).stdout).toBe('no entries\n');
+    expect(await ownEntries(db)).toEqual([]);
   });
 });
