@@ -20,9 +20,9 @@ describe('settings', () => {
   });
 
   it('falls back to the default for a stored value that no longer validates, and says so', () => {
-    const { settings, problems } = resolveSettings({ delay: -5, retryWindow: 3600 });
+    const { settings, problems } = resolveSettings({ delay: -5, retryWindow: 7200 });
     expect(settings.delay).toBe(300);
-    expect(settings.retryWindow).toBe(3600);
+    expect(settings.retryWindow).toBe(7200);
     expect(problems[0]).toMatch(/delay/);
   });
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.js';
+import { checkSocketPathText, parseListenAddress } from './listen-address.js';
 import { formatNetwork, parseNetwork } from './net.js';
+import { describePlaceholders, unknownPlaceholders } from './reply-template.js';
+import { checkSettings } from './settings-rules.js';
 
 const DAY = 86_400;
 
@@ -9,7 +12,23 @@ const replyText = z
   .string()
   .min(1)
   .max(250)
-  .refine((text) => !/[\r\n]/.test(text), 'must be one line');
+  .refine((text) => !/[\r\n]/.test(text), 'must be one line')
+  .superRefine((text, ctx) => {
+    for (const name of unknownPlaceholders(text)) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}; known: ${describePlaceholders()}` });
+  });
+/** A check that throws with its reason, as a schema refinement; empty text passes (it means "none"). */
+const checkedText = (check: (text: string) => unknown) =>
+  z
+    .string()
+    .max(300)
+    .superRefine((text, ctx) => {
+      if (text === '') return;
+      try {
+        check(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    });
 const networks = z.array(z.string()).superRefine((list, ctx) => {
   for (const item of list) {
     try {
@@ -36,8 +55,8 @@ export const SETTINGS = {
   passHeader: { schema: z.boolean(), default: true, unit: 'boolean', help: 'prepend an X-Greylist header to mail that passed after a delay' },
   failMode: { schema: z.enum(['open', 'tempfail']), default: 'open', unit: 'enum', help: 'on an internal error answer DUNNO (open) or DEFER_IF_PERMIT 4.3.0 (tempfail)' },
   logRetention: { schema: duration(DAY, 3650 * DAY), default: 35 * DAY, unit: 'duration', help: 'how long every attempt stays in the attempt log' },
-  listen: { schema: z.string().max(300), default: '127.0.0.1:10023', unit: 'text', help: 'TCP address the filter listens on, HOST:PORT (empty: no TCP)' },
-  socket: { schema: z.string().max(300), default: '', unit: 'text', help: 'UNIX socket path the filter listens on (empty: none)' },
+  listen: { schema: checkedText((text) => parseListenAddress(text)), default: '127.0.0.1:10023', unit: 'text', help: 'TCP address the filter listens on, HOST:PORT (empty: no TCP)' },
+  socket: { schema: checkedText(checkSocketPathText), default: '', unit: 'text', help: 'UNIX socket path the filter listens on (empty: none)' },
   allowedClients: { schema: networks, default: ['127.0.0.0/8', '::1'] as string[], unit: 'networks', help: 'networks allowed to ask the filter over TCP' },
 } as const;
 
@@ -102,8 +121,8 @@ export function formatSetting<K extends SettingKey>(key: K, value: Settings[K]):
   }
 }
 
-/** Stored settings merged over the defaults; a stored value that no longer validates falls back to its default. */
-export function resolveSettings(stored: Partial<Record<string, unknown>>): { settings: Settings; problems: string[] } {
+/** Stored settings merged over the defaults, each checked on its own; a value that does not validate falls back to its default. */
+export function resolveEachSetting(stored: Partial<Record<string, unknown>>): { settings: Settings; problems: string[] } {
   const settings = { ...DEFAULT_SETTINGS } as Record<SettingKey, unknown>;
   const problems: string[] = [];
   for (const key of SETTING_KEYS) {
@@ -115,4 +134,21 @@ export function resolveSettings(stored: Partial<Record<string, unknown>>): { set
     }
   }
   return { settings: settings as Settings, problems };
+}
+
+/**
+ * The settings the filter works with. Stored values that do not validate, and combinations that
+ * cannot work together (written by other means than Greyward's), fall back to their defaults,
+ * so that a bad row costs one setting, never all mail; `problems` says which and why.
+ */
+export function resolveSettings(stored: Partial<Record<string, unknown>>): { settings: Settings; problems: string[] } {
+  const { settings, problems } = resolveEachSetting(stored);
+  // The defaults hold together, and each round brings at least one setting back to its default: this ends.
+  for (let round = 0; round <= SETTING_KEYS.length; round++) {
+    const [broken] = checkSettings(settings).errors;
+    if (!broken) break;
+    for (const key of broken.keys) (settings as Record<SettingKey, unknown>)[key] = DEFAULT_SETTINGS[key];
+    problems.push(`${broken.message} (using the defaults ${broken.keys.map((key) => `${key} ${formatSetting(key, DEFAULT_SETTINGS[key]) || '(empty)'}`).join(', ')})`);
+  }
+  return { settings, problems };
 }

@@ -2,6 +2,7 @@ import { asciiAddress, asciiDomain } from '../../shared/idn.js';
 import type { ListEntry } from '../../shared/lists.js';
 import { clientGroup } from '../../shared/net.js';
 import { normaliseSender } from '../../shared/sender.js';
+import { fillReplyTemplate } from '../../shared/reply-template.js';
 import type { Settings } from '../../shared/settings.js';
 import type { AttemptAction, ClientPasses, GreylistState, TripletKey, TripletState } from '../store/greylist-store.js';
 import type { ListMatcher, MatchSubject } from './list-matcher.js';
@@ -80,10 +81,6 @@ function describeEntry(entry: ListEntry): string {
   return `${entry.list} ${entry.kind} ${entry.pattern} (#${entry.id})`;
 }
 
-function fillTemplate(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole)).replace(/[\r\n]/g, ' ');
-}
-
 /**
  * A client's record after one of its mails passed, or nothing when there is nothing worth storing.
  * Only a triplet's first pass after the delay proves that the client retries (`proves`), and one
@@ -117,7 +114,7 @@ export function decide(question: PolicyQuestion, policy: Policy, state: Greylist
   const key = greylistKey(question, settings);
   const subject = matchSubject(question);
   const template = (text: string, seconds: number) =>
-    fillTemplate(text, {
+    fillReplyTemplate(text, {
       seconds,
       delay: settings.delay,
       sender: subject.sender || '<>',
