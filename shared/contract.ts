@@ -99,6 +99,12 @@ export const settingsViewSchema = z.object({
   databasePath: z.string(),
 });
 
+/** After a save: the settings, why a saved value is risky, and which changes wait for a restart of the filter. */
+export const settingsSavedSchema = settingsViewSchema.extend({
+  warnings: z.array(z.string()),
+  restartNeeded: z.array(z.enum(SETTING_KEYS as [string, ...string[]])),
+});
+
 /** Counting every match of a substring search over a million triplets takes longer than a page should. */
 export const SEARCH_COUNT_LIMIT = 10_000;
 
@@ -150,7 +156,7 @@ export const REQUESTS = {
   'lists.remove': request(z.object({ ids: z.array(id).min(1).max(100_000) }), z.object({ removed: z.number().int() })),
   'lists.export': request(z.object({ list: listName, format: z.enum(LIST_FILE_FORMATS) }), z.object({ text: z.string(), skipped: z.number().int() })),
   'settings.get': request(z.object({}), settingsViewSchema),
-  'settings.set': request(z.object({ changes: z.partialRecord(z.enum(SETTING_KEYS as [string, ...string[]]), z.unknown()) }), settingsViewSchema),
+  'settings.set': request(z.object({ changes: z.partialRecord(z.enum(SETTING_KEYS as [string, ...string[]]), z.unknown()) }), settingsSavedSchema),
   'check.explain': request(
     z.object({ clientAddress: text(100), clientName: text(300), sender: text(600), recipient: text(600) }),
     z.object({ action: z.string(), reason: z.string(), rule: z.string(), reply: z.string(), delay: z.number().nullable() }),

@@ -92,6 +92,23 @@ describe('handlers', () => {
     expect(await call('settings.get', {})).toMatchObject({ ok: true, value: { databasePath: expect.stringMatching(/greyward-handlers-.*\/g\.db$/) } });
   });
 
+  it('save settings only when they work together, with warnings for risky values and the ones that need a restart', async () => {
+    const { call, ask } = await setup();
+    expect(await call('settings.set', { changes: { delay: 600, retryWindow: 300 } })).toMatchObject({
+      ok: false,
+      error: { message: 'nothing was saved: some values are not valid', details: [expect.stringMatching(/retryWindow \(5m\) must be at least delay \+ 1h \(70m\)/)] },
+    });
+    expect(await call('settings.set', { changes: { socket: '/etc/passwd' } })).toMatchObject({ ok: false, error: { details: [expect.stringMatching(/\/etc\/passwd exists and is not a socket/)] } });
+    expect(await call('settings.set', { changes: { deferReply: 'Later, {bogus}' } })).toMatchObject({ ok: false, error: { details: [expect.stringMatching(/unknown placeholder \{bogus\}/)] } });
+    expect(await call('settings.get', {})).toMatchObject({ ok: true, value: { settings: {} } });
+    expect(await ask({})).toBe('DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 300 seconds');
+
+    expect(await call('settings.set', { changes: { delay: 10, listen: '127.0.0.1:10099' } })).toMatchObject({
+      ok: true,
+      value: { settings: { delay: 10, listen: '127.0.0.1:10099' }, warnings: [expect.stringMatching(/^delay 10s is under 30s/)], restartNeeded: ['listen'] },
+    });
+  });
+
   it('explain a decision like greyward check, and sum up the day', async () => {
     const { ask, call } = await setup();
     await ask({});

@@ -1,6 +1,7 @@
 import type { FilterStatus } from '../../shared/contract.js';
 import { formatListFile } from '../../shared/list-files.js';
-import { isSettingKey, resolveSettings, validateSetting, type SettingKey } from '../../shared/settings.js';
+import { SettingsRefused } from '../../shared/settings-change.js';
+import { resolveSettings } from '../../shared/settings.js';
 import type { Decision } from '../filter/engine.js';
 import type { PolicyRequest } from '../filter/policy-protocol.js';
 import { insightHandlers } from '../insight/insight-handlers.js';
@@ -8,6 +9,7 @@ import type { InsightReads } from '../insight/insight-reads.js';
 import type { AdminQueries } from '../store/admin-queries.js';
 import { InvalidEntriesError, type SqliteStore } from '../store/sqlite-store.js';
 import { UserError, type Handlers } from './dispatch.js';
+import { saveSettings } from './save-settings.js';
 
 export interface HandlerContext {
   store: SqliteStore;
@@ -64,19 +66,13 @@ export function createHandlers({ store, queries, supervisor, checker, insight, c
     },
     'settings.get': async () => settingsView(),
     'settings.set': async ({ changes }) => {
-      const problems: string[] = [];
-      const valid: Array<[SettingKey, unknown]> = [];
-      for (const [key, value] of Object.entries(changes)) {
-        try {
-          if (!isSettingKey(key)) throw new Error(`unknown setting ${key}`);
-          valid.push([key, validateSetting(key, value)]);
-        } catch (error) {
-          problems.push((error as Error).message);
-        }
+      try {
+        const { warnings, restartNeeded } = await saveSettings(store, changes, [], clock());
+        return { ...(await settingsView()), warnings, restartNeeded };
+      } catch (error) {
+        if (error instanceof SettingsRefused) throw new UserError('nothing was saved: some values are not valid', error.problems);
+        throw error;
       }
-      if (problems.length > 0) throw new UserError('nothing was saved: some values are not valid', problems);
-      for (const [key, value] of valid) await store.setSetting(key, value as never, clock());
-      return settingsView();
     },
     'check.explain': async ({ clientAddress, clientName, sender, recipient }) => {
       const { action, reason, rule, reply, delay } = await checker.explain({

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { parseDuration } from '../../shared/duration.js';
+import { DURATION_RULE, parseDuration } from '../../shared/duration.js';
 import { normaliseEntryPattern, validateExpiry } from '../../shared/list-entry-checks.js';
 import { isListKind, isListName, LIST_KIND_HELP, LIST_KINDS, LIST_NAMES, unicodePattern, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
 import { formatListFile, LIST_FILE_FORMATS, parseListFile, refusedByList, type ListFileFormat } from '../../shared/list-files.js';
@@ -68,7 +68,7 @@ export function listsCommand(): Command {
     .argument('<pattern>')
     .addOption(dbOption())
     .option('--comment <text>', 'why the entry is there', '')
-    .option('--expires <duration>', 'remove its effect after this long, e.g. 7d')
+    .option('--expires <duration>', `remove its effect after this long, e.g. 7d; ${DURATION_RULE}`)
     .addHelpText('after', `\nKinds:\n${LIST_KINDS.map((kind) => `  ${kind.padEnd(20)} ${LIST_KIND_HELP[kind]}`).join('\n')}`)
     .action(async (list: string, kind: string, pattern: string, options: { db: string; comment: string; expires?: string }) => {
       if (!isListKind(kind)) throw new Error(`unknown kind "${kind}"; kinds: ${LIST_KINDS.join(', ')}`);

@@ -1,10 +1,28 @@
 import { Command } from 'commander';
+import { DURATION_RULE } from '../../shared/duration.js';
+import { exampleReply } from '../../shared/reply-template.js';
+import type { SettingsChangePlan } from '../../shared/settings-change.js';
 import { formatSetting, isSettingKey, parseSettingText, resolveSettings, SETTING_KEYS, SETTINGS, type SettingKey } from '../../shared/settings.js';
+import { saveSettings } from '../api/save-settings.js';
 import { dbOption, formatTable, jsonOption, nowSeconds, printJson, withStore } from './options.js';
 
 function settingKey(text: string): SettingKey {
   if (!isSettingKey(text)) throw new Error(`unknown setting "${text}"; known settings: ${SETTING_KEYS.join(', ')}`);
   return text;
+}
+
+const REPLY_KIND: Partial<Record<SettingKey, 'defer' | 'deny'>> = { deferReply: 'defer', denyReply: 'deny' };
+
+/** What was saved, an example of a reply text, what waits for a restart; warnings on stderr. */
+function report(key: SettingKey, plan: SettingsChangePlan, note: string): void {
+  const lines = [`${key} = ${formatSetting(key, plan.settings[key] as never)}${note}`];
+  const kind = REPLY_KIND[key];
+  if (kind) lines.push(`  e.g. ${exampleReply(kind, plan.settings[key] as string, plan.settings.delay)}`);
+  if (plan.restartNeeded.includes(key)) {
+    lines.push(`  a running filter uses it after a restart (systemctl restart greyward-filter, or Restart on the Settings screen); a filter given --listen or --socket keeps those`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
 }
 
 export function settingsCommand(): Command {
@@ -27,25 +45,25 @@ export function settingsCommand(): Command {
     });
   command
     .command('set')
-    .description('change a setting; a running filter applies it within a second')
+    .description('change a setting, checked with the others; a running filter applies it within a second (listen and socket: after a restart)')
     .argument('<key>', `one of: ${SETTING_KEYS.join(', ')}`)
-    .argument('<value>', 'durations take a unit: 300s, 5m, 48h, 35d')
+    .argument('<value>', `the value as \`settings show\` writes it; ${DURATION_RULE}`)
     .addOption(dbOption())
     .action(async (keyText: string, valueText: string, options: { db: string }) => {
       const key = settingKey(keyText);
       const value = parseSettingText(key, valueText);
-      await withStore(options.db, (store) => store.setSetting(key, value, nowSeconds()));
-      process.stdout.write(`${key} = ${formatSetting(key, value)}\n`);
+      const plan = await withStore(options.db, (store) => saveSettings(store, { [key]: value }, [], nowSeconds()));
+      report(key, plan, '');
     });
   command
     .command('reset')
-    .description('put a setting back to its default')
+    .description('put a setting back to its default, checked with the others')
     .argument('<key>')
     .addOption(dbOption())
     .action(async (keyText: string, options: { db: string }) => {
       const key = settingKey(keyText);
-      await withStore(options.db, (store) => store.resetSetting(key));
-      process.stdout.write(`${key} = ${formatSetting(key, SETTINGS[key].default as never)} (default)\n`);
+      const plan = await withStore(options.db, (store) => saveSettings(store, {}, [key], nowSeconds()));
+      report(key, plan, ' (default)');
     });
   return command;
 }

@@ -2,9 +2,10 @@ import { hostname } from 'node:os';
 import { openDatabase } from '../store/database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
+import { checkEndpoints } from './endpoint-check.js';
 import { FilterService, systemClock, type Clock } from './filter-service.js';
 import type { Log } from './log.js';
-import { parseListenAddress, PolicyServer, type PolicyServerOptions } from './policy-server.js';
+import { PolicyServer, type PolicyServerOptions } from './policy-server.js';
 
 export interface FilterDaemonOptions {
   db: string;
@@ -56,8 +57,9 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   const endpoints: RunningFilter['endpoints'] = {};
   try {
     if (!listen && !socket) throw new Error('nothing to listen on: give --listen HOST:PORT or --socket PATH (or set listen/socket)');
-    if (listen) {
-      const { host, port } = parseListenAddress(listen);
+    const address = await checkEndpoints({ listen, socket }, { anyPort: true });
+    if (address) {
+      const { host, port } = address;
       const bound = await server.listenTcp(host, port);
       endpoints.tcp = bound.host.includes(':') ? `[${bound.host}]:${bound.port}` : `${bound.host}:${bound.port}`;
     }

@@ -45,12 +45,6 @@ class WarningThrottle {
   }
 }
 
-export function parseListenAddress(text: string): { host: string; port: number } {
-  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(text.trim());
-  if (!match || Number(match[2]) > 65535) throw new Error(`"${text}" is not a listen address; write HOST:PORT, e.g. 127.0.0.1:10023 or [::1]:10023`);
-  return { host: match[1] || '127.0.0.1', port: Number(match[2]) };
-}
-
 export class PolicyServer {
   private readonly servers: net.Server[] = [];
   private readonly connections = new Set<Connection>();

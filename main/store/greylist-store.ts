@@ -1,4 +1,5 @@
 import type { ListEntry, ListName, NewListEntry } from '../../shared/lists.js';
+import type { SettingsChangePlan } from '../../shared/settings-change.js';
 import type { SettingKey, Settings } from '../../shared/settings.js';
 
 /** Storage seen by the filter and by administration. Asynchronous so that a network database fits behind it. */
@@ -122,6 +123,8 @@ export interface AdminStore {
   addEntries(entries: readonly NewListEntry[], now: number): Promise<{ added: number; duplicates: number }>;
   removeEntries(ids: readonly number[]): Promise<number>;
   storedSettings(): Promise<Partial<Record<SettingKey, unknown>>>;
+  /** Writes the whole change or nothing; refuses (SettingsRefused) settings that do not work together. */
+  changeSettings(changes: Partial<Record<string, unknown>>, resets: readonly SettingKey[], now: number): Promise<SettingsChangePlan>;
   setSetting<K extends SettingKey>(key: K, value: Settings[K], now: number): Promise<void>;
   resetSetting(key: SettingKey): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import { normaliseEntryPattern, validateComment, validateExpiry } from '../../shared/list-entry-checks.js';
 import { isListKind, isListName, type ListEntry, type NewListEntry } from '../../shared/lists.js';
-import { resolveSettings, validateSetting, type SettingKey, type Settings } from '../../shared/settings.js';
+import { planSettingsChange, SettingsRefused, type SettingsChangePlan } from '../../shared/settings-change.js';
+import { resolveSettings, type SettingKey, type Settings } from '../../shared/settings.js';
 import { BackgroundWriter, inlineWriter } from './background-writer.js';
 import type { SqliteDatabase } from './database.js';
 import { prepareDecisionWriter } from './decision-writer.js';
@@ -226,18 +227,31 @@ export class SqliteStore implements FilterStore, AdminStore {
     return this.readStoredSettings();
   }
 
+  /**
+   * Writes `changes` and `resets` together, or nothing: the whole change is checked with the
+   * stored settings inside the transaction (see planSettingsChange) and refused with its reasons.
+   */
+  async changeSettings(changes: Partial<Record<string, unknown>>, resets: readonly SettingKey[], now: number): Promise<SettingsChangePlan> {
+    const upsert = this.db.prepare(
+      `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    );
+    const remove = this.db.prepare('DELETE FROM settings WHERE key = ?');
+    return this.db.transaction(() => {
+      const plan = planSettingsChange(this.readStoredSettings(), changes, resets);
+      if (plan.errors.length > 0) throw new SettingsRefused(plan.errors);
+      for (const [key, value] of Object.entries(plan.values)) upsert.run(key, JSON.stringify(value), now);
+      for (const key of plan.resets) remove.run(key);
+      return plan;
+    })();
+  }
+
   async setSetting<K extends SettingKey>(key: K, value: Settings[K], now: number): Promise<void> {
-    const valid = validateSetting(key, value);
-    this.db
-      .prepare(
-        `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      )
-      .run(key, JSON.stringify(valid), now);
+    await this.changeSettings({ [key]: value }, [], now);
   }
 
   async resetSetting(key: SettingKey): Promise<void> {
-    this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+    await this.changeSettings({}, [key], 0);
   }
 
   private readStoredSettings(): Partial<Record<SettingKey, unknown>> {
