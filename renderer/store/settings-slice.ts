@@ -12,9 +12,16 @@ export interface SettingsSlice {
   loading: boolean;
   error: ApiError | undefined;
   saving: boolean;
+  /** Why the values of the last save are risky (they were saved). */
+  warnings: string[];
+  /** Saved settings the running filter uses only after a restart. */
+  restartNeeded: SettingKey[];
   load(): Promise<void>;
   /** Resolves with the error, or undefined once saved. */
   save(changes: Partial<Record<SettingKey, unknown>>): Promise<ApiError | undefined>;
+  /** The filter was restarted: the saved listen and socket settings are in use. */
+  restarted(): void;
+  dismissWarnings(): void;
 }
 
 function readView(view: { settings: Record<string, unknown>; problems: string[]; databasePath: string }) {
@@ -22,7 +29,7 @@ function readView(view: { settings: Record<string, unknown>; problems: string[];
   return { values: resolved.settings, problems: [...view.problems, ...resolved.problems], databasePath: view.databasePath };
 }
 
-export function createSettingsSlice({ patch, deps }: SliceContext<'settings'>): SettingsSlice {
+export function createSettingsSlice({ patch, get, deps }: SliceContext<'settings'>): SettingsSlice {
   return {
     values: undefined,
     problems: [],
@@ -30,6 +37,8 @@ export function createSettingsSlice({ patch, deps }: SliceContext<'settings'>): 
     loading: false,
     error: undefined,
     saving: false,
+    warnings: [],
+    restartNeeded: [],
     async load() {
       patch({ loading: true, error: undefined });
       const outcome = await settle(() => deps.api['settings.get']({}));
@@ -38,8 +47,19 @@ export function createSettingsSlice({ patch, deps }: SliceContext<'settings'>): 
     async save(changes) {
       patch({ saving: true });
       const outcome = await settle(() => deps.api['settings.set']({ changes }));
-      patch(outcome.ok ? { saving: false, ...readView(outcome.value) } : { saving: false });
-      return outcome.ok ? undefined : outcome.error;
+      if (!outcome.ok) {
+        patch({ saving: false });
+        return outcome.error;
+      }
+      const restartNeeded = [...new Set([...get().settings.restartNeeded, ...(outcome.value.restartNeeded as SettingKey[])])];
+      patch({ saving: false, ...readView(outcome.value), warnings: outcome.value.warnings, restartNeeded });
+      return undefined;
+    },
+    restarted() {
+      patch({ restartNeeded: [] });
+    },
+    dismissWarnings() {
+      patch({ warnings: [] });
     },
   };
 }

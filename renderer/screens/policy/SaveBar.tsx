@@ -1,10 +1,12 @@
 import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { SaveOutcome } from './SaveOutcome.js';
 import type { useSettingsForm } from './use-settings-form.js';
 
 export function SaveBar({ form }: { form: ReturnType<typeof useSettingsForm> }) {
   return (
     <div className="save-bar" role="region" aria-label="Save changes">
       {form.saveError && <ErrorNotice error={form.saveError} title="Not saved" />}
+      <SaveOutcome />
       <div className="save-bar-row">
         <span className="muted">
           {form.invalid ? 'Fix the fields marked in red to save.' : form.changedCount ? `${form.changedCount} unsaved ${form.changedCount === 1 ? 'change' : 'changes'}` : 'No unsaved changes'}

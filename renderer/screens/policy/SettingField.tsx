@@ -1,20 +1,9 @@
 import { parseDuration } from '../../../shared/duration.js';
-import { DEFAULT_SETTINGS, SETTINGS } from '../../../shared/settings.js';
+import { SETTINGS } from '../../../shared/settings.js';
+import { RESTART_SETTINGS } from '../../../shared/settings-rules.js';
 import { describeDuration } from '../../format/time.js';
-import { useApp } from '../../store/store.js';
 import { ENUM_CHOICES, SETTING_LABELS, UNIT_HINTS } from './setting-labels.js';
 import type { SettingDraft } from './use-settings-form.js';
-
-const REPLY_PREFIX: Partial<Record<string, string>> = { deferReply: 'DEFER_IF_PERMIT 4.7.1', denyReply: 'REJECT 5.7.1' };
-const EXAMPLE = { sender: 'alice@example.com', recipient: 'bob@example.net', client: '192.0.2.10' };
-
-/** The reply as the filter would send it for a new triplet, with the saved delay (not a fixed 300). */
-function replyPreview(key: string, text: string, delay: number): string | undefined {
-  const prefix = REPLY_PREFIX[key];
-  if (!prefix) return undefined;
-  const values: Record<string, string> = { ...EXAMPLE, seconds: String(delay), delay: String(delay) };
-  return `${prefix} ${text.replace(/\{(seconds|delay|sender|recipient|client)\}/g, (_, name: string) => values[name]!)}`;
-}
 
 function durationReading(text: string): string | undefined {
   try {
@@ -59,8 +48,6 @@ export function SettingField({ draft, onChange }: { draft: SettingDraft; onChang
   const def = SETTINGS[draft.key];
   const id = `setting-${draft.key}`;
   const help = `${id}-help`;
-  const delay = useApp((state) => state.settings.values?.delay ?? DEFAULT_SETTINGS.delay);
-  const preview = replyPreview(draft.key, draft.text, delay);
   const reading = def.unit === 'duration' ? durationReading(draft.text) : undefined;
   return (
     <div className={draft.changed ? 'setting changed' : 'setting'}>
@@ -70,13 +57,19 @@ export function SettingField({ draft, onChange }: { draft: SettingDraft; onChang
       </label>
       <div className="setting-input">
         <Input draft={draft} onChange={onChange} id={id} describedBy={help} />
-        {def.unit === 'duration' && <span className="muted small">{reading ?? 'e.g. 90s, 5m, 48h, 35d'}</span>}
+        {def.unit === 'duration' && <span className="muted small">{reading ?? 'with a unit: 90s, 5m, 48h, 35d'}</span>}
         {UNIT_HINTS[draft.key] && <span className="muted small">{UNIT_HINTS[draft.key]}</span>}
       </div>
       <div id={help} className="setting-help">
         {draft.error ? <div className="field-error">{draft.error}</div> : null}
+        {draft.warnings.map((warning) => (
+          <div key={warning} className="field-warning">
+            Risky: {warning}
+          </div>
+        ))}
         <div className="field-help">
           {def.help.charAt(0).toUpperCase() + def.help.slice(1)}.{' '}
+          {RESTART_SETTINGS.includes(draft.key) && 'Used when the filter starts: a change needs a restart. '}
           {draft.isDefault ? (
             <span className="muted">(default)</span>
           ) : (
@@ -88,9 +81,9 @@ export function SettingField({ draft, onChange }: { draft: SettingDraft; onChang
             </>
           )}
         </div>
-        {preview && !draft.error && (
+        {draft.example && (
           <div className="reply-preview">
-            The filter answers Postfix: <code>{preview}</code>
+            The filter answers Postfix: <code>{draft.example}</code>
           </div>
         )}
       </div>

@@ -1,5 +1,7 @@
 import { useState } from 'react';
+import { exampleReply } from '../../../shared/reply-template.js';
 import { DEFAULT_SETTINGS, SETTINGS, formatSetting, parseSettingText, type SettingKey, type Settings } from '../../../shared/settings.js';
+import { checkSettings, RESTART_SETTINGS } from '../../../shared/settings-rules.js';
 import type { ApiError } from '../../store/remote.js';
 import { useApp } from '../../store/store.js';
 
@@ -7,19 +9,25 @@ export interface SettingDraft {
   key: SettingKey;
   /** What the field shows: the draft, or the saved value as people write it. */
   text: string;
+  /** Why the draft cannot be saved: its own value, or how it fits with the other settings. */
   error: string | undefined;
+  /** Why the draft, which can be saved, is risky. */
+  warnings: string[];
+  /** A reply text as the filter would send it, with the delay as it would be after saving. */
+  example: string | undefined;
   changed: boolean;
   isDefault: boolean;
   defaultText: string;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const REPLY_KIND: Partial<Record<SettingKey, 'defer' | 'deny'>> = { deferReply: 'defer', denyReply: 'deny' };
 
 export function formatValue<K extends SettingKey>(key: K, value: Settings[K]): string {
   return formatSetting(key, value);
 }
 
-/** Drafts for a group of settings: typed text, validated as it is typed, saved together. */
+/** Drafts for a group of settings: typed text, validated as it is typed (alone and with the other settings), saved together. */
 export function useSettingsForm(keys: readonly SettingKey[]) {
   const values = useApp((state) => state.settings.values);
   const save = useApp((state) => state.settings.save);
@@ -28,25 +36,36 @@ export function useSettingsForm(keys: readonly SettingKey[]) {
   const [texts, setTexts] = useState<Partial<Record<SettingKey, string>>>({});
   const [saveError, setSaveError] = useState<ApiError>();
 
-  const drafts: SettingDraft[] = keys.map((key) => {
+  const read = keys.map((key) => {
     const formatted = values ? formatSetting(key, values[key] as never) : '';
     // One network per line reads better in a text area than a space-separated run.
     const saved = SETTINGS[key].unit === 'networks' ? formatted.split(' ').join('\n') : formatted;
     const text = texts[key] ?? saved;
-    let error: string | undefined;
-    let parsed: unknown;
     try {
-      parsed = parseSettingText(key, text);
+      return { key, text, parsed: parseSettingText(key, text) as unknown, error: undefined };
     } catch (failure) {
-      error = (failure as Error).message.replace(`${key}: `, '');
+      return { key, text, parsed: undefined, error: (failure as Error).message.replace(`${key}: `, '') };
     }
+  });
+  const isChanged = (entry: (typeof read)[number]) => !!values && texts[entry.key] !== undefined && (entry.error !== undefined || !same(entry.parsed, values[entry.key]));
+  // The settings as they would be saved, to check the rules that tie several of them together.
+  const candidate = { ...(values ?? DEFAULT_SETTINGS) } as Record<SettingKey, unknown>;
+  for (const entry of read) if (entry.error === undefined && isChanged(entry)) candidate[entry.key] = entry.parsed;
+  const combined = checkSettings(candidate as Settings);
+  const about = (issues: typeof combined.errors, key: SettingKey) => issues.filter((issue) => issue.keys.includes(key)).map((issue) => issue.message);
+
+  const drafts: SettingDraft[] = read.map((entry) => {
+    const changed = isChanged(entry);
+    const kind = REPLY_KIND[entry.key];
     return {
-      key,
-      text,
-      error,
-      changed: !!values && texts[key] !== undefined && (error !== undefined || !same(parsed, values[key])),
-      isDefault: !error && same(parsed, DEFAULT_SETTINGS[key]),
-      defaultText: formatSetting(key, DEFAULT_SETTINGS[key] as never),
+      key: entry.key,
+      text: entry.text,
+      error: entry.error ?? (changed ? about(combined.errors, entry.key)[0] : undefined),
+      warnings: changed && entry.error === undefined ? about(combined.warnings, entry.key) : [],
+      example: kind && entry.error === undefined ? exampleReply(kind, entry.parsed as string, candidate.delay as number) : undefined,
+      changed,
+      isDefault: entry.error === undefined && same(entry.parsed, DEFAULT_SETTINGS[entry.key]),
+      defaultText: formatSetting(entry.key, DEFAULT_SETTINGS[entry.key] as never),
     };
   });
 
@@ -72,7 +91,11 @@ export function useSettingsForm(keys: readonly SettingKey[]) {
       const failure = await save(changes);
       if (failure) return setSaveError(failure);
       setTexts({});
-      notify({ tone: 'success', text: `Saved ${changed.map((draft) => `${draft.key} = ${draft.text || '(empty)'}`).join(', ')}. The filter applies it within a second.` });
+      const later = changed.filter((draft) => RESTART_SETTINGS.includes(draft.key)).map((draft) => draft.key);
+      const when = later.length
+        ? `The filter uses ${later.join(' and ')} after a restart${changed.length > later.length ? ', the rest within a second' : ''}.`
+        : 'The filter applies it within a second.';
+      notify({ tone: 'success', text: `Saved ${changed.map((draft) => `${draft.key} = ${draft.text || '(empty)'}`).join(', ')}. ${when}` });
     },
   };
 }
