@@ -22,6 +22,8 @@ const status: FilterStatus = { state: 'running', pid: 1, endpoints: { tcp: '127.
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'greyward-list-handlers-'));
   const store = new SqliteStore(openDatabase(join(dir, 'g.db')));
+  // A new database starts with the postmaster@ and abuse@ defaults; these tests look only at what lists.add stores.
+  store.db.prepare("DELETE FROM list_entries WHERE source = 'default'").run();
   const handlers = createHandlers({
     store,
     queries: new AdminQueries(store.db),
