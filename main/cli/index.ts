@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { escapeControls } from '../../shared/printable.js';
 import { VERSION } from '../version.js';
@@ -13,7 +15,11 @@ export function buildProgram(): Command {
     .description('Greylisting policy service for Postfix, and its administration')
     .version(VERSION)
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => {
+      // The default database's folder may not exist yet (a first run under a new user); a path given is used as given.
+      if (action.getOptionValueSource('db') === 'default') mkdirSync(dirname(action.opts<{ db: string }>().db), { recursive: true, mode: 0o700 });
+    });
   program.addCommand(filterCommand());
   program.addCommand(checkCommand());
   program.addCommand(settingsCommand());

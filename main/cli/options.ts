@@ -1,8 +1,9 @@
 import { Option } from 'commander';
+import { DATABASE_PATH_HELP, processDatabasePath } from './database-path.js';
 import { openDatabase } from '../store/database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 
-export const dbOption = () => new Option('--db <path>', 'the Greyward database file').makeOptionMandatory();
+export const dbOption = () => new Option('--db <path>', DATABASE_PATH_HELP).env('GREYWARD_DB').default(processDatabasePath());
 export const jsonOption = () => new Option('--json', 'print JSON instead of text');
 
 /** Runs `work` with the store of `path`, closing it however `work` ends. */
