@@ -121,6 +121,32 @@ describe('handlers', () => {
   });
 });
 
+describe('attempts.search (the Trace screen)', () => {
+  it('finds the attempts of a client network, IPv4 or IPv6, and of the empty sender <>', async () => {
+    const { ask, call } = await setup();
+    for (const [clientAddress, sender] of [
+      ['192.0.2.10', 'alice@example.com'],
+      ['192.0.2.200', 'bob@example.org'],
+      ['192.0.3.10', 'carol@example.com'],
+      ['2001:db8:1:2::25', ''],
+      ['2001:db8:1:2:ffff::1', 'dave@example.com'],
+      ['2001:db8:1:3::25', 'erin@example.com'],
+    ] as const) await ask({ clientAddress, sender });
+    const found = async (query: string) => {
+      const result = (await call('attempts.search', { query, limit: 100 })) as { ok: boolean; value: Array<{ clientAddress: string; sender: string }> };
+      expect(result.ok, query).toBe(true);
+      return result.value.map((a) => `${a.clientAddress} <${a.sender}>`).sort();
+    };
+    expect(await found('192.0.2.0/24')).toEqual(['192.0.2.10 <alice@example.com>', '192.0.2.200 <bob@example.org>']);
+    expect(await found(' 192.0.0.0/16 ')).toHaveLength(3);
+    expect(await found('192.0.2.128/25')).toEqual(['192.0.2.200 <bob@example.org>']);
+    expect(await found('2001:db8:1:2::/64')).toEqual(['2001:db8:1:2::25 <>', '2001:db8:1:2:ffff::1 <dave@example.com>']);
+    expect(await found('2001:DB8:1:0002:0:0:0:0/64')).toHaveLength(2);
+    expect(await found('2001:db8:1:2:0:0:0:25')).toEqual(['2001:db8:1:2::25 <>']);
+    expect(await found('<>')).toEqual(['2001:db8:1:2::25 <>']);
+  });
+});
+
 describe('live pump', () => {
   it('pushes only new attempts, in batches, from where it started', async () => {
     const { ask, queries } = await setup();

@@ -1,4 +1,5 @@
 import { SEARCH_COUNT_LIMIT, type Attempt, type Triplet } from '../../shared/contract.js';
+import { ipv4Bytes, networkContains, parseIp, parseNetwork, type Network } from '../../shared/net.js';
 import type { Settings } from '../../shared/settings.js';
 import type { SqliteDatabase } from './database.js';
 
@@ -32,6 +33,16 @@ function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
 }
 
+function networkOf(text: string): Network | undefined {
+  try {
+    return parseNetwork(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const ipv4Number = (bytes: number[]) => ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+
 export class AdminQueries {
   constructor(private readonly db: SqliteDatabase) {}
 
@@ -49,17 +60,49 @@ export class AdminQueries {
     return rows.reverse();
   }
 
-  /** Attempts of a client address, sender, recipient or queue id: exact matches first, then substrings of addresses. */
+  /**
+   * Attempts of a client address or network (CIDR), sender (`<>`: the empty one), recipient or queue id:
+   * exact matches first, then substrings of addresses.
+   */
   searchAttempts(query: string, limit: number): Attempt[] {
     const q = query.trim();
     if (!q) return [];
-    return this.db
-      .prepare(
-        `SELECT ${ATTEMPT_COLUMNS} FROM attempts
-         WHERE client_address = @q OR queue_id = @q OR sender LIKE @like ESCAPE '\\' OR recipient LIKE @like ESCAPE '\\' OR client_name LIKE @like ESCAPE '\\'
-         ORDER BY id DESC LIMIT @limit`,
-      )
-      .all({ q, like: likePattern(q), limit }) as Attempt[];
+    const select = (where: string, params: Record<string, unknown>) =>
+      this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE ${where} ORDER BY id DESC LIMIT @limit`).all({ ...params, limit }) as Attempt[];
+    if (q === '<>') return select("sender = ''", {});
+    const network = q.includes('/') ? networkOf(q) : undefined;
+    if (network) {
+      this.registerNetworkFunction();
+      // Whole IPv4 octets narrow by text first, so that only the remaining bits are tested per row.
+      const octets = network.family === 4 ? network.address.split('.').slice(0, Math.floor(network.prefix / 8)) : [];
+      const textPrefix = network.family === 4 ? `${octets.join('.')}${octets.length ? '.' : ''}%` : '%:%';
+      return select("client_address LIKE @textPrefix AND greyward_in_network(client_address, @network)", { textPrefix, network: q });
+    }
+    const ip = parseIp(q);
+    return select(
+      `client_address IN (@q, @address) OR queue_id = @q OR sender LIKE @like ESCAPE '\\' OR recipient LIKE @like ESCAPE '\\' OR client_name LIKE @like ESCAPE '\\'`,
+      { q, address: ip?.address ?? q, like: likePattern(q) },
+    );
+  }
+
+  private networkFunction = false;
+
+  private registerNetworkFunction(): void {
+    if (this.networkFunction) return;
+    let parsed: { text: string; network: Network; v4?: { base: number; mask: number } } | undefined;
+    this.db.function('greyward_in_network', { deterministic: true }, (address: unknown, text: unknown) => {
+      if (typeof address !== 'string' || typeof text !== 'string') return 0;
+      if (parsed?.text !== text) {
+        const network = parseNetwork(text);
+        const v4 = network.family === 4 ? { base: ipv4Number(ipv4Bytes(network.address)!), mask: network.prefix === 0 ? 0 : (~0 << (32 - network.prefix)) >>> 0 } : undefined;
+        parsed = { text, network, ...(v4 ? { v4 } : {}) };
+      }
+      // Dotted quads are most of a log: compared as numbers, without parsing each address in full.
+      const bytes = parsed.v4 ? ipv4Bytes(address) : undefined;
+      if (bytes && parsed.v4) return ((ipv4Number(bytes) & parsed.v4.mask) >>> 0) === parsed.v4.base ? 1 : 0;
+      return networkContains(parsed.network, address) ? 1 : 0;
+    });
+    this.networkFunction = true;
   }
 
   attemptsOfTriplet(tripletId: number): Attempt[] {

@@ -27,7 +27,7 @@ export function TraceScreen() {
               onChange={setQuery}
               debounceMs={350}
               label="Search the attempt log"
-              placeholder="Client address, sender, recipient or queue id"
+              placeholder="Client address or network, sender (<> for bounces), recipient or queue id"
             />
             <span className="toolbar-info">
               {rows && tracedFor && (rows.length >= TRACE_LIMIT ? `the newest ${formatCount(TRACE_LIMIT)} attempts; narrow the search for older ones` : `${formatCount(rows.length)} ${rows.length === 1 ? 'attempt' : 'attempts'}, newest first`)}
@@ -37,7 +37,7 @@ export function TraceScreen() {
           {trace.error && <ErrorNotice error={trace.error} title="Could not search the attempt log" onRetry={() => setQuery(query)} />}
           {!query.trim() ? (
             <Empty title="Search the attempt log">
-              A client address or queue id (exactly as Postfix logs it), or a sender, recipient or client name (any part of it).
+              A client address, a client network such as 192.0.2.0/24 or 2001:db8:1:2::/64, or a queue id; a sender, recipient or client name (any part of it); {'<>'} for bounces (the empty sender).
             </Empty>
           ) : !rows || (trace.loading && tracedFor !== query.trim()) ? (
             <Loading what="matching attempts" />
