@@ -56,6 +56,15 @@ export const attemptSchema = z.object({
   attemptNumber: z.number().int().nullable(),
 });
 
+/** How deferred mail got through later: its triplet passed (on a retry, or by an administrator's "Pass now"), or the allow list took it. */
+export const PASSED_BY = ['retry', 'administrator', 'allow-list'] as const;
+export const mailPassedSchema = z.object({
+  /** The deferral this is the outcome of. */
+  deferralId: id,
+  at: unixSeconds,
+  by: z.enum(PASSED_BY),
+});
+
 export const TRIPLET_STATES = ['waiting', 'passed', 'expired'] as const;
 export const tripletSchema = z.object({
   id,
@@ -119,6 +128,11 @@ export const REQUESTS = {
   'filter.status': request(z.object({}), filterStatusSchema),
   'filter.restart': request(z.object({}), filterStatusSchema),
   'attempts.recent': request(z.object({ limit: z.number().int().min(1).max(5000), actions: z.array(attemptSchema.shape.action).optional() }), z.array(attemptSchema)),
+  /** The newest deferrals, oldest first, and for those whose mail got through since, how and when. */
+  'attempts.deferrals': request(
+    z.object({ limit: z.number().int().min(1).max(10_000) }),
+    z.object({ deferrals: z.array(attemptSchema), passed: z.array(mailPassedSchema) }),
+  ),
   'attempts.search': request(
     z.object({ query: text(300), limit: z.number().int().min(1).max(5000) }),
     z.array(attemptSchema),
@@ -185,6 +199,7 @@ export type EventPayload<N extends EventName> = z.output<(typeof EVENTS)[N]>;
 export type ListEntryView = z.output<typeof listEntrySchema>;
 export type Attempt = z.output<typeof attemptSchema>;
 export type Triplet = z.output<typeof tripletSchema>;
+export type MailPassed = z.output<typeof mailPassedSchema>;
 export type FilterStatus = z.output<typeof filterStatusSchema>;
 export type Overview = z.output<typeof overviewSchema>;
 export type { ImpactReport, RetryHistogram, Suspect, SuspectClass, SuspectEvidence, SuspectFix } from './insight-contract.js';

@@ -121,6 +121,33 @@ describe('handlers', () => {
   });
 });
 
+describe('attempts.deferrals (the Live deferrals screen on opening)', () => {
+  it('tells for each deferral whether its mail got through since: on a retry, by Pass now, or by the allow list', async () => {
+    const { ask, call, clock, filter } = await setup();
+    await ask({ recipient: 'retries@example.net' });
+    await ask({ recipient: 'passed-by-hand@example.net' });
+    await ask({ recipient: 'allowed@example.net' });
+    await ask({ recipient: 'still-waiting@example.net' });
+    clock.now += 400;
+    await ask({ recipient: 'retries@example.net' });
+    const deferred = (await call('attempts.deferrals', { limit: 10 })) as { ok: true; value: { deferrals: Array<{ id: number; tripletId: number; recipient: string }> } };
+    const byRecipient = (recipient: string) => deferred.value.deferrals.find((d) => d.recipient === recipient)!;
+    expect(deferred.value.deferrals.map((d) => d.recipient)).toEqual(['retries@example.net', 'passed-by-hand@example.net', 'allowed@example.net', 'still-waiting@example.net']);
+    clock.now += 10;
+    expect(await call('triplets.passNow', { ids: [byRecipient('passed-by-hand@example.net').tripletId] })).toEqual({ ok: true, value: { updated: 1 } });
+    await call('lists.add', { entries: [{ list: 'allow', kind: 'recipient-address', pattern: 'allowed@example.net' }], source: 'ui' });
+    await filter.reload();
+    clock.now += 10;
+    expect(await ask({ recipient: 'allowed@example.net' })).toBe('DUNNO');
+    const result = (await call('attempts.deferrals', { limit: 10 })) as { ok: true; value: { passed: unknown[] } };
+    expect(result.value.passed).toEqual([
+      { deferralId: byRecipient('retries@example.net').id, at: T0 + 400, by: 'retry' },
+      { deferralId: byRecipient('passed-by-hand@example.net').id, at: T0 + 410, by: 'administrator' },
+      { deferralId: byRecipient('allowed@example.net').id, at: T0 + 420, by: 'allow-list' },
+    ]);
+  });
+});
+
 describe('attempts.search (the Trace screen)', () => {
   it('finds the attempts of a client network, IPv4 or IPv6, and of the empty sender <>', async () => {
     const { ask, call } = await setup();

@@ -40,6 +40,7 @@ export function createHandlers({ store, queries, supervisor, checker, insight, c
     'filter.status': async () => supervisor.status(),
     'filter.restart': async () => supervisor.restart(),
     'attempts.recent': async ({ limit, actions }) => queries.recentAttempts(limit, actions),
+    'attempts.deferrals': async ({ limit }) => queries.deferralsWithOutcomes(limit),
     'attempts.search': async ({ query, limit }) => queries.searchAttempts(query, limit),
     'triplets.get': async ({ id }) => ({ triplet: queries.triplet(id, clock(), await settings()), attempts: queries.attemptsOfTriplet(id) }),
     'triplets.page': async (query) => queries.tripletPage(query, clock(), await settings()),

@@ -18,6 +18,7 @@ const REQUESTS = {
   'filter.status': true,
   'filter.restart': true,
   'attempts.recent': true,
+  'attempts.deferrals': true,
   'attempts.search': true,
   'triplets.get': true,
   'triplets.page': true,

@@ -99,4 +99,33 @@ describe('LiveFeed', () => {
     feed.seed([attempt(8), attempt(9), attempt(10)]);
     expect(ids(feed)).toEqual([11, 10, 9, 8]);
   });
+
+  it('shows a deferral as passed once its mail gets through: on a retry, by the allow list, or by Pass now', () => {
+    const { feed, snapshots, runFrame } = setup();
+    feed.receive([attempt(1, { tripletId: 7 }), attempt(2, { tripletId: 8, sender: 'b@example.com' }), attempt(3, { tripletId: 9 }), attempt(4, { tripletId: 10 })]);
+    runFrame();
+    expect(snapshots.at(-1)).toMatchObject({ kept: 4, waiting: 4 });
+    // The retry of triplet 7 passes; a retry of the second mail is let in by an allow entry (no triplet).
+    feed.receive([attempt(5, { tripletId: 7, action: 'pass', reason: 'passed', at: 1_700_000_400 }), attempt(6, { tripletId: null, sender: 'B@example.com', action: 'allow', reason: 'allow-list', at: 1_700_000_500 })]);
+    runFrame();
+    feed.markPassed([9], 1_700_000_600);
+    expect(feed.passedOf(feed.atFromNewest(3)!)).toEqual({ at: 1_700_000_400, by: 'retry' });
+    expect(feed.passedOf(feed.atFromNewest(2)!)).toEqual({ at: 1_700_000_500, by: 'allow-list' });
+    expect(feed.passedOf(feed.atFromNewest(1)!)).toEqual({ at: 1_700_000_600, by: 'you' });
+    expect(feed.passedOf(feed.atFromNewest(0)!)).toBeUndefined();
+    expect(snapshots.at(-1)).toMatchObject({ kept: 4, waiting: 1 });
+    // A deferral after the pass (the triplet started over) is held back again.
+    feed.receive([attempt(11, { tripletId: 7, at: 1_700_000_900 })]);
+    runFrame();
+    expect(feed.passedOf(feed.atFromNewest(0)!)).toBeUndefined();
+    expect(snapshots.at(-1)).toMatchObject({ kept: 5, waiting: 2 });
+  });
+
+  it('seeds the outcomes of the deferrals loaded at start', () => {
+    const { feed, snapshots } = setup();
+    feed.seed([attempt(1), attempt(2)], [{ deferralId: 1, at: 1_700_000_300, by: 'administrator' }]);
+    expect(feed.passedOf(feed.atFromNewest(1)!)).toEqual({ at: 1_700_000_300, by: 'administrator' });
+    expect(feed.passedOf(feed.atFromNewest(0)!)).toBeUndefined();
+    expect(snapshots.at(-1)).toMatchObject({ kept: 2, waiting: 1 });
+  });
 });

@@ -1,4 +1,10 @@
-import type { Attempt } from '../../shared/contract.js';
+import type { Attempt, MailPassed } from '../../shared/contract.js';
+
+/** How and when deferred mail got through; 'you': "Pass now" in this window. */
+export interface Passed {
+  at: number;
+  by: MailPassed['by'] | 'you';
+}
 
 /** What the live view learns after each frame's flush. */
 export interface FeedSnapshot {
@@ -6,6 +12,8 @@ export interface FeedSnapshot {
   visible: number;
   /** Deferred attempts kept in memory. */
   kept: number;
+  /** Of those, the ones whose mail has not got through since: what greylisting holds back now. */
+  waiting: number;
   /** Received while paused, not shown yet. */
   held: number;
   /** Deferrals per second over the last few seconds. */
@@ -38,6 +46,8 @@ export class LiveFeed {
   private frameRequested = false;
   private addedSinceRead = 0;
   private secondCounts = new Map<number, number>();
+  /** Passes by triplet ("t:7") and by mail ("m:sender\nrecipient"), oldest first. */
+  private passes = new Map<string, Passed[]>();
 
   constructor(
     private readonly onFlush: (snapshot: FeedSnapshot) => void,
@@ -45,24 +55,37 @@ export class LiveFeed {
     readonly capacity = 10_000,
   ) {}
 
-  /** A batch from the `attempts.added` event, oldest first; non-deferrals are ignored. */
+  /** A batch from the `attempts.added` event, oldest first: deferrals become rows, passes mark the rows they let through. */
   receive(batch: readonly Attempt[]): void {
     const second = Math.floor(Date.now() / 1000);
     let deferred = 0;
+    let passed = false;
     for (const attempt of batch) {
+      if (attempt.action === 'pass' || attempt.action === 'allow') {
+        const by = attempt.action === 'allow' ? 'allow-list' : 'retry';
+        if (attempt.tripletId !== null) this.addPass(`t:${attempt.tripletId}`, { at: attempt.at, by });
+        this.addPass(mailKey(attempt), { at: attempt.at, by });
+        passed = true;
+      }
       if (attempt.action !== 'defer' || attempt.id <= this.lastId) continue;
       this.lastId = attempt.id;
       this.incoming.push(attempt);
       deferred++;
     }
+    if (passed) this.requestPublish();
     if (deferred === 0) return;
     this.secondCounts.set(second, (this.secondCounts.get(second) ?? 0) + deferred);
     if (this.incoming.length > this.capacity * 1.5) this.incoming.splice(0, this.incoming.length - this.capacity);
     this.requestFlush();
   }
 
-  /** Attempts fetched with attempts.recent: merged by id with what already streamed in. */
-  seed(attempts: readonly Attempt[]): void {
+  /** Deferrals fetched at start (attempts.deferrals), with how their mail got through since: merged by id with what already streamed in. */
+  seed(attempts: readonly Attempt[], passed: readonly MailPassed[] = []): void {
+    const byId = new Map(attempts.map((attempt) => [attempt.id, attempt]));
+    for (const pass of passed) {
+      const deferral = byId.get(pass.deferralId);
+      if (deferral) this.addPass(deferral.tripletId === null ? mailKey(deferral) : `t:${deferral.tripletId}`, { at: pass.at, by: pass.by });
+    }
     const known = new Set(this.rows.map((row) => row.id));
     for (const attempt of this.incoming) known.add(attempt.id);
     const older = attempts.filter((attempt) => attempt.action === 'defer' && !known.has(attempt.id));
@@ -71,6 +94,18 @@ export class LiveFeed {
     this.lastId = Math.max(this.lastId, this.rows.at(-1)?.id ?? 0);
     this.matching = this.query ? this.rows.filter((row) => attemptMatches(row, this.query)) : undefined;
     this.publish();
+  }
+
+  /** Triplets passed from this window ("Pass now"): their rows show it at once. */
+  markPassed(tripletIds: readonly number[], at: number): void {
+    for (const id of tripletIds) this.addPass(`t:${id}`, { at, by: 'you' });
+    this.publish();
+  }
+
+  /** How the mail of a deferral got through since, if it did. */
+  passedOf(attempt: Attempt): Passed | undefined {
+    const first = (key: string) => this.passes.get(key)?.find((pass) => pass.at >= attempt.at);
+    return (attempt.tripletId === null ? undefined : first(`t:${attempt.tripletId}`)) ?? first(mailKey(attempt));
   }
 
   setPaused(paused: boolean): void {
@@ -109,6 +144,32 @@ export class LiveFeed {
     if (this.secondCounts.size > 0) this.publish();
   }
 
+  private addPass(key: string, pass: Passed): void {
+    const list = this.passes.get(key);
+    if (!list) this.passes.set(key, [pass]);
+    else if (!list.some((known) => known.at === pass.at)) {
+      list.push(pass);
+      list.sort((a, b) => a.at - b.at);
+    }
+    // Passes of mail no longer shown are forgotten, so that memory stays bounded like the rows.
+    if (this.passes.size > this.capacity * 4) {
+      const shown = new Set(this.rows.flatMap((row) => [mailKey(row), `t:${row.tripletId}`]));
+      for (const known of this.passes.keys()) if (!shown.has(known)) this.passes.delete(known);
+    }
+  }
+
+  private publishRequested = false;
+
+  /** A pass changes rows already shown: republished at the next frame, even while paused. */
+  private requestPublish(): void {
+    if (this.publishRequested) return;
+    this.publishRequested = true;
+    this.scheduleFrame(() => {
+      this.publishRequested = false;
+      this.publish();
+    });
+  }
+
   private requestFlush(): void {
     if (this.frameRequested) return;
     this.frameRequested = true;
@@ -145,8 +206,15 @@ export class LiveFeed {
   }
 
   private publish(): void {
-    this.onFlush({ visible: this.length, kept: Math.min(this.capacity, this.rows.length), held: this.paused ? this.incoming.length : 0, perSecond: this.perSecond() });
+    const kept = Math.min(this.capacity, this.rows.length);
+    let waiting = 0;
+    for (let i = this.rows.length - kept; i < this.rows.length; i++) if (!this.passedOf(this.rows[i]!)) waiting++;
+    this.onFlush({ visible: this.length, kept, waiting, held: this.paused ? this.incoming.length : 0, perSecond: this.perSecond() });
   }
+}
+
+function mailKey(attempt: Attempt): string {
+  return `m:${attempt.sender.toLowerCase()}\n${attempt.recipient.toLowerCase()}`;
 }
 
 /**

@@ -3,8 +3,6 @@ import { LiveFeed, type FeedSnapshot } from '../live/live-feed.js';
 import { settle, type ApiError } from './remote.js';
 import type { SliceContext } from './slice.js';
 
-const RECENT_ON_START = 1000;
-
 export interface LiveSlice extends FeedSnapshot {
   /** The rows themselves live outside React state; read them with feed.atFromNewest. */
   feed: LiveFeed;
@@ -31,6 +29,7 @@ export function createLiveSlice({ patch, deps }: SliceContext<'live'>): LiveSlic
     version: 0,
     visible: 0,
     kept: 0,
+    waiting: 0,
     held: 0,
     perSecond: 0,
     paused: false,
@@ -40,8 +39,9 @@ export function createLiveSlice({ patch, deps }: SliceContext<'live'>): LiveSlic
     selected: undefined,
     async load() {
       patch({ loading: true, error: undefined });
-      const outcome = await settle(() => deps.api['attempts.recent']({ limit: RECENT_ON_START, actions: ['defer'] }));
-      if (outcome.ok) feed.seed(outcome.value);
+      // As many as the feed keeps, so that what the screen says it keeps is what it shows from the start.
+      const outcome = await settle(() => deps.api['attempts.deferrals']({ limit: feed.capacity }));
+      if (outcome.ok) feed.seed(outcome.value.deferrals, outcome.value.passed);
       patch({ loading: false, error: outcome.ok ? undefined : outcome.error });
     },
     setPaused(paused) {

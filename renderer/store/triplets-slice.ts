@@ -149,6 +149,7 @@ export function createTripletsSlice({ patch, get, deps }: SliceContext<'triplets
     async passNow(ids) {
       const outcome = await settle(() => deps.api['triplets.passNow']({ ids: [...ids] }));
       if (outcome.ok) {
+        get().live.feed.markPassed(ids, Math.floor(Date.now() / 1000));
         get().triplets.refresh();
         for (const id of ids) if (get().triplets.details[id]) void get().triplets.loadDetail(id);
       }

@@ -62,6 +62,54 @@ describe('screens an administrator can trust, against the real filter and databa
     await ui?.stop();
   });
 
+  it('Live deferrals loads as many deferrals as it says it keeps, and shows the ones that passed since as passed', async () => {
+    const page = await ui.newPage();
+    await openScreen(page, 'Live deferrals');
+    await expect.poll(() => toolbarCounts(page)).toBe(`1,200 held back, 1 passed since`);
+    expect(await page.locator('.screen-subtitle').innerText()).toContain('The last 10,000 deferrals');
+    const listbox = page.getByRole('listbox', { name: 'Deferred attempts, newest first' });
+    await listbox.focus();
+    await page.keyboard.press('Home');
+    // The newest row is the retrier's deferral 40 minutes ago; its retry passed 10 minutes later.
+    expect(await status(page, RETRIED.sender)).toMatch(/^passed on retry \d\d:\d\d:\d\d$/);
+    await page.close();
+  });
+
+  it('after "Pass now" the row says it passed, by you, when; a retry let in by a new allow entry shows as allowed', async () => {
+    const page = await ui.newPage();
+    await openScreen(page, 'Live deferrals');
+    await expect.poll(() => toolbarCounts(page)).toBe(`1,200 held back, 1 passed since`);
+    const held = { client_address: '203.0.113.50', client_name: 'mail.held.example', sender: 'contracts@held.example', recipient: 'legal@greyward.test' };
+    expect(await ui.ask(held)).toMatch(/^DEFER_IF_PERMIT/);
+    await expect.poll(() => status(page, held.sender)).toMatch(/^passes in (5m|4m 5\ds)$/);
+
+    await liveRow(page, held.sender).click();
+    const detail = page.getByRole('complementary', { name: 'Selected attempt' });
+    await detail.getByRole('button', { name: 'Pass now' }).click();
+    await page.getByRole('dialog', { name: 'Pass this triplet now?' }).getByRole('button', { name: 'Pass now' }).click();
+    await expect.poll(() => status(page, held.sender)).toMatch(/^passed by you \d\d:\d\d:\d\d$/);
+    expect(await detail.getByLabel('What became of it').innerText()).toMatch(/^Passed by you \("Pass now"\): its next retry is accepted, \d\d:\d\d:\d\d\.$/);
+    // Nothing is left to pass: the button is no longer offered as the thing to do.
+    expect(await detail.getByRole('button', { name: 'Pass now' }).isDisabled()).toBe(true);
+    expect(await toolbarCounts(page)).toBe('1,200 held back, 2 passed since');
+    // The filter forgets the triplet state it remembers within 0.1 s; the retry then passes.
+    await expect.poll(() => ui.ask(held), { timeout: 3000 }).toMatch(/^(DUNNO$|PREPEND X-Greylist)/);
+    expect(await status(page, held.sender)).toMatch(/^passed by you /);
+
+    const allowed = { client_address: '203.0.113.60', client_name: 'mail.partner.example', sender: 'orders@partner.example', recipient: 'sales@greyward.test' };
+    expect(await ui.ask(allowed)).toMatch(/^DEFER_IF_PERMIT/);
+    await expect.poll(() => toolbarCounts(page)).toBe('1,201 held back, 2 passed since');
+    await liveRow(page, allowed.sender).click();
+    await detail.getByRole('button', { name: /^Allow the sender orders@/ }).click();
+    await page.getByRole('dialog', { name: 'Allow the sender?' }).getByRole('button', { name: 'Add to the allow list' }).click();
+    await expect.poll(async () => (await ui.listEntries()).some((entry) => entry.pattern === allowed.sender)).toBe(true);
+    // The filter applies the entry within a second; the sender's retry is then let in.
+    await expect.poll(() => ui.ask(allowed), { timeout: 3000 }).toBe('DUNNO');
+    await expect.poll(() => status(page, allowed.sender)).toMatch(/^allowed \d\d:\d\d:\d\d$/);
+    await expect.poll(() => toolbarCounts(page)).toBe('1,200 held back, 3 passed since');
+    await page.close();
+  });
+
   it('Trace finds a client network, IPv4 or IPv6, and the bounces (the empty sender <>)', async () => {
     for (const [client_address, sender] of [
       ['192.0.2.10', 'one@net-a.example'],

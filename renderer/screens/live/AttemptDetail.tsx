@@ -4,18 +4,21 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Loading } from '../../components/StatusMessage.js';
 import { AttemptTimeline, TripletSummary } from '../../components/TripletTimeline.js';
 import { describeReason } from '../../format/reasons.js';
-import { formatFull, formatSpan } from '../../format/time.js';
+import { formatFull } from '../../format/time.js';
 import { useNow } from '../../format/use-now.js';
 import { useApp } from '../../store/store.js';
 import { ACTION_LABELS, ATTEMPT_ACTIONS, propose, type AttemptAction, type ProposedChange } from './attempt-actions.js';
+import { deferralStatus } from './deferral-status.js';
 import { ProposedChangeDialog } from './ProposedChangeDialog.js';
 
-function AttemptActions({ attempt }: { attempt: Attempt }) {
+function AttemptActions({ attempt, passed }: { attempt: Attempt; passed: boolean }) {
   const prefixV4 = useApp((state) => state.settings.values?.clientPrefixV4 ?? 24);
   const prefixV6 = useApp((state) => state.settings.values?.clientPrefixV6 ?? 64);
   const [change, setChange] = useState<ProposedChange>();
   const proposals = ATTEMPT_ACTIONS.map((action) => ({ action, proposal: propose(attempt, action, { prefixV4, prefixV6 }) }));
-  const style = (action: AttemptAction) => (action === 'deny-sender' ? 'button button-danger-outline' : action === 'pass-now' ? 'button button-primary' : 'button');
+  // Once the mail got through, "Pass now" has nothing left to do.
+  const style = (action: AttemptAction) => (action === 'deny-sender' ? 'button button-danger-outline' : action === 'pass-now' && !passed ? 'button button-primary' : 'button');
+  const blocked = (action: AttemptAction) => (action === 'pass-now' && passed ? 'its mail has got through already' : undefined);
   return (
     <div className="action-list">
       {proposals.map(({ action, proposal }) => (
@@ -23,8 +26,8 @@ function AttemptActions({ attempt }: { attempt: Attempt }) {
           key={action}
           type="button"
           className={style(action)}
-          disabled={!proposal.ok}
-          title={proposal.ok ? undefined : proposal.reason}
+          disabled={!proposal.ok || blocked(action) !== undefined}
+          title={blocked(action) ?? (proposal.ok ? undefined : proposal.reason)}
           onClick={() => proposal.ok && setChange(proposal.change)}
         >
           {ACTION_LABELS[action]}
@@ -71,7 +74,10 @@ function TripletHistory({ tripletId }: { tripletId: number }) {
 
 export function AttemptDetail({ attempt, onClose }: { attempt: Attempt; onClose: () => void }) {
   const now = useNow();
-  const left = attempt.delay === null ? undefined : attempt.delay - (now - attempt.at);
+  // Re-read on every flush of the feed: a pass arriving while the panel is open shows at once.
+  useApp((state) => state.live.version);
+  const passed = useApp((state) => state.live.feed).passedOf(attempt);
+  const status = deferralStatus(attempt, passed, now);
   return (
     <aside className="detail-panel" aria-label="Selected attempt">
       <div className="card-title-row">
@@ -93,9 +99,10 @@ export function AttemptDetail({ attempt, onClose }: { attempt: Attempt; onClose:
         <dt>Recipient</dt>
         <dd className="mono">{attempt.recipient}</dd>
         <dt>Attempt</dt>
-        <dd>
-          {attempt.attemptNumber ?? '—'}
-          {left !== undefined && <span className="muted"> · {left > 0 ? `a retry passes in ${formatSpan(left)}` : 'a retry passes now'}</span>}
+        <dd>{attempt.attemptNumber ?? '—'}</dd>
+        <dt>Now</dt>
+        <dd className={status.tone === 'passed' ? 'pass-text' : undefined} aria-label="What became of it">
+          {status.sentence}
         </dd>
         <dt>Why</dt>
         <dd>
@@ -104,7 +111,7 @@ export function AttemptDetail({ attempt, onClose }: { attempt: Attempt; onClose:
         </dd>
       </dl>
       <h3>Actions</h3>
-      <AttemptActions attempt={attempt} />
+      <AttemptActions attempt={attempt} passed={passed !== undefined} />
       {attempt.tripletId !== null && <TripletHistory tripletId={attempt.tripletId} />}
     </aside>
   );

@@ -1,20 +1,16 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLayoutEffect, useRef, type KeyboardEvent } from 'react';
 import type { Attempt } from '../../../shared/contract.js';
-import { formatClock, formatSpan } from '../../format/time.js';
+import type { Passed } from '../../live/live-feed.js';
+import { formatClock } from '../../format/time.js';
 import { useNow } from '../../format/use-now.js';
 import { useApp } from '../../store/store.js';
+import { deferralStatus } from './deferral-status.js';
 
 const ROW_HEIGHT = 34;
 
-function timeLeft(attempt: Attempt, now: number): { text: string; passes: boolean } {
-  if (attempt.delay === null) return { text: '—', passes: false };
-  const left = attempt.delay - (now - attempt.at);
-  return left > 0 ? { text: formatSpan(left), passes: false } : { text: 'passes now', passes: true };
-}
-
-function LiveRow({ attempt, now, selected, top }: { attempt: Attempt; now: number; selected: boolean; top: number }) {
-  const left = timeLeft(attempt, now);
+function LiveRow({ attempt, passed, now, selected, top }: { attempt: Attempt; passed: Passed | undefined; now: number; selected: boolean; top: number }) {
+  const status = deferralStatus(attempt, passed, now);
   const name = attempt.clientName && attempt.clientName !== 'unknown' ? attempt.clientName : '';
   return (
     <div
@@ -22,7 +18,7 @@ function LiveRow({ attempt, now, selected, top }: { attempt: Attempt; now: numbe
       id={`attempt-${attempt.id}`}
       aria-selected={selected}
       data-id={attempt.id}
-      className={selected ? 'vrow live-row selected' : 'vrow live-row'}
+      className={`vrow live-row${selected ? ' selected' : ''}${passed ? ' live-row-passed' : ''}`}
       style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
     >
       <span className="mono">{formatClock(attempt.at)}</span>
@@ -32,7 +28,9 @@ function LiveRow({ attempt, now, selected, top }: { attempt: Attempt; now: numbe
       <span className="mono ellipsis" title={attempt.sender}>{attempt.sender || '<>'}</span>
       <span className="mono ellipsis" title={attempt.recipient}>{attempt.recipient}</span>
       <span className="numeric">{attempt.attemptNumber ?? '—'}</span>
-      <span className={left.passes ? 'numeric pass-text' : 'numeric'}>{left.text}</span>
+      <span className={status.tone === 'passed' ? 'live-status pass-text' : 'live-status'} title={status.sentence}>
+        {status.text}
+      </span>
     </div>
   );
 }
@@ -89,7 +87,7 @@ export function LiveList() {
         <span>Sender</span>
         <span>Recipient</span>
         <span className="numeric">Attempt</span>
-        <span className="numeric" title="Time left until a retry of this triplet passes">Passes in</span>
+        <span title="Whether the mail has got through since it was deferred, or how long until a retry passes">Status</span>
       </div>
       <div
         ref={scroller}
@@ -110,7 +108,7 @@ export function LiveList() {
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
             const attempt = feed.atFromNewest(item.index);
-            return attempt ? <LiveRow key={item.key} attempt={attempt} now={now} selected={attempt.id === selected?.id} top={item.start} /> : null;
+            return attempt ? <LiveRow key={item.key} attempt={attempt} passed={feed.passedOf(attempt)} now={now} selected={attempt.id === selected?.id} top={item.start} /> : null;
           })}
         </div>
       </div>

@@ -16,6 +16,7 @@ function LiveToolbar() {
   const perSecond = useApp((state) => state.live.perSecond);
   const visible = useApp((state) => state.live.visible);
   const kept = useApp((state) => state.live.kept);
+  const waiting = useApp((state) => state.live.waiting);
   return (
     <div className="toolbar">
       <SearchBox value={query} onChange={setQuery} label="Filter deferred attempts" placeholder="Filter by client, name, sender or recipient" />
@@ -24,7 +25,9 @@ function LiveToolbar() {
       </button>
       <span className="toolbar-info" aria-live="off">
         {paused ? <strong>Paused</strong> : <span className="live-dot" aria-hidden="true" />} {formatCount(perSecond)} deferrals/s ·{' '}
-        {query ? `${formatCount(visible)} of ${formatCount(kept)} shown` : `${formatCount(kept)} kept`}
+        <span className="live-counts">
+          {formatCount(waiting)} held back, {formatCount(kept - waiting)} passed since{query ? ` · ${formatCount(visible)} of ${formatCount(kept)} shown` : ''}
+        </span>
       </span>
     </div>
   );
@@ -44,7 +47,7 @@ export function LiveScreen() {
     <div className="screen-fill">
       <ScreenHeader
         title="Live deferrals"
-        subtitle={`Mail greylisting is holding back right now, newest first (the last ${formatCount(capacity)} are kept). Select a row for its history and to let it through.`}
+        subtitle={`The last ${formatCount(capacity)} deferrals, newest first; a row says when its mail got through. Select a row for its history and to let it through.`}
       />
       <LiveToolbar />
       {error && <ErrorNotice error={error} title="Could not load recent deferrals" onRetry={() => void load()} />}
