@@ -1,6 +1,7 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { AtRiskNavBadge } from '../screens/at-risk/AtRiskNavBadge.js';
-import { useApp } from '../store/store.js';
+import { screensWithDrafts } from '../store/drafts-slice.js';
+import { useApp, useAppStore } from '../store/store.js';
 import { SCREENS } from '../store/ui-slice.js';
 import { SCREEN_INFO, screenFromHash, screenHash } from './screens.js';
 
@@ -8,12 +9,19 @@ import { SCREEN_INFO, screenFromHash, screenHash } from './screens.js';
 export function Navigation() {
   const screen = useApp((state) => state.ui.screen);
   const navigate = useApp((state) => state.ui.navigate);
+  const unsaved = screensWithDrafts(useApp((state) => state.drafts.settings));
+  const store = useAppStore();
   const links = useRef<Array<HTMLAnchorElement | null>>([]);
 
   useEffect(() => {
     const follow = () => {
       const target = screenFromHash(window.location.hash);
-      if (target) navigate(target);
+      if (!target) return;
+      const { ui, drafts } = store.getState();
+      if (target !== ui.screen && screensWithDrafts(drafts.settings).has(ui.screen)) {
+        ui.notify({ tone: 'info', text: `Your unsaved ${SCREEN_INFO[ui.screen].label} changes are kept: come back to ${SCREEN_INFO[ui.screen].label} to save or discard them.` });
+      }
+      navigate(target);
     };
     const shortcut = (event: globalThis.KeyboardEvent) => {
       if (!event.altKey || event.ctrlKey || event.metaKey) return;
@@ -28,7 +36,7 @@ export function Navigation() {
       window.removeEventListener('hashchange', follow);
       window.removeEventListener('keydown', shortcut);
     };
-  }, [navigate]);
+  }, [navigate, store]);
 
   const moveFocus = (event: KeyboardEvent<HTMLElement>) => {
     const index = links.current.findIndex((link) => link === document.activeElement);
@@ -51,10 +59,12 @@ export function Navigation() {
               href={screenHash(name)}
               className={name === screen ? 'nav-link active' : 'nav-link'}
               aria-current={name === screen ? 'page' : undefined}
-              title={`${SCREEN_INFO[name].label} (Alt+${SCREEN_INFO[name].shortcut})`}
+              title={`${SCREEN_INFO[name].label} (Alt+${SCREEN_INFO[name].shortcut})${unsaved.has(name) ? ': unsaved changes' : ''}`}
+              aria-description={unsaved.has(name) ? 'unsaved changes' : undefined}
             >
               <span>
                 {SCREEN_INFO[name].label}
+                {unsaved.has(name) && <span className="nav-unsaved" aria-hidden="true" />}
                 {name === 'at-risk' && <AtRiskNavBadge />}
               </span>
               <kbd aria-hidden="true">{SCREEN_INFO[name].shortcut}</kbd>

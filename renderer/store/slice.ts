@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { GreywardApi } from '../../shared/contract.js';
 import type { ConnectionMonitor } from '../api/connection.js';
+import type { DraftsSlice } from './drafts-slice.js';
 import type { FilterSlice } from './filter-slice.js';
 import type { InsightSlice } from './insight-slice.js';
 import type { ListsSlice } from './lists-slice.js';
@@ -19,6 +20,7 @@ export interface AppState {
   settings: SettingsSlice;
   insight: InsightSlice;
   ui: UiSlice;
+  drafts: DraftsSlice;
 }
 
 export interface StoreDeps {

@@ -1,6 +1,7 @@
 import { useContext, createContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createDraftsSlice } from './drafts-slice.js';
 import { createFilterSlice } from './filter-slice.js';
 import { createInsightSlice } from './insight-slice.js';
 import { createListsSlice } from './lists-slice.js';
@@ -24,6 +25,7 @@ export function createAppStore(deps: StoreDeps, initialScreen: Screen = 'overvie
     settings: createSettingsSlice(sliceContext(store, 'settings', deps)),
     insight: createInsightSlice(sliceContext(store, 'insight', deps)),
     ui: createUiSlice(sliceContext(store, 'ui', deps), initialScreen),
+    drafts: createDraftsSlice(sliceContext(store, 'drafts', deps)),
   }));
 }
 

@@ -139,4 +139,23 @@ describe('screens an administrator can trust, against the real filter and databa
     await page.close();
   });
 
+  it('an unsaved Policy edit is kept when the administrator goes to another screen, and said so', async () => {
+    const page = await ui.newPage();
+    await openScreen(page, 'Policy');
+    await expect.poll(() => page.getByLabel(/^Retry window/).inputValue()).toBe('2d');
+    await page.getByLabel(/^Retry window/).fill('3d');
+    await page.getByText('1 unsaved change').waitFor();
+    await openScreen(page, 'Overview');
+    await page.getByText('Your unsaved Policy changes are kept').waitFor();
+    const policyLink = page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Policy', exact: true });
+    expect(await policyLink.getAttribute('aria-description')).toBe('unsaved changes');
+    await openScreen(page, 'Policy');
+    expect(await page.getByLabel(/^Retry window/).inputValue()).toBe('3d');
+    await page.getByText('1 unsaved change').waitFor();
+    await page.getByRole('button', { name: 'Discard' }).click();
+    expect(await page.getByLabel(/^Retry window/).inputValue()).toBe('2d');
+    expect(await policyLink.getAttribute('aria-description')).toBeNull();
+    await page.close();
+  });
+
 });

@@ -4,6 +4,7 @@ import { DEFAULT_SETTINGS, SETTINGS, formatSetting, parseSettingText, type Setti
 import { checkSettings, RESTART_SETTINGS } from '../../../shared/settings-rules.js';
 import type { ApiError } from '../../store/remote.js';
 import { useApp } from '../../store/store.js';
+import { useDraftTexts } from './use-draft-texts.js';
 
 export interface SettingDraft {
   key: SettingKey;
@@ -33,7 +34,7 @@ export function useSettingsForm(keys: readonly SettingKey[]) {
   const save = useApp((state) => state.settings.save);
   const saving = useApp((state) => state.settings.saving);
   const notify = useApp((state) => state.ui.notify);
-  const [texts, setTexts] = useState<Partial<Record<SettingKey, string>>>({});
+  const { texts, setText, clearTexts } = useDraftTexts(keys);
   const [saveError, setSaveError] = useState<ApiError>();
 
   const read = keys.map((key) => {
@@ -80,17 +81,17 @@ export function useSettingsForm(keys: readonly SettingKey[]) {
     saveError,
     edit(key: SettingKey, text: string) {
       setSaveError(undefined);
-      setTexts((current) => ({ ...current, [key]: text }));
+      setText(key, text);
     },
     discard() {
       setSaveError(undefined);
-      setTexts({});
+      clearTexts();
     },
     async submit() {
       const changes = Object.fromEntries(changed.map((draft) => [draft.key, parseSettingText(draft.key, draft.text)]));
       const failure = await save(changes);
       if (failure) return setSaveError(failure);
-      setTexts({});
+      clearTexts();
       const later = changed.filter((draft) => RESTART_SETTINGS.includes(draft.key)).map((draft) => draft.key);
       const when = later.length
         ? `The filter uses ${later.join(' and ')} after a restart${changed.length > later.length ? ', the rest within a second' : ''}.`
