@@ -92,12 +92,21 @@ export const filterStatusSchema = z.object({
   message: z.string(),
 });
 
+/** The Overview chart's time ranges, each counted in buckets that keep it to a readable number of points. */
+export const CHART_RANGES = {
+  '1h': { seconds: 3600, bucketSeconds: 60 },
+  '24h': { seconds: 86_400, bucketSeconds: 300 },
+  '7d': { seconds: 7 * 86_400, bucketSeconds: 3600 },
+} as const;
+export type ChartRange = keyof typeof CHART_RANGES;
+const chartRange = z.enum(Object.keys(CHART_RANGES) as [ChartRange, ...ChartRange[]]);
+
 const decisionCounts = z.object({ defer: z.number(), pass: z.number(), allow: z.number(), reject: z.number() });
 export const overviewSchema = z.object({
   filter: filterStatusSchema,
   today: decisionCounts,
-  /** Decisions per minute over the last 24 hours, oldest first. */
-  perMinute: z.array(decisionCounts.extend({ minute: unixSeconds })),
+  /** Decisions per bucket over the range asked for (or the one that suits the log's age), oldest first; empty buckets left out. */
+  chart: z.object({ range: chartRange, bucketSeconds: z.number().int(), start: unixSeconds, buckets: z.array(decisionCounts.extend({ at: unixSeconds })) }),
   topDeferred: z.array(z.object({ sender: z.string(), deferrals: z.number(), lastAt: unixSeconds })),
 });
 
@@ -124,7 +133,7 @@ function request<P extends z.ZodType, R extends z.ZodType>(payload: P, result: R
 }
 
 export const REQUESTS = {
-  'overview.get': request(z.object({}), overviewSchema),
+  'overview.get': request(z.object({ range: chartRange.optional() }), overviewSchema),
   'filter.status': request(z.object({}), filterStatusSchema),
   'filter.restart': request(z.object({}), filterStatusSchema),
   'attempts.recent': request(z.object({ limit: z.number().int().min(1).max(5000), actions: z.array(attemptSchema.shape.action).optional() }), z.array(attemptSchema)),

@@ -110,13 +110,18 @@ describe('handlers', () => {
   });
 
   it('explain a decision like greyward check, and sum up the day', async () => {
-    const { ask, call } = await setup();
+    const { ask, call, clock } = await setup();
     await ask({});
     await ask({ sender: 'other@example.org' });
     expect(await call('check.explain', { clientAddress: '192.0.2.10', clientName: '', sender: 'alice@example.com', recipient: 'bob@example.net' })).toMatchObject({ ok: true, value: { action: 'defer', reason: 'early' } });
     const overview = await call('overview.get', {});
     expect(overview).toMatchObject({ ok: true, value: { filter: status, today: { defer: 2, pass: 0 }, topDeferred: [{ deferrals: 1 }, { deferrals: 1 }] } });
-    expect((overview as { value: { perMinute: Array<{ defer: number }> } }).value.perMinute).toEqual([{ minute: T0 - (T0 % 60), defer: 2, pass: 0, allow: 0, reject: 0 }]);
+    // A log younger than two hours is charted over the last hour, minute by minute; a range asked for is kept.
+    expect((overview as { value: { chart: unknown } }).value.chart).toEqual({ range: '1h', bucketSeconds: 60, start: T0 - (T0 % 60) - 3540, buckets: [{ at: T0 - (T0 % 60), defer: 2, pass: 0, allow: 0, reject: 0 }] });
+    const week = await call('overview.get', { range: '7d' });
+    expect((week as { value: { chart: unknown } }).value.chart).toMatchObject({ range: '7d', bucketSeconds: 3600, buckets: [{ at: T0 - (T0 % 3600), defer: 2 }] });
+    clock.now += 3 * 3600;
+    expect(await call('overview.get', {})).toMatchObject({ ok: true, value: { chart: { range: '24h', bucketSeconds: 300, buckets: [{ at: T0 - (T0 % 300), defer: 2 }] } } });
     expect(await call('attempts.search', { query: 'other@', limit: 10 })).toMatchObject({ ok: true, value: [{ sender: 'other@example.org' }] });
   });
 });

@@ -33,9 +33,9 @@ export function createHandlers({ store, queries, supervisor, checker, insight, c
   const settings = async () => resolveSettings(await store.storedSettings()).settings;
   const settingsView = async () => ({ ...resolveSettings(await store.storedSettings()), databasePath: store.db.name });
   return {
-    'overview.get': async () => {
+    'overview.get': async ({ range }) => {
       const now = clock();
-      return { filter: supervisor.status(), ...queries.overview(now, startOfLocalDay(now)) };
+      return { filter: supervisor.status(), ...queries.overview(now, startOfLocalDay(now), range) };
     },
     'filter.status': async () => supervisor.status(),
     'filter.restart': async () => supervisor.restart(),

@@ -1,4 +1,4 @@
-import { SEARCH_COUNT_LIMIT, type Attempt, type MailPassed, type Triplet } from '../../shared/contract.js';
+import { CHART_RANGES, SEARCH_COUNT_LIMIT, type Attempt, type ChartRange, type MailPassed, type Triplet } from '../../shared/contract.js';
 import { ipv4Bytes, networkContains, parseIp, parseNetwork, type Network } from '../../shared/net.js';
 import type { Settings } from '../../shared/settings.js';
 import type { SqliteDatabase } from './database.js';
@@ -197,26 +197,39 @@ export class AdminQueries {
     })();
   }
 
-  overview(now: number, startOfDay: number) {
+  overview(now: number, startOfDay: number, range?: ChartRange) {
     const counts = { defer: 0, pass: 0, allow: 0, reject: 0 };
     const today = { ...counts };
     for (const row of this.db.prepare('SELECT action, count(*) AS n FROM attempts WHERE at >= ? GROUP BY action').all(startOfDay) as Array<{ action: string; n: number }>) {
       if (row.action in today) today[row.action as keyof typeof today] = row.n;
     }
-    const perMinute = this.db
-      .prepare(
-        `SELECT (at / 60) * 60 AS minute, sum(action = 'defer') AS defer, sum(action = 'pass') AS pass,
-                sum(action = 'allow') AS allow, sum(action = 'reject') AS reject
-         FROM attempts WHERE at >= ? GROUP BY at / 60 ORDER BY minute`,
-      )
-      .all(now - 86_400) as Array<typeof counts & { minute: number }>;
+    const chart = this.decisionChart(now, range);
     const topDeferred = this.db
       .prepare(
         `SELECT sender, count(*) AS deferrals, max(at) AS lastAt FROM attempts
          WHERE action = 'defer' AND at >= ? GROUP BY sender ORDER BY deferrals DESC, lastAt DESC LIMIT 10`,
       )
       .all(now - 86_400) as Array<{ sender: string; deferrals: number; lastAt: number }>;
-    return { today, perMinute, topDeferred };
+    return { today, chart, topDeferred };
+  }
+
+  /**
+   * Decisions per bucket. Unless a range is asked for, a log younger than two hours is shown over the
+   * last hour, so that fresh traffic spreads over the chart instead of being a spike at its right edge.
+   */
+  private decisionChart(now: number, asked: ChartRange | undefined) {
+    const firstAt = this.db.prepare('SELECT min(at) FROM attempts').pluck().get() as number | null;
+    const range: ChartRange = asked ?? (firstAt !== null && now - firstAt <= 2 * 3600 ? '1h' : '24h');
+    const { seconds, bucketSeconds } = CHART_RANGES[range];
+    const start = Math.floor(now / bucketSeconds) * bucketSeconds - seconds + bucketSeconds;
+    const buckets = this.db
+      .prepare(
+        `SELECT (at / @bucket) * @bucket AS at, sum(action = 'defer') AS defer, sum(action = 'pass') AS pass,
+                sum(action = 'allow') AS allow, sum(action = 'reject') AS reject
+         FROM attempts WHERE at >= @start GROUP BY at / @bucket ORDER BY 1`,
+      )
+      .all({ bucket: bucketSeconds, start }) as Array<{ at: number; defer: number; pass: number; allow: number; reject: number }>;
+    return { range, bucketSeconds, start, buckets };
   }
 
   private tripletColumns(): string {

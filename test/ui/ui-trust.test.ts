@@ -158,4 +158,17 @@ describe('screens an administrator can trust, against the real filter and databa
     await page.close();
   });
 
+  it('the Overview chart shows fresh traffic over the last hour, and offers 24 hours and 7 days', async () => {
+    const page = await ui.newPage();
+    const range = page.getByRole('group', { name: 'Chart range' });
+    await expect.poll(() => range.getByRole('button', { pressed: true }).innerText()).toBe('Last hour');
+    await page.getByRole('heading', { name: 'Decisions per minute, last hour' }).waitFor();
+    await page.getByRole('img', { name: /^Decisions per minute over the last hour/ }).locator('canvas').waitFor();
+    await range.getByRole('button', { name: '7 days' }).click();
+    await page.getByRole('heading', { name: 'Decisions per hour, last 7 days' }).waitFor();
+    await page.getByRole('img', { name: /^Decisions per hour over the last 7 days/ }).waitFor();
+    await range.getByRole('button', { name: '24 hours' }).click();
+    await page.getByRole('heading', { name: 'Decisions per 5 minutes, last 24 hours' }).waitFor();
+    await page.close();
+  });
 });

@@ -1,11 +1,19 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { Overview } from '../../../shared/contract.js';
+import { CHART_RANGES, type ChartRange, type Overview } from '../../../shared/contract.js';
 import { Empty } from '../../components/StatusMessage.js';
 import { formatFull } from '../../format/time.js';
 
-type PerMinute = Overview['perMinute'];
+type Chart = Overview['chart'];
+
+export const RANGE_LABELS: Record<ChartRange, { button: string; title: string }> = {
+  '1h': { button: 'Last hour', title: 'last hour' },
+  '24h': { button: '24 hours', title: 'last 24 hours' },
+  '7d': { button: '7 days', title: 'last 7 days' },
+};
+
+export const bucketName = (seconds: number) => ({ 60: 'minute', 300: '5 minutes', 3600: 'hour' })[seconds] ?? `${seconds} s`;
 
 const SERIES = [
   { key: 'defer', label: 'Deferred', color: '--series-defer' },
@@ -14,19 +22,17 @@ const SERIES = [
   { key: 'reject', label: 'Rejected', color: '--series-reject' },
 ] as const;
 
-const MINUTES = 24 * 60;
 const HEIGHT = 240;
 
-/** The last 24 hours minute by minute, zeros where the filter recorded nothing. */
-export function minuteSeries(perMinute: PerMinute, nowSeconds: number): uPlot.AlignedData {
-  const end = Math.floor(nowSeconds / 60) * 60;
-  const start = end - (MINUTES - 1) * 60;
-  const x = new Float64Array(MINUTES);
-  const columns = SERIES.map(() => new Float64Array(MINUTES));
-  for (let i = 0; i < MINUTES; i++) x[i] = start + i * 60;
-  for (const row of perMinute) {
-    const index = Math.floor((row.minute - start) / 60);
-    if (index < 0 || index >= MINUTES) continue;
+/** Every bucket of the range, zeros where the filter recorded nothing. */
+export function bucketSeries(chart: Chart): uPlot.AlignedData {
+  const count = CHART_RANGES[chart.range].seconds / chart.bucketSeconds;
+  const x = new Float64Array(count);
+  const columns = SERIES.map(() => new Float64Array(count));
+  for (let i = 0; i < count; i++) x[i] = chart.start + i * chart.bucketSeconds;
+  for (const row of chart.buckets) {
+    const index = Math.floor((row.at - chart.start) / chart.bucketSeconds);
+    if (index < 0 || index >= count) continue;
     SERIES.forEach((series, s) => (columns[s]![index]! += row[series.key]));
   }
   return [x, ...columns];
@@ -61,13 +67,13 @@ function chartOptions(width: number): uPlot.Options {
   };
 }
 
-export function DecisionsChart({ perMinute }: { perMinute: PerMinute }) {
+export function DecisionsChart({ chart }: { chart: Chart }) {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
-  const data = useMemo(() => minuteSeries(perMinute, Date.now() / 1000), [perMinute]);
+  const data = useMemo(() => bucketSeries(chart), [chart]);
   const latest = useRef(data);
   latest.current = data;
-  const empty = perMinute.every((row) => row.defer + row.pass + row.allow + row.reject === 0);
+  const empty = chart.buckets.every((row) => row.defer + row.pass + row.allow + row.reject === 0);
 
   useEffect(() => {
     const element = container.current;
@@ -94,6 +100,13 @@ export function DecisionsChart({ perMinute }: { perMinute: PerMinute }) {
     plot.current?.setData(data);
   }, [data]);
 
-  if (empty) return <Empty title="No decisions in the last 24 hours">Once Postfix asks the filter, every decision is counted here minute by minute.</Empty>;
-  return <div ref={container} className="chart" role="img" aria-label="Decisions per minute over the last 24 hours: deferred, passed, allowed and rejected" />;
+  if (empty) return <Empty title={`No decisions in the ${RANGE_LABELS[chart.range].title}`}>Once Postfix asks the filter, every decision is counted here.</Empty>;
+  return (
+    <div
+      ref={container}
+      className="chart"
+      role="img"
+      aria-label={`Decisions per ${bucketName(chart.bucketSeconds)} over the ${RANGE_LABELS[chart.range].title}: deferred, passed, allowed and rejected`}
+    />
+  );
 }

@@ -3,12 +3,27 @@ import { ScreenHeader } from '../../app/ScreenHeader.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Loading } from '../../components/StatusMessage.js';
 import { useApp } from '../../store/store.js';
-import { DecisionsChart } from './DecisionsChart.js';
+import { CHART_RANGES, type ChartRange } from '../../../shared/contract.js';
+import { bucketName, DecisionsChart, RANGE_LABELS } from './DecisionsChart.js';
 import { FilterCard } from './FilterCard.js';
 import { TodayCounts } from './TodayCounts.js';
 import { TopDeferredSenders } from './TopDeferredSenders.js';
 
 const REFRESH_MS = 15_000;
+
+function RangePicker() {
+  const chosen = useApp((state) => state.overview.range ?? state.overview.data?.chart.range);
+  const setRange = useApp((state) => state.overview.setRange);
+  return (
+    <div className="segmented" role="group" aria-label="Chart range">
+      {(Object.keys(CHART_RANGES) as ChartRange[]).map((range) => (
+        <button key={range} type="button" className="segmented-button" aria-pressed={range === chosen} onClick={() => setRange(range)}>
+          {RANGE_LABELS[range].button}
+        </button>
+      ))}
+    </div>
+  );
+}
 
 export function OverviewScreen() {
   const overview = useApp((state) => state.overview.data);
@@ -24,15 +39,18 @@ export function OverviewScreen() {
 
   return (
     <>
-      <ScreenHeader title="Overview" subtitle="The filter, and what it decided in the last 24 hours." />
+      <ScreenHeader title="Overview" subtitle="The filter, and what it decided." />
       {error && <ErrorNotice error={error} title="Could not load the overview" onRetry={() => void load()} />}
       <div className="overview-grid">
         <FilterCard />
         {overview ? <TodayCounts today={overview.today} /> : <section className="card">{loading ? <Loading what="today's counts" /> : null}</section>}
       </div>
       <section className="card">
-        <h2>Decisions per minute, last 24 hours</h2>
-        {overview ? <DecisionsChart perMinute={overview.perMinute} /> : loading && <Loading what="the chart" />}
+        <div className="card-title-row">
+          <h2>{overview ? `Decisions per ${bucketName(overview.chart.bucketSeconds)}, ${RANGE_LABELS[overview.chart.range].title}` : 'Decisions'}</h2>
+          <RangePicker />
+        </div>
+        {overview ? <DecisionsChart chart={overview.chart} /> : loading && <Loading what="the chart" />}
       </section>
       <section className="card">
         <h2>Most deferred senders today</h2>
