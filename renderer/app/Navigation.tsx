@@ -3,14 +3,17 @@ import { AtRiskNavBadge } from '../screens/at-risk/AtRiskNavBadge.js';
 import { screensWithDrafts } from '../store/drafts-slice.js';
 import { useApp, useAppStore } from '../store/store.js';
 import { SCREENS } from '../store/ui-slice.js';
+import { NavIcon } from './nav-icons.js';
 import { SCREEN_INFO, screenFromHash, screenHash } from './screens.js';
+import { useNavCollapsed } from './use-nav-collapsed.js';
 
-/** Left navigation: links (so the address names the screen), arrow keys, and Alt+1…9, 0. */
+/** Left navigation: links (so the address names the screen), arrow keys, and Alt+1…9, 0; collapses to a rail of icons. */
 export function Navigation() {
   const screen = useApp((state) => state.ui.screen);
   const navigate = useApp((state) => state.ui.navigate);
   const unsaved = screensWithDrafts(useApp((state) => state.drafts.settings));
   const store = useAppStore();
+  const [collapsed, toggleCollapsed] = useNavCollapsed();
   const links = useRef<Array<HTMLAnchorElement | null>>([]);
 
   useEffect(() => {
@@ -48,7 +51,7 @@ export function Navigation() {
   };
 
   return (
-    <nav className="nav" aria-label="Screens" onKeyDown={moveFocus}>
+    <nav className={collapsed ? 'nav nav-collapsed' : 'nav'} aria-label="Screens" onKeyDown={moveFocus}>
       <ul>
         {SCREENS.map((name, index) => (
           <li key={name}>
@@ -62,16 +65,20 @@ export function Navigation() {
               title={`${SCREEN_INFO[name].label} (Alt+${SCREEN_INFO[name].shortcut})${unsaved.has(name) ? ': unsaved changes' : ''}`}
               aria-description={unsaved.has(name) ? 'unsaved changes' : undefined}
             >
-              <span>
-                {SCREEN_INFO[name].label}
-                {unsaved.has(name) && <span className="nav-unsaved" aria-hidden="true" />}
-                {name === 'at-risk' && <AtRiskNavBadge />}
-              </span>
+              <NavIcon screen={name} />
+              <span className="nav-label">{SCREEN_INFO[name].label}</span>
+              {unsaved.has(name) && <span className="nav-unsaved" aria-hidden="true" />}
+              {name === 'at-risk' && <AtRiskNavBadge />}
               <kbd aria-hidden="true">{SCREEN_INFO[name].shortcut}</kbd>
             </a>
           </li>
         ))}
       </ul>
+      <button type="button" className="nav-toggle" aria-label={collapsed ? 'Expand the navigation' : 'Collapse the navigation'} aria-expanded={!collapsed} title={collapsed ? 'Show the screen names' : 'Show icons only'} onClick={toggleCollapsed}>
+        <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+          <path d={collapsed ? 'm9 6 6 6-6 6' : 'm15 6-6 6 6 6'} />
+        </svg>
+      </button>
     </nav>
   );
 }

@@ -48,7 +48,7 @@ function EntryRow({ entry, selected, top, now }: { entry: ListEntryView; selecte
       <span role="gridcell">
         <input type="checkbox" checked={selected} onChange={() => toggle(entry.id)} aria-label={`Select ${entry.pattern}`} />
       </span>
-      <span role="gridcell" className="ellipsis small">{KIND_LABELS[entry.kind]}</span>
+      <span role="gridcell" className="ellipsis small" title={KIND_LABELS[entry.kind]}>{KIND_LABELS[entry.kind]}</span>
       <Pattern entry={entry} />
       <span role="gridcell" className="ellipsis muted" title={entry.comment}>{entry.comment}</span>
       <span role="gridcell" className="numeric">{formatCount(entry.hits)}</span>

@@ -34,7 +34,7 @@ export function Simulator() {
   return (
     <section className="card simulator" aria-label="Simulator">
       <h2>Simulator</h2>
-      <p className="muted small">What the filter answers now for one recipient, and why. Nothing is recorded or changed. Pick an attempt on the left to fill it in.</p>
+      <p className="muted small">What the filter answers now for one recipient, and why. Nothing is recorded or changed. Pick an attempt among the results to fill it in.</p>
       <form onSubmit={submit} noValidate>
         {FIELDS.map((field) => {
           const id = `simulate-${field.key}`;

@@ -17,7 +17,7 @@ export function TraceScreen() {
   const rows = trace.data;
 
   return (
-    <div className="screen-fill">
+    <div className="screen-fill trace-screen">
       <ScreenHeader title="Trace" subtitle="Follow a mail through the attempt log: every attempt, what the filter decided, and the rule or state that decided it." />
       <div className="trace-layout">
         <div className="trace-main">
