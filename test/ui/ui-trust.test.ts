@@ -16,6 +16,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFilter } from '../../main/filter/daemon.js';
 import { quietLog } from '../../main/filter/log.js';
+import { shoot } from '../support/chromium.js';
 import { PolicyClient, rcpt } from '../support/policy-client.js';
 import { prerequisitesMet } from '../support/prerequisites.js';
 import { liveRow, openScreen, startUiHarness, uiPrerequisites, type UiHarness } from '../support/ui-harness.js';
@@ -45,6 +46,9 @@ async function plantHistory(db: string, now: number): Promise<void> {
   }
 }
 
+/** Polls up to 10 s: the machine running these suites is shared. */
+const eventually = <T>(probe: () => Promise<T> | T, options: { timeout?: number } = {}) => expect.poll(probe, { timeout: 10_000, interval: 50, ...options });
+
 const toolbarCounts = (page: Page) => page.locator('.live-counts').innerText();
 const status = (page: Page, sender: string) => liveRow(page, sender).locator('.live-status').innerText();
 
@@ -65,7 +69,7 @@ describe('screens an administrator can trust, against the real filter and databa
   it('Live deferrals loads as many deferrals as it says it keeps, and shows the ones that passed since as passed', async () => {
     const page = await ui.newPage();
     await openScreen(page, 'Live deferrals');
-    await expect.poll(() => toolbarCounts(page)).toBe(`1,200 held back, 1 passed since`);
+    await eventually(() => toolbarCounts(page)).toBe(`1,200 held back, 1 passed since`);
     expect(await page.locator('.screen-subtitle').innerText()).toContain('The last 10,000 deferrals');
     const listbox = page.getByRole('listbox', { name: 'Deferred attempts, newest first' });
     await listbox.focus();
@@ -78,35 +82,37 @@ describe('screens an administrator can trust, against the real filter and databa
   it('after "Pass now" the row says it passed, by you, when; a retry let in by a new allow entry shows as allowed', async () => {
     const page = await ui.newPage();
     await openScreen(page, 'Live deferrals');
-    await expect.poll(() => toolbarCounts(page)).toBe(`1,200 held back, 1 passed since`);
+    await eventually(() => toolbarCounts(page)).toBe(`1,200 held back, 1 passed since`);
     const held = { client_address: '203.0.113.50', client_name: 'mail.held.example', sender: 'contracts@held.example', recipient: 'legal@greyward.test' };
     expect(await ui.ask(held)).toMatch(/^DEFER_IF_PERMIT/);
-    await expect.poll(() => status(page, held.sender)).toMatch(/^passes in (5m|4m 5\ds)$/);
+    await eventually(() => status(page, held.sender)).toMatch(/^passes in (5m|4m 5\ds)$/);
 
     await liveRow(page, held.sender).click();
     const detail = page.getByRole('complementary', { name: 'Selected attempt' });
     await detail.getByRole('button', { name: 'Pass now' }).click();
     await page.getByRole('dialog', { name: 'Pass this triplet now?' }).getByRole('button', { name: 'Pass now' }).click();
-    await expect.poll(() => status(page, held.sender)).toMatch(/^passed by you \d\d:\d\d:\d\d$/);
+    await eventually(() => status(page, held.sender)).toMatch(/^passed by you \d\d:\d\d:\d\d$/);
     expect(await detail.getByLabel('What became of it').innerText()).toMatch(/^Passed by you \("Pass now"\): its next retry is accepted, \d\d:\d\d:\d\d\.$/);
     // Nothing is left to pass: the button is no longer offered as the thing to do.
     expect(await detail.getByRole('button', { name: 'Pass now' }).isDisabled()).toBe(true);
     expect(await toolbarCounts(page)).toBe('1,200 held back, 2 passed since');
     // The filter forgets the triplet state it remembers within 0.1 s; the retry then passes.
-    await expect.poll(() => ui.ask(held), { timeout: 3000 }).toMatch(/^(DUNNO$|PREPEND X-Greylist)/);
+    await eventually(() => ui.ask(held), { timeout: 5000 }).toMatch(/^(DUNNO$|PREPEND X-Greylist)/);
     expect(await status(page, held.sender)).toMatch(/^passed by you /);
 
     const allowed = { client_address: '203.0.113.60', client_name: 'mail.partner.example', sender: 'orders@partner.example', recipient: 'sales@greyward.test' };
     expect(await ui.ask(allowed)).toMatch(/^DEFER_IF_PERMIT/);
-    await expect.poll(() => toolbarCounts(page)).toBe('1,201 held back, 2 passed since');
+    await eventually(() => toolbarCounts(page)).toBe('1,201 held back, 2 passed since');
     await liveRow(page, allowed.sender).click();
     await detail.getByRole('button', { name: /^Allow the sender orders@/ }).click();
     await page.getByRole('dialog', { name: 'Allow the sender?' }).getByRole('button', { name: 'Add to the allow list' }).click();
-    await expect.poll(async () => (await ui.listEntries()).some((entry) => entry.pattern === allowed.sender)).toBe(true);
+    await eventually(async () => (await ui.listEntries()).some((entry) => entry.pattern === allowed.sender)).toBe(true);
     // The filter applies the entry within a second; the sender's retry is then let in.
-    await expect.poll(() => ui.ask(allowed), { timeout: 3000 }).toBe('DUNNO');
-    await expect.poll(() => status(page, allowed.sender)).toMatch(/^allowed \d\d:\d\d:\d\d$/);
-    await expect.poll(() => toolbarCounts(page)).toBe('1,200 held back, 3 passed since');
+    await eventually(() => ui.ask(allowed), { timeout: 5000 }).toBe('DUNNO');
+    await eventually(() => status(page, allowed.sender)).toMatch(/^allowed \d\d:\d\d:\d\d$/);
+    await eventually(() => toolbarCounts(page)).toBe('1,200 held back, 3 passed since');
+    await detail.getByRole('button', { name: 'Close the detail panel' }).click();
+    await shoot(page, '11-live-deferrals-passed');
     await page.close();
   });
 
@@ -129,8 +135,8 @@ describe('screens an administrator can trust, against the real filter and databa
     const clients = async () => (await grid.getByRole('row').allInnerTexts()).slice(1).map((row) => row.split('\n')[2]);
     const expectFound = async (query: string, expected: string[]) => {
       await search.fill(query);
-      await expect.poll(clients).toEqual(expected);
-      await expect.poll(() => page.locator('.trace-main .toolbar-info').innerText()).toBe(`${expected.length} ${expected.length === 1 ? 'attempt' : 'attempts'}, newest first`);
+      await eventually(clients).toEqual(expected);
+      await eventually(() => page.locator('.trace-main .toolbar-info').innerText()).toBe(`${expected.length} ${expected.length === 1 ? 'attempt' : 'attempts'}, newest first`);
     };
     await expectFound('192.0.2.0/24', ['192.0.2.200', '192.0.2.10']);
     await expectFound('2001:db8:1:2::/64', ['2001:db8:1:2::25']);
@@ -142,7 +148,7 @@ describe('screens an administrator can trust, against the real filter and databa
   it('an unsaved Policy edit is kept when the administrator goes to another screen, and said so', async () => {
     const page = await ui.newPage();
     await openScreen(page, 'Policy');
-    await expect.poll(() => page.getByLabel(/^Retry window/).inputValue()).toBe('2d');
+    await eventually(() => page.getByLabel(/^Retry window/).inputValue()).toBe('2d');
     await page.getByLabel(/^Retry window/).fill('3d');
     await page.getByText('1 unsaved change').waitFor();
     await openScreen(page, 'Overview');
@@ -161,9 +167,10 @@ describe('screens an administrator can trust, against the real filter and databa
   it('the Overview chart shows fresh traffic over the last hour, and offers 24 hours and 7 days', async () => {
     const page = await ui.newPage();
     const range = page.getByRole('group', { name: 'Chart range' });
-    await expect.poll(() => range.getByRole('button', { pressed: true }).innerText()).toBe('Last hour');
+    await eventually(() => range.getByRole('button', { pressed: true }).innerText()).toBe('Last hour');
     await page.getByRole('heading', { name: 'Decisions per minute, last hour' }).waitFor();
     await page.getByRole('img', { name: /^Decisions per minute over the last hour/ }).locator('canvas').waitFor();
+    await shoot(page, '12-overview-fresh-traffic-last-hour', { wholeScreen: true });
     await range.getByRole('button', { name: '7 days' }).click();
     await page.getByRole('heading', { name: 'Decisions per hour, last 7 days' }).waitFor();
     await page.getByRole('img', { name: /^Decisions per hour over the last 7 days/ }).waitFor();
