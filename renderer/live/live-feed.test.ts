@@ -128,4 +128,22 @@ describe('LiveFeed', () => {
     expect(feed.passedOf(feed.atFromNewest(0)!)).toBeUndefined();
     expect(snapshots.at(-1)).toMatchObject({ kept: 2, waiting: 1 });
   });
+
+  it('counts what is held back among the kept rows only, as the oldest are dropped and passes arrive', () => {
+    const { feed, snapshots, runFrame } = setup(100);
+    const count = () => {
+      let waiting = 0;
+      for (let i = 0; i < feed.length; i++) if (!feed.passedOf(feed.atFromNewest(i)!)) waiting++;
+      return waiting;
+    };
+    for (let id = 1; id <= 250; id++) {
+      feed.receive([attempt(id)]);
+      // Every third mail passes on its retry a little later.
+      if (id % 3 === 0) feed.receive([attempt(1000 + id, { tripletId: id, action: 'pass', reason: 'passed', at: 1_700_000_000 + id + 1 })]);
+      runFrame();
+      expect(snapshots.at(-1)!.waiting, `after ${id}`).toBe(count());
+    }
+    expect(snapshots.at(-1)).toMatchObject({ kept: 100, waiting: count() });
+    expect(count()).toBeGreaterThan(60);
+  });
 });

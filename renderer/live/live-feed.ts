@@ -1,10 +1,7 @@
 import type { Attempt, MailPassed } from '../../shared/contract.js';
+import { MailPasses, type Passed } from './mail-passes.js';
 
-/** How and when deferred mail got through; 'you': "Pass now" in this window. */
-export interface Passed {
-  at: number;
-  by: MailPassed['by'] | 'you';
-}
+export type { Passed } from './mail-passes.js';
 
 /** What the live view learns after each frame's flush. */
 export interface FeedSnapshot {
@@ -46,8 +43,7 @@ export class LiveFeed {
   private frameRequested = false;
   private addedSinceRead = 0;
   private secondCounts = new Map<number, number>();
-  /** Passes by triplet ("t:7") and by mail ("m:sender\nrecipient"), oldest first. */
-  private passes = new Map<string, Passed[]>();
+  private passes = new MailPasses();
 
   constructor(
     private readonly onFlush: (snapshot: FeedSnapshot) => void,
@@ -62,9 +58,7 @@ export class LiveFeed {
     let passed = false;
     for (const attempt of batch) {
       if (attempt.action === 'pass' || attempt.action === 'allow') {
-        const by = attempt.action === 'allow' ? 'allow-list' : 'retry';
-        if (attempt.tripletId !== null) this.addPass(`t:${attempt.tripletId}`, { at: attempt.at, by });
-        this.addPass(mailKey(attempt), { at: attempt.at, by });
+        this.passes.addOfAttempt(attempt, attempt.action === 'allow' ? 'allow-list' : 'retry');
         passed = true;
       }
       if (attempt.action !== 'defer' || attempt.id <= this.lastId) continue;
@@ -84,13 +78,14 @@ export class LiveFeed {
     const byId = new Map(attempts.map((attempt) => [attempt.id, attempt]));
     for (const pass of passed) {
       const deferral = byId.get(pass.deferralId);
-      if (deferral) this.addPass(deferral.tripletId === null ? mailKey(deferral) : `t:${deferral.tripletId}`, { at: pass.at, by: pass.by });
+      if (deferral) this.passes.add(this.passes.ownKey(deferral), { at: pass.at, by: pass.by });
     }
     const known = new Set(this.rows.map((row) => row.id));
     for (const attempt of this.incoming) known.add(attempt.id);
     const older = attempts.filter((attempt) => attempt.action === 'defer' && !known.has(attempt.id));
     if (older.length === 0) return this.publish();
     this.rows = [...this.rows, ...older].sort((a, b) => a.id - b.id).slice(-this.capacity);
+    this.passes.retrack(this.rows);
     this.lastId = Math.max(this.lastId, this.rows.at(-1)?.id ?? 0);
     this.matching = this.query ? this.rows.filter((row) => attemptMatches(row, this.query)) : undefined;
     this.publish();
@@ -98,14 +93,13 @@ export class LiveFeed {
 
   /** Triplets passed from this window ("Pass now"): their rows show it at once. */
   markPassed(tripletIds: readonly number[], at: number): void {
-    for (const id of tripletIds) this.addPass(`t:${id}`, { at, by: 'you' });
+    for (const id of tripletIds) this.passes.add(`t:${id}`, { at, by: 'you' });
     this.publish();
   }
 
   /** How the mail of a deferral got through since, if it did. */
   passedOf(attempt: Attempt): Passed | undefined {
-    const first = (key: string) => this.passes.get(key)?.find((pass) => pass.at >= attempt.at);
-    return (attempt.tripletId === null ? undefined : first(`t:${attempt.tripletId}`)) ?? first(mailKey(attempt));
+    return this.passes.passedOf(attempt);
   }
 
   setPaused(paused: boolean): void {
@@ -144,20 +138,6 @@ export class LiveFeed {
     if (this.secondCounts.size > 0) this.publish();
   }
 
-  private addPass(key: string, pass: Passed): void {
-    const list = this.passes.get(key);
-    if (!list) this.passes.set(key, [pass]);
-    else if (!list.some((known) => known.at === pass.at)) {
-      list.push(pass);
-      list.sort((a, b) => a.at - b.at);
-    }
-    // Passes of mail no longer shown are forgotten, so that memory stays bounded like the rows.
-    if (this.passes.size > this.capacity * 4) {
-      const shown = new Set(this.rows.flatMap((row) => [mailKey(row), `t:${row.tripletId}`]));
-      for (const known of this.passes.keys()) if (!shown.has(known)) this.passes.delete(known);
-    }
-  }
-
   private publishRequested = false;
 
   /** A pass changes rows already shown: republished at the next frame, even while paused. */
@@ -182,7 +162,9 @@ export class LiveFeed {
     if (this.incoming.length === 0) return;
     const batch = this.incoming;
     this.incoming = [];
-    this.rows.push(...batch.slice(-this.capacity));
+    const shown = batch.slice(-this.capacity);
+    this.rows.push(...shown);
+    this.passes.track(shown);
     if (this.query) {
       const matched = batch.filter((row) => attemptMatches(row, this.query));
       this.matching!.push(...matched);
@@ -190,7 +172,7 @@ export class LiveFeed {
     } else {
       this.addedSinceRead += batch.length;
     }
-    trimFront(this.rows, this.capacity);
+    if (trimFront(this.rows, this.capacity)) this.passes.retrack(this.rows);
     if (this.matching) trimFront(this.matching, this.capacity);
     this.publish();
   }
@@ -207,20 +189,19 @@ export class LiveFeed {
 
   private publish(): void {
     const kept = Math.min(this.capacity, this.rows.length);
-    let waiting = 0;
-    for (let i = this.rows.length - kept; i < this.rows.length; i++) if (!this.passedOf(this.rows[i]!)) waiting++;
+    // The few oldest rows beyond the capacity, until they are trimmed, are tracked but not kept.
+    let waiting = this.passes.waiting;
+    for (let i = 0; i < this.rows.length - kept; i++) if (!this.passedOf(this.rows[i]!)) waiting--;
     this.onFlush({ visible: this.length, kept, waiting, held: this.paused ? this.incoming.length : 0, perSecond: this.perSecond() });
   }
-}
-
-function mailKey(attempt: Attempt): string {
-  return `m:${attempt.sender.toLowerCase()}\n${attempt.recipient.toLowerCase()}`;
 }
 
 /**
  * Drops the oldest rows in chunks, so that trimming stays cheap at thousands of rows per second;
  * the slack beyond `capacity` is never shown (length and atFromNewest stop at capacity).
  */
-function trimFront(rows: Attempt[], capacity: number): void {
-  if (rows.length > capacity + capacity / 10) rows.splice(0, rows.length - capacity);
+function trimFront(rows: Attempt[], capacity: number): boolean {
+  if (rows.length <= capacity + capacity / 10) return false;
+  rows.splice(0, rows.length - capacity);
+  return true;
 }
