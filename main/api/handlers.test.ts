@@ -163,6 +163,7 @@ describe('attempts.search (the Trace screen)', () => {
       ['2001:db8:1:2::25', ''],
       ['2001:db8:1:2:ffff::1', 'dave@example.com'],
       ['2001:db8:1:3::25', 'erin@example.com'],
+      ['2001:db8:0:2::25', 'frank@example.com'],
     ] as const) await ask({ clientAddress, sender });
     const found = async (query: string) => {
       const result = (await call('attempts.search', { query, limit: 100 })) as { ok: boolean; value: Array<{ clientAddress: string; sender: string }> };
@@ -175,6 +176,9 @@ describe('attempts.search (the Trace screen)', () => {
     expect(await found('2001:db8:1:2::/64')).toEqual(['2001:db8:1:2::25 <>', '2001:db8:1:2:ffff::1 <dave@example.com>']);
     expect(await found('2001:DB8:1:0002:0:0:0:0/64')).toHaveLength(2);
     expect(await found('2001:db8:1:2:0:0:0:25')).toEqual(['2001:db8:1:2::25 <>']);
+    // A zero group inside the network's prefix: the text pre-selection stops before it.
+    expect(await found('2001:db8:0:2::/64')).toEqual(['2001:db8:0:2::25 <frank@example.com>']);
+    expect(await found('2001:db8::/32')).toHaveLength(4);
     expect(await found('<>')).toEqual(['2001:db8:1:2::25 <>']);
   });
 });

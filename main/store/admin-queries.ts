@@ -41,6 +41,30 @@ function networkOf(text: string): Network | undefined {
   }
 }
 
+/**
+ * A LIKE pattern every address of the network starts with as Postfix writes it (inet_ntop: no
+ * leading zeros, `::` only for a run of zero groups): its whole IPv4 octets, or its whole IPv6
+ * groups up to the first zero group. Only the rows it lets through are tested bit by bit.
+ */
+function networkTextPrefix(network: Network): string {
+  if (network.family === 4) {
+    const octets = network.address.split('.').slice(0, Math.floor(network.prefix / 8));
+    return octets.length ? `${octets.join('.')}.%` : '%.%';
+  }
+  const groups: string[] = [];
+  const words = expandIpv6(network.address);
+  for (let i = 0; i < Math.floor(network.prefix / 16) && words[i] !== 0; i++) groups.push(words[i]!.toString(16));
+  return groups.length ? `${groups.join(':')}:%` : '%:%';
+}
+
+function expandIpv6(address: string): number[] {
+  const [head = '', tail] = address.split('::');
+  const part = (text: string) => (text ? text.split(':').map((group) => parseInt(group, 16)) : []);
+  const left = part(head);
+  const right = tail === undefined ? [] : part(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
 const ipv4Number = (bytes: number[]) => ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
 
 export class AdminQueries {
@@ -113,10 +137,7 @@ export class AdminQueries {
     const network = q.includes('/') ? networkOf(q) : undefined;
     if (network) {
       this.registerNetworkFunction();
-      // Whole IPv4 octets narrow by text first, so that only the remaining bits are tested per row.
-      const octets = network.family === 4 ? network.address.split('.').slice(0, Math.floor(network.prefix / 8)) : [];
-      const textPrefix = network.family === 4 ? `${octets.join('.')}${octets.length ? '.' : ''}%` : '%:%';
-      return select("client_address LIKE @textPrefix AND greyward_in_network(client_address, @network)", { textPrefix, network: q });
+      return select('client_address LIKE @textPrefix AND greyward_in_network(client_address, @network)', { textPrefix: networkTextPrefix(network), network: q });
     }
     const ip = parseIp(q);
     return select(
