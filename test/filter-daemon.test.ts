@@ -61,13 +61,12 @@ describe('the filter over real sockets', () => {
     expect(decisions[0]).toBe(
       'decision queue_id=ABC123 client=192.0.2.10[mail.example.com] helo=mail.example.com sender=<alice@example.com> recipient=<bob@example.net> action=defer reason=new delay=300 rule="triplet 192.0.2.0/24 alice@example.com bob@example.net"',
     );
-    expect(decisions.map((line) => /reason=(\S+)/.exec(line)?.[1])).toEqual(['new', 'early', 'passed', 'not-rcpt-stage']);
+    expect(decisions.map((line) => /reason=(\S+)/.exec(line)?.[1])).toEqual(['new', 'early', 'passed']);
     const rows = f.admin.db.prepare('SELECT action, reason, delay FROM attempts ORDER BY id').all();
     expect(rows).toEqual([
       { action: 'defer', reason: 'new', delay: 300 },
       { action: 'defer', reason: 'early', delay: 240 },
       { action: 'pass', reason: 'passed', delay: 300 },
-      { action: 'allow', reason: 'not-rcpt-stage', delay: null },
     ]);
   });
 
@@ -148,14 +147,59 @@ describe('the filter over real sockets', () => {
   });
 });
 
+/** A request as Postfix would send it, with some attributes left out. */
+const without = (attributes: Record<string, string>, ...names: string[]) =>
+  Object.fromEntries(Object.entries(attributes).filter(([name]) => !names.includes(name)));
+
+describe('valid requests Greyward does not greylist: DUNNO on the same connection, logged at debug', () => {
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    // check_policy_service in smtpd_client_restrictions with smtpd_delay_reject = no
+    ['a CONNECT-stage request, without sender or recipient', rcpt({ protocol_state: 'CONNECT', protocol_name: 'SMTP', helo_name: '', sender: '', recipient: '' }), /stage CONNECT/],
+    ['a request without protocol_state', without(rcpt(), 'protocol_state'), /stage unknown/],
+    ['a RCPT request without a recipient', without(rcpt(), 'recipient'), /no recipient/],
+    ['a RCPT request with an empty recipient', rcpt({ recipient: '' }), /no recipient/],
+    ['a RCPT request without client_address', without(rcpt(), 'client_address'), /no client address/],
+  ];
+  it.each(cases)('%s', async (_name, request, why) => {
+    const f = await filter();
+    const client = await PolicyClient.connect(f.tcp);
+    expect(await client.ask(request)).toBe('DUNNO');
+    // The connection stays open: Postfix's next question on it is answered.
+    expect(await client.ask(rcpt())).toMatch(/^DEFER_IF_PERMIT 4\.7\.1/);
+    client.close();
+    await f.running.service.settle();
+    expect(f.log.lines.filter((line) => line.startsWith('debug: not greylisted'))).toEqual([expect.stringMatching(why)]);
+    expect(f.log.lines.filter((line) => /^(warning|error):/.test(line))).toEqual([]);
+    // Only the greylisting decision is recorded.
+    expect(f.admin.db.prepare('SELECT reason FROM attempts').pluck().all()).toEqual(['new']);
+  });
+
+  it('greylists a request without sender or client_name as the null sender from an unknown client', async () => {
+    const f = await filter();
+    const client = await PolicyClient.connect(f.tcp);
+    expect(await client.ask(without(rcpt(), 'sender', 'client_name', 'reverse_client_name'))).toMatch(/^DEFER_IF_PERMIT 4\.7\.1/);
+    client.close();
+    await f.running.service.settle();
+    expect(f.admin.db.prepare('SELECT sender, client_name AS clientName FROM attempts').get()).toEqual({ sender: '', clientName: 'unknown' });
+    expect(f.admin.db.prepare('SELECT sender FROM triplets').pluck().get()).toBe('<>');
+  });
+
+  it('answers a request of another type DUNNO and says so, rather than leaving Postfix to time out', async () => {
+    const f = await filter();
+    const client = await PolicyClient.connect(f.tcp);
+    expect(await client.ask(rcpt({ request: 'junk_policy' }))).toBe('DUNNO');
+    expect(await client.ask(rcpt())).toMatch(/^DEFER_IF_PERMIT 4\.7\.1/);
+    client.close();
+    expect(f.log.lines.join('\n')).toMatch(/warning: answered DUNNO to a request of unknown type "junk_policy" from 127\.0\.0\.1/);
+  });
+});
+
 describe('bad input: logged, bounded, never a crash, never an answer to a broken request', () => {
   const cases: Array<[string, string | Buffer, RegExp]> = [
     ['an over-long line', `request=smtpd_access_policy\nsender=${'x'.repeat(10_000)}\n\n`, /line longer than 4096 bytes/],
     ['an over-long request', `${Array.from({ length: 120 }, (_, i) => `x${i}=${'y'.repeat(1000)}`).join('\n')}\n\n`, /request longer than/],
     ['too many attributes', `${Array.from({ length: 300 }, (_, i) => `x${i}=1`).join('\n')}\n\n`, /more than 128 attributes/],
     ['binary junk', Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x0a, 0x0a]), /malformed attribute|binary/],
-    ['an unknown request type', 'request=junk_policy\nprotocol_state=RCPT\n\n', /unknown request type "junk_policy"/],
-    ['missing attributes', 'request=smtpd_access_policy\nprotocol_state=RCPT\nsender=a@b\n\n', /without client_address/],
   ];
   it.each(cases)('%s', async (_name, input, logged) => {
     const f = await filter();

@@ -11,11 +11,12 @@ export function filterCommand(): Command {
     .option('--listen <host:port>', 'TCP address to answer on (port 0: any free port); default: the listen setting')
     .option('--socket <path>', 'UNIX socket to answer on; default: the socket setting')
     .option('--socket-mode <octal>', "the UNIX socket's permissions (Postfix's smtpd, user postfix, must be able to write to it)", '0666')
+    .option('--debug', 'also log the requests answered without a decision (other stages, no recipient)')
     .addHelpText('after', '\nThe first line on stdout is "ready tcp=HOST:PORT unix=PATH" once requests are answered.\nOne log line per decision goes to stderr.')
-    .action(async (options: { db: string; listen?: string; socket?: string; socketMode: string }) => {
+    .action(async (options: { db: string; listen?: string; socket?: string; socketMode: string; debug?: boolean }) => {
       if (!/^0?[0-7]{3}$/.test(options.socketMode)) throw new Error(`--socket-mode "${options.socketMode}" is not an octal mode such as 0666 or 0660`);
       surviveClosedOutput();
-      const log = streamLog();
+      const log = streamLog(undefined, { debug: options.debug ?? false });
       const filter = await startFilter({
         db: options.db,
         ...(options.listen !== undefined ? { listen: options.listen } : {}),

@@ -77,6 +77,17 @@ export function matchSubject(question: PolicyQuestion): MatchSubject {
   };
 }
 
+/**
+ * Why a valid request is not one to greylist (it is answered DUNNO), or undefined for a recipient
+ * to decide. Postfix asks at other stages too, e.g. from smtpd_client_restrictions or at DATA.
+ */
+export function notGreylisted(question: PolicyQuestion): string | undefined {
+  if (question.protocolState.toUpperCase() !== 'RCPT') return `stage ${question.protocolState || 'unknown'}`;
+  if (!question.recipient) return 'no recipient';
+  if (!question.clientAddress) return 'no client address';
+  return undefined;
+}
+
 function describeEntry(entry: ListEntry): string {
   return `${entry.list} ${entry.kind} ${entry.pattern} (#${entry.id})`;
 }
@@ -108,9 +119,8 @@ function clientAfterPass(previous: ClientPasses | undefined, client: string, now
  */
 export function decide(question: PolicyQuestion, policy: Policy, state: GreylistState, now: number): Decision {
   const { settings, lists } = policy;
-  if (question.protocolState.toUpperCase() !== 'RCPT') {
-    return { action: 'allow', reason: 'not-rcpt-stage', rule: `stage ${question.protocolState || 'unknown'}`, reply: 'DUNNO', delay: null };
-  }
+  const skipped = notGreylisted(question);
+  if (skipped) return { action: 'allow', reason: 'not-rcpt-stage', rule: skipped, reply: 'DUNNO', delay: null };
   const key = greylistKey(question, settings);
   const subject = matchSubject(question);
   const template = (text: string, seconds: number) =>

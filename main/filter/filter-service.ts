@@ -1,7 +1,7 @@
 import type { Settings } from '../../shared/settings.js';
 import { tripletKeyText, type DecisionWrite, type FilterStore, type GreylistState, type MaybePromise } from '../store/greylist-store.js';
 import { DecisionBatcher } from './decision-batcher.js';
-import { autoAllowClient, decide, greylistKey, type Decision, type Policy } from './engine.js';
+import { autoAllowClient, decide, greylistKey, notGreylisted, type Decision, type Policy } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
 import type { Log } from './log.js';
 import { MessageHeaders } from './message-header.js';
@@ -26,8 +26,6 @@ interface QueuedDecision {
   decision: Decision;
   committed: Promise<void>;
 }
-
-const NO_STATE: GreylistState = { triplet: undefined, clientPasses: undefined };
 
 /** Decisions handed to the writer but not yet committed, beyond which answers wait for the disk. */
 const MAX_BACKLOG = 20_000;
@@ -103,6 +101,12 @@ export class FilterService {
    * answer at once and nothing is queued before this request; a promise otherwise.
    */
   answer(request: PolicyRequest): string | Promise<string> {
+    const skipped = notGreylisted(request);
+    if (skipped) {
+      // Not a greylisting decision: kept out of the attempt log, which would otherwise hold one row per connection.
+      this.options.log.debug(`not greylisted (${skipped}), answered DUNNO: client=${request.clientAddress || '-'}[${request.clientName}] sender=<${request.sender}> recipient=<${request.recipient}>`);
+      return 'DUNNO';
+    }
     if (this.waiting > 0) return this.answerInTurn(request);
     try {
       const state = this.stateFor(request);
@@ -134,7 +138,7 @@ export class FilterService {
   }
 
   private stateFor(request: PolicyRequest): MaybePromise<GreylistState> {
-    return request.protocolState.toUpperCase() === 'RCPT' ? this.lookup(request) : NO_STATE;
+    return this.lookup(request);
   }
 
   private failed(request: PolicyRequest, error: unknown, log = true): string {

@@ -11,6 +11,8 @@ export function decisionLogLine(a: AttemptRecord): string {
 
 /** The filter's log: plain lines on stderr, which journald or a file redirect keeps. */
 export interface Log {
+  /** Detail an administrator asks for when tracing a problem (`greyward filter --debug`). */
+  debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -18,8 +20,9 @@ export interface Log {
   decisions(lines: readonly string[]): void;
 }
 
-export function streamLog(write: (text: string) => void = (text) => process.stderr.write(text)): Log {
+export function streamLog(write: (text: string) => void = (text) => process.stderr.write(text), options: { debug?: boolean } = {}): Log {
   return {
+    debug: options.debug ? (message) => write(`debug: ${message}\n`) : () => {},
     info: (message) => write(`info: ${message}\n`),
     warn: (message) => write(`warning: ${message}\n`),
     error: (message) => write(`error: ${message}\n`),
@@ -30,7 +33,7 @@ export function streamLog(write: (text: string) => void = (text) => process.stde
 }
 
 export function quietLog(): Log {
-  return { info: () => {}, warn: () => {}, error: () => {}, decisions: () => {} };
+  return { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, decisions: () => {} };
 }
 
 /** Remembers what it was told, for tests that assert what an administrator would read. */
@@ -38,6 +41,7 @@ export function memoryLog(): Log & { lines: string[] } {
   const lines: string[] = [];
   return {
     lines,
+    debug: (m) => lines.push(`debug: ${m}`),
     info: (m) => lines.push(`info: ${m}`),
     warn: (m) => lines.push(`warning: ${m}`),
     error: (m) => lines.push(`error: ${m}`),

@@ -100,15 +100,16 @@ export interface PolicyRequest {
   instance: string;
 }
 
-/** Checks that the attributes form a request Greyward can answer. */
-export function readPolicyRequest(attributes: PolicyAttributes): PolicyRequest {
-  const request = attributes.get('request');
-  if (request !== 'smtpd_access_policy') throw new ProtocolError(`unknown request type "${request ?? '(none)'}"`);
-  const protocolState = attributes.get('protocol_state');
-  if (!protocolState) throw new ProtocolError('request without protocol_state');
+/**
+ * Reads an access policy request; undefined for a request of another type. Nothing else is
+ * required: Postfix leaves out what a stage does not have (no recipient before RCPT, none at DATA
+ * for several recipients), and such a request is answered, never refused.
+ */
+export function readPolicyRequest(attributes: PolicyAttributes): PolicyRequest | undefined {
+  if (attributes.get('request') !== 'smtpd_access_policy') return undefined;
   const get = (name: string) => attributes.get(name) ?? '';
-  const parsed: PolicyRequest = {
-    protocolState,
+  return {
+    protocolState: get('protocol_state'),
     clientAddress: get('client_address'),
     clientName: get('client_name') || 'unknown',
     reverseClientName: get('reverse_client_name') || 'unknown',
@@ -118,11 +119,6 @@ export function readPolicyRequest(attributes: PolicyAttributes): PolicyRequest {
     queueId: get('queue_id'),
     instance: get('instance'),
   };
-  if (protocolState.toUpperCase() === 'RCPT') {
-    if (!parsed.clientAddress) throw new ProtocolError('RCPT request without client_address');
-    if (!parsed.recipient) throw new ProtocolError('RCPT request without recipient');
-  }
-  return parsed;
 }
 
 export function formatReply(action: string): string {

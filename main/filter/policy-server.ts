@@ -2,7 +2,16 @@ import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { networkContains, parseNetwork, type Network } from '../../shared/net.js';
 import type { Log } from './log.js';
-import { DEFAULT_LIMITS, formatReply, PolicyRequestParser, ProtocolError, readPolicyRequest, type PolicyRequest, type ProtocolLimits } from './policy-protocol.js';
+import {
+  DEFAULT_LIMITS,
+  formatReply,
+  PolicyRequestParser,
+  ProtocolError,
+  readPolicyRequest,
+  type PolicyAttributes,
+  type PolicyRequest,
+  type ProtocolLimits,
+} from './policy-protocol.js';
 
 export interface PolicyServerOptions {
   /** A string when the answer is ready at once, which is then written without waiting for a later turn. */
@@ -121,6 +130,14 @@ export class PolicyServer {
     return server;
   }
 
+  private answer(attributes: PolicyAttributes, peer: string): string | Promise<string> {
+    const request = readPolicyRequest(attributes);
+    if (request) return this.options.answer(request);
+    const type = attributes.get('request') ?? '(none)';
+    this.throttle.warn(`type ${type}`, `answered DUNNO to a request of unknown type "${type.slice(0, 80)}" from ${peer}`);
+    return 'DUNNO';
+  }
+
   private allowedNetworks(): Network[] {
     const texts = this.options.allowedClients();
     if (texts !== this.allowed.texts) this.allowed = { texts, networks: texts.map((text) => parseNetwork(text)) };
@@ -157,9 +174,9 @@ export class PolicyServer {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.connections.delete(connection));
     socket.on('data', (chunk: Buffer) => {
-      let requests: PolicyRequest[];
+      let requests: PolicyAttributes[];
       try {
-        requests = parser.push(chunk).map(readPolicyRequest);
+        requests = parser.push(chunk);
       } catch (error) {
         if (error instanceof ProtocolError) return drop(error.message);
         throw error;
@@ -169,8 +186,8 @@ export class PolicyServer {
       if (wanted !== timeoutMs) socket.setTimeout((timeoutMs = wanted));
       // Answers ready at once go out together, in order, in one write; the rest follow in order as they come.
       let ready = '';
-      for (const request of requests) {
-        const reply = this.options.answer(request);
+      for (const attributes of requests) {
+        const reply = this.answer(attributes, peer);
         if (typeof reply === 'string' && connection.busy === 0) {
           ready += formatReply(reply);
           continue;
