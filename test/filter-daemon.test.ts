@@ -7,7 +7,7 @@ import { startFilter, type FilterDaemonOptions, type RunningFilter } from '../ma
 import { memoryLog } from '../main/filter/log.js';
 import { openDatabase } from '../main/store/database.js';
 import { SqliteStore } from '../main/store/sqlite-store.js';
-import { askOnce, PolicyClient, rcpt, type Endpoint } from './support/policy-client.js';
+import { askOnce, encodeRequest, PolicyClient, rcpt, type Endpoint } from './support/policy-client.js';
 
 const T0 = 1_800_000_000;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -191,6 +191,22 @@ describe('valid requests Greyward does not greylist: DUNNO on the same connectio
     expect(await client.ask(rcpt())).toMatch(/^DEFER_IF_PERMIT 4\.7\.1/);
     client.close();
     expect(f.log.lines.join('\n')).toMatch(/warning: answered DUNNO to a request of unknown type "junk_policy" from 127\.0\.0\.1/);
+  });
+});
+
+describe('8-bit envelope addresses', () => {
+  it('greylists an 8-bit sender Postfix passes through as raw bytes (smtputf8_enable = no), then lets its retry pass', async () => {
+    const f = await filter();
+    const request = Buffer.from(encodeRequest(rcpt({ sender: 'j\xfcrg@b\xfccher.example' })), 'latin1');
+    const client = await PolicyClient.connect(f.tcp);
+    expect(await client.askRaw(request)).toBe('DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 300 seconds');
+    f.clock.now += 300;
+    expect(await client.askRaw(request)).toMatch(/^PREPEND X-Greylist: delayed 300 seconds/);
+    client.close();
+    await f.running.service.settle();
+    expect(f.admin.db.prepare('SELECT sender FROM triplets').pluck().all()).toEqual(['j\u00fcrg@b\u00fccher.example']);
+    expect(f.log.lines.filter((line) => line.startsWith('decision '))[0]).toContain('sender=<j\u00fcrg@b\u00fccher.example>');
+    expect(f.log.lines.filter((line) => /^(warning|error):/.test(line))).toEqual([]);
   });
 });
 

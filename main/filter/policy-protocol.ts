@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * Postfix SMTPD policy delegation protocol (SMTPD_POLICY_README): "name=value" lines, a request
  * ends with an empty line, the answer is "action=..." and an empty line. Input is bounded in
@@ -32,6 +34,12 @@ const POSTFIX_ATTRIBUTES = new Set(
  * Splits a byte stream into requests. Throws ProtocolError as soon as the stream cannot be a valid
  * request. The complete lines of each chunk are decoded as one string: this runs for every request
  * Postfix sends, so it does one native decode per chunk rather than one per line.
+ *
+ * Bytes are read as UTF-8 where they are UTF-8, and as latin1 where they are not: with
+ * smtputf8_enable = no, Postfix passes 8-bit envelope addresses through as the client sent them.
+ * UTF-8 keeps an address the same whether or not the client asked for SMTPUTF8; latin1 maps each
+ * byte to one character, so that different bytes never become the same key, and shows the
+ * commonest legacy encoding correctly.
  */
 export class PolicyRequestParser {
   /** The bytes of an unfinished last line. */
@@ -55,18 +63,28 @@ export class PolicyRequestParser {
     if (restBytes > 0) this.pending = Buffer.from(data.subarray(lastNewline + 1));
     if (lastNewline === -1) return [];
     const text = data.toString('utf8', 0, lastNewline);
+    const requests: PolicyAttributes[] = [];
+    const hasNul = text.includes('\0');
+    if (text.includes('\uFFFD') && !isUtf8(data.subarray(0, lastNewline))) {
+      for (let start = 0; start <= lastNewline; ) {
+        const end = data.indexOf(NEWLINE, start);
+        const bytes = data.subarray(start, end);
+        const request = this.line(bytes.toString(isUtf8(bytes) ? 'utf8' : 'latin1'), bytes.length, hasNul);
+        if (request) requests.push(request);
+        start = end + 1;
+      }
+      return requests;
+    }
     // Equal lengths: one character per byte, so a line's length is its size in bytes.
     const singleBytes = text.length === lastNewline;
-    const suspect = text.includes('\0') || text.includes('\uFFFD');
-    const requests: PolicyAttributes[] = [];
     for (const line of text.split('\n')) {
-      const request = this.line(line, singleBytes ? line.length : Buffer.byteLength(line), suspect);
+      const request = this.line(line, singleBytes ? line.length : Buffer.byteLength(line), hasNul);
       if (request) requests.push(request);
     }
     return requests;
   }
 
-  private line(raw: string, bytes: number, suspect: boolean): PolicyAttributes | undefined {
+  private line(raw: string, bytes: number, hasNul: boolean): PolicyAttributes | undefined {
     if (bytes > this.limits.maxLineBytes) throw new ProtocolError(`line longer than ${this.limits.maxLineBytes} bytes`);
     this.requestBytes += bytes + 1;
     if (this.requestBytes > this.limits.maxRequestBytes) throw new ProtocolError(`request longer than ${this.limits.maxRequestBytes} bytes`);
@@ -78,7 +96,7 @@ export class PolicyRequestParser {
       this.requestBytes = 0;
       return request;
     }
-    if (suspect && (text.includes('\0') || text.includes('\uFFFD'))) throw new ProtocolError('binary data in a request');
+    if (hasNul && text.includes('\0')) throw new ProtocolError('binary data (a NUL byte) in a request');
     const equals = text.indexOf('=');
     const name = equals === -1 ? '' : text.slice(0, equals);
     if (!POSTFIX_ATTRIBUTES.has(name) && !ATTRIBUTE_NAME.test(name)) throw new ProtocolError(`malformed attribute line "${text.slice(0, 80)}"`);
