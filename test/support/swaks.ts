@@ -10,7 +10,8 @@ import { findExecutable, type Availability } from './prerequisites.js';
 
 export interface SendMailOptions {
   port: number;
-  from: string;
+  /** Bytes that are not UTF-8 (an 8-bit address in latin1) as a Buffer: see byteArgument. */
+  from: string | Buffer;
   /** One recipient, or several separated by commas (swaks sends one RCPT TO each). */
   to: string;
   /** EHLO name. Default 'client.example.org'. */
@@ -104,6 +105,15 @@ export function finalReplyCode(transcript: string): number | undefined {
   return exchanges.at(-1)?.reply.code;
 }
 
+/**
+ * A process's arguments are strings, passed on as UTF-8: bytes that are not UTF-8 reach swaks
+ * through the shell's printf, as octal escapes.
+ */
+function byteArgument(executable: string, args: string[], option: string, value: Buffer): [string, string[]] {
+  const format = [...value].map((byte) => (byte > 0x20 && byte < 0x7f && byte !== 0x25 && byte !== 0x5c ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, '0')}`)).join('');
+  return ['/bin/sh', ['-c', `value=$(printf "$1"); shift; exec "$@" ${option} "$value"`, 'sh', format, executable, ...args]];
+}
+
 /** Runs swaks against the server; resolves for any outcome, rejects only if swaks cannot run. */
 export function sendMail(opts: SendMailOptions): Promise<SendMailResult> {
   const swaks = findExecutable('swaks');
@@ -112,8 +122,6 @@ export function sendMail(opts: SendMailOptions): Promise<SendMailResult> {
     '--config', // no argument: ignore ~/.swaksrc and any __END__ config
     '--server',
     `${opts.server ?? '127.0.0.1'}:${opts.port}`,
-    '--from',
-    opts.from,
     '--to',
     opts.to,
     '--helo',
@@ -126,6 +134,7 @@ export function sendMail(opts: SendMailOptions): Promise<SendMailResult> {
   if (opts.body !== undefined) args.push('--body', opts.body);
   for (const header of opts.headers ?? []) args.push('--add-header', header);
   args.push(...(opts.extraArgs ?? []));
+  const [command, commandArgs] = typeof opts.from === 'string' ? [swaks, [...args, '--from', opts.from]] : byteArgument(swaks, args, '--from', opts.from);
 
   // SWAKS_OPT_* variables would silently change what is sent.
   const env: NodeJS.ProcessEnv = {};
@@ -134,7 +143,7 @@ export function sendMail(opts: SendMailOptions): Promise<SendMailResult> {
   }
 
   return new Promise((resolve, reject) => {
-    const child = spawn(swaks, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
