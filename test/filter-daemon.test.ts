@@ -37,6 +37,8 @@ async function filter(over: Partial<FilterDaemonOptions> = {}, prepare?: (store:
   return { db, admin, clock, log, running, tcp, unix };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
   const started = Date.now();
   while (!(await condition())) {
@@ -238,21 +240,64 @@ describe('bad input: logged, bounded, never a crash, never an answer to a broken
     expect(await askOnce(f.tcp, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
   });
 
-  it('bounds a flood of connections and keeps answering', async () => {
-    const f = await filter({ server: { maxConnections: 20 } });
-    const sockets = await Promise.all(
-      Array.from({ length: 60 }, () => new Promise<net.Socket>((resolve) => {
-        const socket = net.connect((f.tcp as { port: number }).port, "127.0.0.1", () => resolve(socket));
-        socket.on('error', () => undefined);
-      })),
-    );
-    await waitUntil(() => f.running.server.connectionCount === 20, 2000);
-    const warnings = f.log.lines.filter((line) => line.includes('already 20 connections open'));
-    expect(warnings).toHaveLength(1);
-    for (const socket of sockets) socket.destroy();
-    await waitUntil(() => f.running.server.connectionCount === 0, 2000);
-    expect(await askOnce(f.tcp, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+  it('cuts off a client that sends a request a byte at a time: the deadline runs from its first byte', async () => {
+    const f = await filter({ server: { requestTimeoutMs: 300 } });
+    const dribbler = await PolicyClient.connect(f.tcp);
+    const bytes = 'request=smtpd_access_policy\nprotocol_state=RCPT\n';
+    let sent = 0;
+    const drip = setInterval(() => dribbler.socket.write(bytes[sent++ % bytes.length]!), 50);
+    cleanups.push(() => clearInterval(drip));
+    const outcome = await Promise.race([dribbler.closed.then(() => 'closed'), sleep(5000).then(() => 'still open')]);
+    expect(outcome).toBe('closed');
+    expect(f.log.lines.join('\n')).toMatch(/request not finished within 0.3 s/);
   });
+
+  it('makes room for a new client by closing the longest-idle connections, keeping the ones in use', async () => {
+    const f = await filter({ server: { maxConnections: 20 } });
+    const postfix = await PolicyClient.connect(f.tcp);
+    const idle = await Promise.all(Array.from({ length: 19 }, () => PolicyClient.connect(f.tcp)));
+    await waitUntil(() => f.running.server.connectionCount === 20, 2000);
+    // Postfix's connection was opened first, but it is the one in use.
+    expect(await postfix.ask(rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+    const flood: PolicyClient[] = [];
+    cleanups.push(() => flood.forEach((client) => client.socket.destroy()));
+    for (let i = 0; i < 10; i++) flood.push(await PolicyClient.connect(f.tcp));
+    // The ten idle the longest are closed, oldest first.
+    await Promise.all(idle.slice(0, 10).map((client) => client.closed));
+    // A new client is answered, and so is Postfix on the connection it already had.
+    expect(await askOnce(f.tcp, rcpt({ recipient: 'new@example.net' }))).toMatch(/^DEFER_IF_PERMIT/);
+    expect(await postfix.ask(rcpt({ recipient: 'again@example.net' }))).toMatch(/^DEFER_IF_PERMIT/);
+    expect(f.running.server.connectionCount).toBeLessThanOrEqual(20);
+    expect(f.log.lines.filter((line) => line.includes('already 20 connections open'))).toHaveLength(1);
+    expect(f.log.lines.join('\n')).toMatch(/closed the longest-idle connection from 127\.0\.0\.1: already 20 connections open/);
+    expect(f.log.lines.join('\n')).not.toMatch(/refused connection/);
+  });
+
+  it('stops reading from a client that pipelines requests without reading the answers, and answers every one once it reads', async () => {
+    const f = await filter();
+    const client = await PolicyClient.connect(f.unix);
+    client.socket.pause();
+    // 5 MB of requests, written at once; the answers are never read until the end.
+    const request = 'request=smtpd_access_policy\nprotocol_state=DATA\n\n';
+    const count = Math.ceil(5_000_000 / request.length);
+    const piece = request.repeat(500);
+    for (let written = 0; written < count; written += 500) client.socket.write(written + 500 <= count ? piece : request.repeat(count - written));
+    const read = () => f.log.lines.filter((line) => line.startsWith('debug: not greylisted')).length;
+    const settled = async () => {
+      const before = read();
+      await sleep(200);
+      return read() === before ? before : Infinity;
+    };
+    // The filter stops reading: it has answered (and holds the answers of) only a small part of what was sent.
+    await expect.poll(settled, { timeout: 10_000, interval: 0 }).toBeLessThan(count / 2);
+    expect(await askOnce(f.tcp, rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+    let received = '';
+    client.socket.on('data', (chunk: string) => (received += chunk));
+    client.socket.resume();
+    const answer = 'action=DUNNO\n\n';
+    await expect.poll(() => received.length, { timeout: 20_000 }).toBe(count * answer.length);
+    expect(received).toBe(answer.repeat(count));
+  }, 40_000);
 });
 
 describe('internal errors fail open', () => {

@@ -23,16 +23,26 @@ export interface PolicyServerOptions {
    */
   allowedClients(): readonly string[];
   limits?: ProtocolLimits;
+  /** At this many, a new connection closes the longest-idle one, or is refused when every one is deciding. */
   maxConnections?: number;
   /** Postfix keeps an idle policy connection for smtpd_policy_service_max_idle (300 s) before closing it itself. */
   idleTimeoutMs?: number;
-  /** A peer that starts a request and stops sending is cut off after this long. */
+  /** A request not complete this long after its first byte is cut off, however slowly its bytes keep coming. */
   requestTimeoutMs?: number;
+  /**
+   * A connection with more answers than this not yet handed to the system is not read until it has
+   * fewer: a client that pipelines requests without reading the answers holds a bounded amount of memory.
+   * Postfix asks one question at a time.
+   */
+  maxUnsentAnswers?: number;
 }
 
 interface Connection {
   socket: net.Socket;
+  /** Answers still being decided: a connection with any is in use, never closed to make room. */
   busy: number;
+  /** Answers owed and not yet handed to the system: being decided, or waiting in the socket's buffer. */
+  unsent: number;
   closing: boolean;
 }
 
@@ -152,27 +162,37 @@ export class PolicyServer {
       return;
     }
     const max = this.options.maxConnections ?? 1000;
-    if (this.connections.size >= max) {
-      this.throttle.warn('too many', `refused connection from ${peer}: already ${max} connections open`);
+    if (this.connections.size >= max && !this.closeLongestIdle(peer, max)) {
+      this.throttle.warn('too many', `refused connection from ${peer}: already ${max} connections open, every one deciding`);
       socket.destroy();
       return;
     }
-    const connection: Connection = { socket, busy: 0, closing: false };
+    const connection: Connection = { socket, busy: 0, unsent: 0, closing: false };
     this.connections.add(connection);
     const parser = new PolicyRequestParser(this.limits);
-    const idleMs = this.options.idleTimeoutMs ?? 600_000;
     const requestMs = this.options.requestTimeoutMs ?? 30_000;
+    const maxUnsent = this.options.maxUnsentAnswers ?? 64;
     let answers: Promise<unknown> = Promise.resolve();
-    let timeoutMs = idleMs;
-    socket.setTimeout(timeoutMs);
+    let requestTimer: NodeJS.Timeout | undefined;
+    socket.setTimeout(this.options.idleTimeoutMs ?? 600_000);
 
     const drop = (why: string) => {
       this.throttle.warn(`drop ${why}`, `closed connection from ${peer} without an answer: ${why}`);
       socket.destroy();
     };
-    socket.on('timeout', () => (parser.midRequest ? drop(`request not finished within ${requestMs / 1000} s`) : socket.end()));
+    const send = (text: string, count: number) => {
+      socket.write(text, () => {
+        connection.unsent -= count;
+        if (socket.isPaused() && connection.unsent <= maxUnsent && !socket.destroyed) socket.resume();
+      });
+    };
+    // Idle: no byte read or written for the idle timeout. A peer that stopped reading its answers is cut off too.
+    socket.on('timeout', () => (connection.unsent > 0 ? drop('answers not read within the idle timeout') : socket.end()));
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.connections.delete(connection));
+    socket.on('close', () => {
+      clearTimeout(requestTimer);
+      this.connections.delete(connection);
+    });
     socket.on('data', (chunk: Buffer) => {
       let requests: PolicyAttributes[];
       try {
@@ -181,24 +201,35 @@ export class PolicyServer {
         if (error instanceof ProtocolError) return drop(error.message);
         throw error;
       }
-      // Reading and writing restart the timer; it is set again only when the kind of wait changes.
-      const wanted = parser.midRequest ? requestMs : idleMs;
-      if (wanted !== timeoutMs) socket.setTimeout((timeoutMs = wanted));
+      if (requests.length > 0) {
+        clearTimeout(requestTimer);
+        requestTimer = undefined;
+        // Most recently used last: the connections at the front are the longest idle.
+        this.connections.delete(connection);
+        this.connections.add(connection);
+      }
+      if (parser.midRequest && !requestTimer) {
+        requestTimer = setTimeout(() => drop(`request not finished within ${requestMs / 1000} s`), requestMs).unref();
+      }
+      connection.unsent += requests.length;
       // Answers ready at once go out together, in order, in one write; the rest follow in order as they come.
       let ready = '';
+      let readyCount = 0;
       for (const attributes of requests) {
         const reply = this.answer(attributes, peer);
         if (typeof reply === 'string' && connection.busy === 0) {
           ready += formatReply(reply);
+          readyCount++;
           continue;
         }
-        if (ready) socket.write(ready);
+        if (ready) send(ready, readyCount);
         ready = '';
+        readyCount = 0;
         connection.busy++;
         answers = answers
           .then(() => reply)
           .then((action) => {
-            if (!socket.destroyed) socket.write(formatReply(action));
+            if (!socket.destroyed) send(formatReply(action), 1);
           })
           .finally(() => {
             connection.busy--;
@@ -206,9 +237,22 @@ export class PolicyServer {
           });
       }
       if (ready) {
-        socket.write(ready);
+        send(ready, readyCount);
         if (connection.closing) socket.end();
       }
+      if (connection.unsent > maxUnsent) socket.pause();
     });
+  }
+
+  /** Closes the connection idle the longest (none of its answers being decided); false when there is none. */
+  private closeLongestIdle(peer: string, max: number): boolean {
+    for (const connection of this.connections) {
+      if (connection.busy > 0 || connection.socket.destroyed) continue;
+      this.throttle.warn('make room', `closed the longest-idle connection from ${connection.socket.remoteAddress ?? 'local socket'}: already ${max} connections open (new one from ${peer})`);
+      connection.socket.destroy();
+      this.connections.delete(connection);
+      return true;
+    }
+    return false;
   }
 }
