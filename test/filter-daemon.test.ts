@@ -328,6 +328,33 @@ describe('internal errors fail open', () => {
     locker.close();
   });
 
+  it.each([
+    ['open', 'DUNNO'],
+    ['tempfail', 'DEFER_IF_PERMIT 4.3.0 Greylisting temporarily unavailable'],
+  ] as const)('answers per failMode (%s), without waiting, while another process holds the write lock and decisions pile up; keeps what it decided', async (failMode, failAnswer) => {
+    // The writer would wait a minute for the lock: answers must not wait with it.
+    const f = await filter({ busyTimeoutMs: 60_000, service: { maxBacklog: 5, maxAnswerWaitMs: 50 } }, (store) => store.setSetting('failMode', failMode, T0));
+    const locker = openDatabase(f.db);
+    cleanups.push(() => void (locker.open && locker.close()));
+    locker.exec('BEGIN IMMEDIATE');
+    locker.prepare("UPDATE meta SET value = value WHERE key = 'policy_version'").run();
+    const client = await PolicyClient.connect(f.tcp);
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) answers.push(await client.ask(rcpt({ recipient: `r${i}@example.net` })));
+    // Six decisions wait for the disk; beyond them, answers are given per failMode and not recorded.
+    expect(answers.slice(0, 6)).toEqual(Array(6).fill('DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 300 seconds'));
+    expect(answers.slice(6)).toEqual(Array(6).fill(failAnswer));
+    expect(f.log.lines.join('\n')).toMatch(/error: the database has not taken 6 decisions for 50 ms \(is another process holding its write lock\?\); answering .* without recording, until it takes them/);
+    locker.exec('ROLLBACK');
+    locker.close();
+    await f.running.service.settle();
+    // Nothing decided is lost: the six are stored once the lock is gone.
+    expect(f.admin.db.prepare('SELECT recipient FROM attempts ORDER BY id').pluck().all()).toEqual(Array.from({ length: 6 }, (_, i) => `r${i}@example.net`));
+    expect(await client.ask(rcpt({ recipient: 'after@example.net' }))).toMatch(/^DEFER_IF_PERMIT 4\.7\.1/);
+    expect(f.log.lines.join('\n')).toMatch(/info: the database takes decisions again; 6 requests were answered .* without being recorded/);
+    client.close();
+  });
+
   it('answers DUNNO when the greylist cannot be read or written, and says why', async () => {
     const seen = { firstSeen: T0 - 60, lastSeen: T0 - 60, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
     const f = await filter({}, async (store) => {

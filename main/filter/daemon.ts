@@ -3,7 +3,7 @@ import { openDatabase } from '../store/database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import { checkEndpoints } from './endpoint-check.js';
-import { FilterService, systemClock, type Clock } from './filter-service.js';
+import { FilterService, systemClock, type Clock, type FilterServiceOptions } from './filter-service.js';
 import type { Log } from './log.js';
 import { PolicyServer, type PolicyServerOptions } from './policy-server.js';
 
@@ -19,7 +19,9 @@ export interface FilterDaemonOptions {
   clock?: Clock;
   busyTimeoutMs?: number;
   /** Connection limits and timeouts, where the defaults do not suit. */
-  server?: Pick<PolicyServerOptions, 'limits' | 'maxConnections' | 'idleTimeoutMs' | 'requestTimeoutMs'>;
+  server?: Pick<PolicyServerOptions, 'limits' | 'maxConnections' | 'idleTimeoutMs' | 'requestTimeoutMs' | 'maxUnsentAnswers'>;
+  /** How far decisions may run ahead of the disk, and how long an answer waits for it, where the defaults do not suit. */
+  service?: Pick<FilterServiceOptions, 'maxBacklog' | 'maxAnswerWaitMs'>;
 }
 
 export interface RunningFilter {
@@ -44,7 +46,7 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
     lookupsFromMemory: { self: { pid: process.pid, host: hostname() }, clock, freshSeconds: (3 * PRESENCE_INTERVAL_MS) / 1000 },
     busyTimeoutMs,
   });
-  const service = await FilterService.start({ store, log: options.log, productVersion: VERSION, clock });
+  const service = await FilterService.start({ ...options.service, store, log: options.log, productVersion: VERSION, clock });
   const settings = service.settings;
   const server = new PolicyServer({
     ...options.server,

@@ -53,6 +53,17 @@ export class DecisionBatcher {
     return this.unsavedClients.get(client)?.state;
   }
 
+  /** Decisions not yet committed: handed to the store, or in the batch still open. */
+  get uncommitted(): number {
+    return this.backlog + (this.open?.writes.length ?? 0);
+  }
+
+  /** Settles when a commit on its way returns (at once when none is). */
+  async nextCommit(): Promise<void> {
+    if (this.open && this.inFlight.size === 0) this.flush(this.open);
+    if (this.inFlight.size > 0) await Promise.race([...this.inFlight].map((batch) => batch.committed));
+  }
+
   /** Queues a decision; the promise settles once its batch is committed or has failed. */
   add(write: DecisionWrite): Promise<void> {
     const batch = this.open ?? this.startBatch();

@@ -20,6 +20,10 @@ export interface FilterServiceOptions {
   /** 0: never expire (for a service that only explains decisions, beside a running filter). */
   expiryIntervalMs?: number;
   expiryBatch?: number;
+  /** Decisions not yet committed beyond which a request waits for the disk (default 20,000). */
+  maxBacklog?: number;
+  /** How long a request waits for the disk before it is answered per failMode, unrecorded (default 100 ms). */
+  maxAnswerWaitMs?: number;
 }
 
 interface QueuedDecision {
@@ -27,13 +31,13 @@ interface QueuedDecision {
   committed: Promise<void>;
 }
 
-/** Decisions handed to the writer but not yet committed, beyond which answers wait for the disk. */
-const MAX_BACKLOG = 20_000;
-
 /**
  * Answers policy requests from the store's state. Answers do not wait for the database: decisions
  * are committed in batches behind them (see DecisionBatcher). A crash can lose the last few
  * milliseconds of decisions (those senders are deferred once more), never a committed one.
+ * Only a writer far behind (maxBacklog decisions, e.g. while another process holds the write
+ * lock) makes requests wait, for maxAnswerWaitMs at most: then they are answered per failMode
+ * without a decision, so that nothing is answered that is not recorded, and counted.
  */
 export class FilterService {
   private policy!: Policy;
@@ -48,10 +52,18 @@ export class FilterService {
   /** Why the last commit failed, while the database refuses writes. */
   private unwritable: string | undefined;
   private stopped = false;
+  /** Requests answered per failMode without a decision since the writer fell behind. */
+  private unrecorded = 0;
+  /** Decisions lost in failed commits since the database last accepted writes. */
+  private lost = 0;
+  private readonly maxBacklog: number;
+  private readonly maxWaitMs: number;
   readonly clock: Clock;
 
   private constructor(private readonly options: FilterServiceOptions) {
     this.clock = options.clock ?? systemClock;
+    this.maxBacklog = options.maxBacklog ?? 20_000;
+    this.maxWaitMs = options.maxAnswerWaitMs ?? 100;
     this.batcher = new DecisionBatcher({ store: options.store, log: options.log, onCommit: (error, count) => this.committed(error, count) });
   }
 
@@ -107,7 +119,8 @@ export class FilterService {
       this.options.log.debug(`not greylisted (${skipped}), answered DUNNO: client=${request.clientAddress || '-'}[${request.clientName}] sender=<${request.sender}> recipient=<${request.recipient}>`);
       return 'DUNNO';
     }
-    if (this.waiting > 0) return this.answerInTurn(request);
+    if (this.waiting > 0 || this.batcher.uncommitted > this.maxBacklog) return this.answerInTurn(request);
+    if (this.unrecorded > 0) this.recovered();
     try {
       const state = this.stateFor(request);
       if (state instanceof Promise) return this.answerInTurn(request, state);
@@ -120,16 +133,52 @@ export class FilterService {
   /** Decides after every decision asked before it, so that two requests for one triplet see each other. */
   private answerInTurn(request: PolicyRequest, state?: Promise<GreylistState>): Promise<string> {
     this.waiting++;
-    const queued = this.decisions.then(async () => this.decideAndQueue(request, await (state ?? this.stateFor(request))));
+    const deadline = performance.now() + this.maxWaitMs;
+    const queued = this.decisions.then(async () =>
+      (await this.roomBefore(deadline)) ? this.decideAndQueue(request, await (state ?? this.stateFor(request))) : undefined,
+    );
     const done = () => void this.waiting--;
     this.decisions = queued.then(done, done);
-    return queued.then((outcome) => this.reply(request, outcome)).catch((error: unknown) => this.failed(request, error));
+    return queued.then((outcome) => (outcome ? this.reply(request, outcome) : this.unrecordedAnswer())).catch((error: unknown) => this.failed(request, error));
   }
 
-  private reply(request: PolicyRequest, { decision, committed }: QueuedDecision): string | Promise<string> {
+  /** Waits until the writer has room for another decision; false if it has none by the deadline. */
+  private async roomBefore(deadline: number): Promise<boolean> {
+    while (this.batcher.uncommitted > this.maxBacklog) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.batcher.nextCommit(), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
+    }
+    this.recovered();
+    return true;
+  }
+
+  /** Says how many went unrecorded, once the writer has room again and its commits succeed. */
+  private recovered(): void {
+    if (this.unrecorded === 0 || this.unwritable) return;
+    this.options.log.info(`the database takes decisions again; ${this.unrecorded} requests were answered ${this.failReply()} without being recorded`);
+    this.unrecorded = 0;
+  }
+
+  private unrecordedAnswer(): string {
+    if (this.unrecorded++ === 0) {
+      this.options.log.error(
+        `the database has not taken ${this.batcher.uncommitted} decisions for ${this.maxWaitMs} ms (is another process holding its write lock?); ` +
+          `answering ${this.failReply()} (failMode=${this.policy.settings.failMode}) without recording, until it takes them`,
+      );
+    }
+    return this.failReply();
+  }
+
+  private failReply(): string {
+    return this.policy.settings.failMode === 'tempfail' ? 'DEFER_IF_PERMIT 4.3.0 Greylisting temporarily unavailable' : 'DUNNO';
+  }
+
+  private reply(request: PolicyRequest, { decision }: QueuedDecision): string {
     if (this.unwritable) return this.failed(request, new Error(`the database refuses writes: ${this.unwritable}`), false);
-    // Only a writer that has fallen far behind makes answers wait; otherwise Postfix never waits for the disk.
-    return this.batcher.backlog > MAX_BACKLOG ? committed.then(() => decision.reply) : decision.reply;
+    return decision.reply;
   }
 
   /** What would happen now and why, changing nothing. */
@@ -142,7 +191,7 @@ export class FilterService {
   }
 
   private failed(request: PolicyRequest, error: unknown, log = true): string {
-    const reply = this.policy.settings.failMode === 'tempfail' ? 'DEFER_IF_PERMIT 4.3.0 Greylisting temporarily unavailable' : 'DUNNO';
+    const reply = this.failReply();
     if (log) {
       this.options.log.error(
         `internal error, answered ${reply} (failMode=${this.policy.settings.failMode}) for queue_id=${request.queueId || '-'} ` +
@@ -166,10 +215,12 @@ export class FilterService {
 
   private committed(error: Error | undefined, count: number): void {
     if (!error) {
-      if (this.unwritable) this.options.log.info('the database accepts writes again; greylisting resumes');
+      if (this.unwritable) this.options.log.info(`the database accepts writes again; greylisting resumes (${this.lost} decisions could not be recorded meanwhile)`);
       this.unwritable = undefined;
+      this.lost = 0;
       return;
     }
+    this.lost += count;
     if (!this.unwritable) {
       const answer = this.policy.settings.failMode === 'open' ? 'DUNNO' : 'a temporary failure';
       this.options.log.error(`could not record ${count} decisions (${error.message}); answering ${answer} until the database accepts writes again`);
