@@ -54,7 +54,8 @@ describe("the README's first run", () => {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     cleanups.push(() => {
       // bash execs nothing: stop its whole group (greyward ui stops the filter it started on SIGTERM).
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+      // A shell killed by the signal has no exit code, only a signal code.
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGTERM');
     });
     let stdout = '';
     let stderr = '';
