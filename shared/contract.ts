@@ -197,6 +197,8 @@ export const EVENTS = {
   'filter.status': filterStatusSchema,
   /** New attempts as the filter records them, in batches, oldest first. */
   'attempts.added': z.array(attemptSchema),
+  /** The lists or the settings changed in the database, here or elsewhere (another window, the command line). */
+  'policy.changed': z.object({ lists: z.boolean(), settings: z.boolean() }),
 } as const;
 
 export type RequestName = keyof typeof REQUESTS;

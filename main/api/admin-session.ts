@@ -8,6 +8,7 @@ import type { Handlers } from './dispatch.js';
 import { createHandlers } from './handlers.js';
 import { BackgroundInsight } from '../insight/background-insight.js';
 import { startLivePump } from './live-pump.js';
+import { startPolicyWatch } from './policy-watch.js';
 
 /** What the administration needs of the filter's supervisor. */
 export interface SupervisorView {
@@ -41,12 +42,14 @@ export async function openAdminSession(options: {
   const insight = new BackgroundInsight(store.db.name);
   const handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, insight, clock });
   const pump = startLivePump(queries, (attempts) => options.emit('attempts.added', attempts));
+  const watch = startPolicyWatch(store, queries, (change) => options.emit('policy.changed', change));
   const unsubscribe = options.supervisor.onStatus((status) => options.emit('filter.status', status));
   return {
     handlers,
     close: async () => {
       unsubscribe();
       pump.stop();
+      watch.stop();
       await checker.stop();
       await insight.close();
       await store.close();

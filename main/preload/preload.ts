@@ -40,6 +40,7 @@ const REQUESTS = {
 const EVENTS = {
   'filter.status': true,
   'attempts.added': true,
+  'policy.changed': true,
 } as const satisfies Record<EventName, true>;
 
 /** Must match main/app/ipc.ts. */

@@ -70,6 +70,17 @@ const ipv4Number = (bytes: number[]) => ((bytes[0]! << 24) | (bytes[1]! << 16) |
 export class AdminQueries {
   constructor(private readonly db: SqliteDatabase) {}
 
+  /**
+   * A summary of the lists that moves with an entry added, removed or given another expiry: it
+   * tells a change of the lists from one of the settings when both bumped the policy version.
+   */
+  listsFingerprint(): string {
+    return this.db
+      .prepare("SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || total(expires_at) || ':' || total(length(pattern)) FROM list_entries")
+      .pluck()
+      .get() as string;
+  }
+
   lastAttemptId(): number {
     return (this.db.prepare('SELECT coalesce(max(id), 0) FROM attempts').pluck().get() as number) ?? 0;
   }

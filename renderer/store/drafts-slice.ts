@@ -6,6 +6,8 @@ export interface SettingDraftText {
   text: string;
   /** The screen it was typed on, which the navigation marks while it is unsaved. */
   screen: Screen;
+  /** The saved value, as text, when typing began: a saved value changed since was changed elsewhere. */
+  saved: string;
 }
 
 /**

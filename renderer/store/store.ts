@@ -38,6 +38,11 @@ export function wireStore(store: AppStore, deps: StoreDeps): () => void {
   const stops = [
     deps.api.on('filter.status', (status) => state().filter.receive(status)),
     deps.api.on('attempts.added', (batch) => state().live.feed.receive(batch)),
+    deps.api.on('policy.changed', (change) => {
+      if (change.settings) void state().settings.changedOutside();
+      // Only a list that was shown is read again; one never opened is read when it is.
+      if (change.lists && state().lists.loadedFor) void state().lists.load();
+    }),
     deps.connection.subscribe((connection) => state().ui.setConnection(connection)),
     deps.connection.onReconnect(() => {
       void state().filter.load();

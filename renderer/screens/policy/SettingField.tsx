@@ -44,6 +44,23 @@ function Input({ draft, onChange, id, describedBy }: { draft: SettingDraft; onCh
   return <input className={`input mono ${width}`} {...common} value={draft.text} spellCheck={false} onChange={(event) => onChange(event.target.value)} />;
 }
 
+/** A saved value changed by someone else (the command line, another window) while this screen showed it. */
+function ChangedElsewhere({ draft, onChange }: { draft: SettingDraft; onChange: (text: string) => void }) {
+  const shown = (text: string) => <code>{text || '(empty)'}</code>;
+  if (draft.draftStartedFrom !== undefined) {
+    return (
+      <div role="status" className="field-elsewhere notice-warning">
+        The saved value changed elsewhere to {shown(draft.savedText)} while you edited (you started from {shown(draft.draftStartedFrom)}). Saving replaces it.{' '}
+        <button type="button" className="button-link" onClick={() => onChange(draft.savedText)}>
+          Use the saved value
+        </button>
+      </div>
+    );
+  }
+  if (draft.changedElsewhereFrom === undefined) return null;
+  return <div className="field-elsewhere muted">Changed elsewhere: was {shown(draft.changedElsewhereFrom)}</div>;
+}
+
 export function SettingField({ draft, onChange }: { draft: SettingDraft; onChange: (text: string) => void }) {
   const def = SETTINGS[draft.key];
   const id = `setting-${draft.key}`;
@@ -61,6 +78,7 @@ export function SettingField({ draft, onChange }: { draft: SettingDraft; onChang
         {UNIT_HINTS[draft.key] && <span className="muted small">{UNIT_HINTS[draft.key]}</span>}
       </div>
       <div id={help} className="setting-help">
+        <ChangedElsewhere draft={draft} onChange={onChange} />
         {draft.error ? <div className="field-error">{draft.error}</div> : null}
         {draft.warnings.map((warning) => (
           <div key={warning} className="field-warning">

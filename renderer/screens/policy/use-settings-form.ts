@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { exampleReply } from '../../../shared/reply-template.js';
-import { DEFAULT_SETTINGS, SETTINGS, formatSetting, parseSettingText, type SettingKey, type Settings } from '../../../shared/settings.js';
+import { DEFAULT_SETTINGS, formatSetting, parseSettingText, type SettingKey, type Settings } from '../../../shared/settings.js';
 import { checkSettings, RESTART_SETTINGS } from '../../../shared/settings-rules.js';
 import type { ApiError } from '../../store/remote.js';
 import { useApp } from '../../store/store.js';
-import { useDraftTexts } from './use-draft-texts.js';
+import { savedText, useDraftTexts } from './use-draft-texts.js';
 
 export interface SettingDraft {
   key: SettingKey;
@@ -19,6 +19,12 @@ export interface SettingDraft {
   changed: boolean;
   isDefault: boolean;
   defaultText: string;
+  /** The saved value as text. */
+  savedText: string;
+  /** With a draft begun from another saved value: that value (the saved one changed elsewhere meanwhile). */
+  draftStartedFrom: string | undefined;
+  /** Without a draft: the value it had before it was changed elsewhere. */
+  changedElsewhereFrom: string | undefined;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -34,18 +40,17 @@ export function useSettingsForm(keys: readonly SettingKey[]) {
   const save = useApp((state) => state.settings.save);
   const saving = useApp((state) => state.settings.saving);
   const notify = useApp((state) => state.ui.notify);
-  const { texts, setText, clearTexts } = useDraftTexts(keys);
+  const changedElsewhere = useApp((state) => state.settings.changedElsewhere);
+  const { texts, startedFrom, setText, clearTexts } = useDraftTexts(keys);
   const [saveError, setSaveError] = useState<ApiError>();
 
   const read = keys.map((key) => {
-    const formatted = values ? formatSetting(key, values[key] as never) : '';
-    // One network per line reads better in a text area than a space-separated run.
-    const saved = SETTINGS[key].unit === 'networks' ? formatted.split(' ').join('\n') : formatted;
+    const saved = values ? savedText(key, values[key]) : '';
     const text = texts[key] ?? saved;
     try {
-      return { key, text, parsed: parseSettingText(key, text) as unknown, error: undefined };
+      return { key, text, saved, parsed: parseSettingText(key, text) as unknown, error: undefined };
     } catch (failure) {
-      return { key, text, parsed: undefined, error: (failure as Error).message.replace(`${key}: `, '') };
+      return { key, text, saved, parsed: undefined, error: (failure as Error).message.replace(`${key}: `, '') };
     }
   });
   const isChanged = (entry: (typeof read)[number]) => !!values && texts[entry.key] !== undefined && (entry.error !== undefined || !same(entry.parsed, values[entry.key]));
@@ -58,6 +63,8 @@ export function useSettingsForm(keys: readonly SettingKey[]) {
   const drafts: SettingDraft[] = read.map((entry) => {
     const changed = isChanged(entry);
     const kind = REPLY_KIND[entry.key];
+    const begunFrom = texts[entry.key] === undefined ? undefined : startedFrom(entry.key);
+    const before = Object.hasOwn(changedElsewhere, entry.key) ? savedText(entry.key, changedElsewhere[entry.key]) : undefined;
     return {
       key: entry.key,
       text: entry.text,
@@ -67,6 +74,9 @@ export function useSettingsForm(keys: readonly SettingKey[]) {
       changed,
       isDefault: entry.error === undefined && same(entry.parsed, DEFAULT_SETTINGS[entry.key]),
       defaultText: formatSetting(entry.key, DEFAULT_SETTINGS[entry.key] as never),
+      savedText: entry.saved,
+      draftStartedFrom: begunFrom !== undefined && begunFrom !== entry.saved ? begunFrom : undefined,
+      changedElsewhereFrom: texts[entry.key] === undefined && before !== undefined && before !== entry.saved ? before : undefined,
     };
   });
 
