@@ -54,10 +54,15 @@ export interface Decision {
 const MINUTE = 60;
 const HOUR = 3600;
 
-export function greylistKey(question: PolicyQuestion, settings: Settings): TripletKey {
+/** The sender and recipient of a triplet's key: attempts with the same ones are one mail, from whichever client. */
+export function mailOf(question: Pick<PolicyQuestion, 'sender' | 'recipient'>, settings: Pick<Settings, 'normaliseSender'>): { sender: string; recipient: string } {
   const recipient = question.recipient.trim().toLowerCase();
   const sender = settings.normaliseSender ? normaliseSender(question.sender) : question.sender.trim().toLowerCase() || '<>';
-  return { clientGroup: clientGroup(question.clientAddress, settings.clientPrefixV4, settings.clientPrefixV6), sender, recipient };
+  return { sender, recipient };
+}
+
+export function greylistKey(question: PolicyQuestion, settings: Settings): TripletKey {
+  return { clientGroup: clientGroup(question.clientAddress, settings.clientPrefixV4, settings.clientPrefixV6), ...mailOf(question, settings) };
 }
 
 /** The client as auto-allow counts it: its exact address, or its network when autoAllowBy is network. */
@@ -99,7 +104,7 @@ function describeEntry(entry: ListEntry): string {
  * auto-allowed client only keeps the record alive. The last-seen time, which only decides expiry
  * weeks away, is stored to the minute: a busy client passes many times a minute.
  */
-function clientAfterPass(previous: ClientPasses | undefined, client: string, now: number, proves: boolean): { clientPasses?: ClientPasses } {
+export function clientAfterPass(previous: ClientPasses | undefined, client: string, now: number, proves: boolean): { clientPasses?: ClientPasses } {
   if (!previous) return { clientPasses: { client, passes: proves ? 1 : 0, lastCountedAt: proves ? now : 0, lastSeen: now } };
   const counts = proves && now - previous.lastCountedAt >= HOUR;
   if (!counts && now - previous.lastSeen < MINUTE) return {};
@@ -110,6 +115,32 @@ function clientAfterPass(previous: ClientPasses | undefined, client: string, now
     lastSeen: now,
   };
   return { clientPasses };
+}
+
+/** Whether a client's record lets its mail in without greylisting at `now`. */
+export function isAutoAllowed(client: ClientPasses | undefined, settings: Pick<Settings, 'autoAllowAfter' | 'maxAge'>, now: number): boolean {
+  return settings.autoAllowAfter > 0 && !!client && client.passes >= settings.autoAllowAfter && now - client.lastSeen <= settings.maxAge;
+}
+
+/** How an attempt stands with its triplet: the last step of decide(), after the lists, auto-allow and the mode. */
+export type TripletStep = 'new' | 'max-age-expired' | 'known' | 'window-expired' | 'early' | 'passed';
+
+export function tripletStep(triplet: TripletState | undefined, settings: Pick<Settings, 'delay' | 'retryWindow' | 'maxAge'>, now: number): TripletStep {
+  if (!triplet) return 'new';
+  if (triplet.passedAt !== null) return now - triplet.lastSeen > settings.maxAge ? 'max-age-expired' : 'known';
+  const elapsed = now - triplet.firstSeen;
+  if (elapsed > settings.retryWindow) return 'window-expired';
+  return elapsed < settings.delay ? 'early' : 'passed';
+}
+
+/** The triplet as stored after the attempt took `step`. */
+export function tripletAfter(step: TripletStep, triplet: TripletState | undefined, now: number): TripletState {
+  if (!triplet || step === 'new' || step === 'max-age-expired' || step === 'window-expired') {
+    return { firstSeen: now, lastSeen: now, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
+  }
+  if (step === 'early') return { ...triplet, lastSeen: now, attempts: triplet.attempts + 1, earlyAttempts: triplet.earlyAttempts + 1 };
+  if (step === 'known') return { ...triplet, lastSeen: now, attempts: triplet.attempts + 1, passes: triplet.passes + 1 };
+  return { ...triplet, lastSeen: now, attempts: triplet.attempts + 1, passedAt: now, passes: triplet.passes + 1 };
 }
 
 /**
@@ -149,11 +180,11 @@ export function decide(question: PolicyQuestion, policy: Policy, state: Greylist
   }
   const client = state.clientPasses;
   const clientKey = autoAllowClient(question, settings);
-  if (settings.autoAllowAfter > 0 && client && client.passes >= settings.autoAllowAfter && now - client.lastSeen <= settings.maxAge) {
+  if (isAutoAllowed(client, settings, now)) {
     return {
       action: 'allow',
       reason: 'auto-allowed',
-      rule: `auto-allowed client ${clientKey} (${client.passes} triplets passed)`,
+      rule: `auto-allowed client ${clientKey} (${client!.passes} triplets passed)`,
       reply: 'DUNNO',
       delay: null,
       ...clientAfterPass(client, clientKey, now, false),
@@ -165,14 +196,14 @@ export function decide(question: PolicyQuestion, policy: Policy, state: Greylist
     if (!greyEntry) return { action: 'allow', reason: 'not-grey-listed', rule: 'mode grey-list-only', reply: 'DUNNO', delay: null };
   }
   const tripletRule = `triplet ${key.clientGroup} ${key.sender} ${key.recipient}`;
-  const startOver = (reason: Reason): Decision => ({
+  const startOver = (reason: Reason, triplet: TripletState): Decision => ({
     action: 'defer',
     reason,
     rule: tripletRule,
     reply: `DEFER_IF_PERMIT 4.7.1 ${template(settings.deferReply, settings.delay)}`,
     delay: settings.delay,
     tripletKey: key,
-    triplet: { firstSeen: now, lastSeen: now, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 },
+    triplet,
     ...(greyEntry ? { listEntry: greyEntry } : {}),
   });
   const pass = (reason: Reason, triplet: TripletState, delayed: number | null, reply: string): Decision => ({
@@ -187,29 +218,32 @@ export function decide(question: PolicyQuestion, policy: Policy, state: Greylist
     ...(greyEntry ? { listEntry: greyEntry } : {}),
   });
 
-  const triplet = state.triplet;
-  if (!triplet) return startOver('new');
-  if (triplet.passedAt !== null) {
-    if (now - triplet.lastSeen > settings.maxAge) return startOver('max-age-expired');
-    const seen = { ...triplet, lastSeen: now, attempts: triplet.attempts + 1, passes: triplet.passes + 1 };
-    return pass('known', seen, null, 'DUNNO');
+  const step = tripletStep(state.triplet, settings, now);
+  const next = tripletAfter(step, state.triplet, now);
+  switch (step) {
+    case 'new':
+    case 'max-age-expired':
+    case 'window-expired':
+      return startOver(step, next);
+    case 'known':
+      return pass('known', next, null, 'DUNNO');
+    case 'early': {
+      const left = settings.delay - (now - state.triplet!.firstSeen);
+      return {
+        action: 'defer',
+        reason: 'early',
+        rule: tripletRule,
+        reply: `DEFER_IF_PERMIT 4.7.1 ${template(settings.deferReply, left)}`,
+        delay: left,
+        tripletKey: key,
+        triplet: next,
+        ...(greyEntry ? { listEntry: greyEntry } : {}),
+      };
+    }
+    case 'passed': {
+      const elapsed = now - state.triplet!.firstSeen;
+      const header = `PREPEND X-Greylist: delayed ${elapsed} seconds by Greyward-${policy.productVersion}; ${new Date(now * 1000).toUTCString()}`;
+      return pass('passed', next, elapsed, settings.passHeader ? header : 'DUNNO');
+    }
   }
-  const elapsed = now - triplet.firstSeen;
-  if (elapsed > settings.retryWindow) return startOver('window-expired');
-  if (elapsed < settings.delay) {
-    const left = settings.delay - elapsed;
-    return {
-      action: 'defer',
-      reason: 'early',
-      rule: tripletRule,
-      reply: `DEFER_IF_PERMIT 4.7.1 ${template(settings.deferReply, left)}`,
-      delay: left,
-      tripletKey: key,
-      triplet: { ...triplet, lastSeen: now, attempts: triplet.attempts + 1, earlyAttempts: triplet.earlyAttempts + 1 },
-      ...(greyEntry ? { listEntry: greyEntry } : {}),
-    };
-  }
-  const passed = { ...triplet, lastSeen: now, attempts: triplet.attempts + 1, passedAt: now, passes: triplet.passes + 1 };
-  const header = `PREPEND X-Greylist: delayed ${elapsed} seconds by Greyward-${policy.productVersion}; ${new Date(now * 1000).toUTCString()}`;
-  return pass('passed', passed, elapsed, settings.passHeader ? header : 'DUNNO');
 }
