@@ -87,15 +87,26 @@ export const retryHistogramResult = z.object({
 });
 
 /** The settings a replay can answer for from the attempt log alone. */
-export const replayableSettingsSchema = z
-  .object({ delay: SETTINGS.delay.schema, retryWindow: SETTINGS.retryWindow.schema })
-  .partial()
-  .strict();
+export const REPLAYABLE_SETTINGS = ['delay', 'retryWindow', 'clientPrefixV4', 'clientPrefixV6', 'autoAllowAfter', 'autoAllowBy', 'mode'] as const;
+export type ReplayableSetting = (typeof REPLAYABLE_SETTINGS)[number];
+
+const replayedSettings = z.object({
+  delay: SETTINGS.delay.schema,
+  retryWindow: SETTINGS.retryWindow.schema,
+  clientPrefixV4: SETTINGS.clientPrefixV4.schema,
+  clientPrefixV6: SETTINGS.clientPrefixV6.schema,
+  autoAllowAfter: SETTINGS.autoAllowAfter.schema,
+  autoAllowBy: SETTINGS.autoAllowBy.schema,
+  mode: SETTINGS.mode.schema,
+});
+export const replayableSettingsSchema = replayedSettings.partial().strict();
 
 const replayOutcome = z.object({
-  settings: z.object({ delay: z.number().int(), retryWindow: z.number().int() }),
+  settings: replayedSettings,
   /** Greylisted mails that passed after a delay. */
   delayed: z.number().int(),
+  /** Mails let in at their first attempt: auto-allowed, not grey-listed, or on a triplet that had passed. */
+  passedAtOnce: z.number().int(),
   /** Seconds from the first attempt to the pass, over the delayed mails; null when none passed. */
   addedDelayP50: z.number().nullable(),
   addedDelayP95: z.number().nullable(),
@@ -114,10 +125,8 @@ export const impactPayload = z.object({
 });
 export const impactResult = z.object({
   attempts: z.number().int(),
-  /** Greylisting episodes replayed (a first contact and its retries until a pass). */
+  /** Mails replayed: a sender and recipient from their first attempt until they got through (from whichever client). */
   mails: z.number().int(),
-  /** Mail on a triplet that had passed before: not delayed under either setting. */
-  knownPasses: z.number().int(),
   current: replayOutcome,
   proposed: replayOutcome,
   elapsedMs: z.number(),

@@ -8,7 +8,6 @@ import { createHandlers } from '../main/api/handlers.js';
 import { BackgroundInsight } from '../main/insight/background-insight.js';
 import { startFilter } from '../main/filter/daemon.js';
 import { quietLog } from '../main/filter/log.js';
-import { replayImpact } from '../main/insight/impact.js';
 import { findSuspects } from '../main/insight/suspects.js';
 import { AdminQueries } from '../main/store/admin-queries.js';
 import { openDatabase } from '../main/store/database.js';
@@ -185,20 +184,61 @@ describe('retry behaviour and impact preview, from real traffic', () => {
     expect(overall.total).toBeGreaterThan(corp.total);
     expect((await w.call<typeof overall>('insight.retryHistogram', { domain: 'nobody.example' })).total).toBe(0);
 
-    const impact = await w.call<{ attempts: number; mails: number; current: object; proposed: object }>('insight.impact', { settings: { delay: 20 } });
-    // Lost now: 5 early-then-gone and 3 hammering senders; a 20 s delay lets both through. The replay keys
-    // mails by triplet, so each network of a pool (and each family of a switch) counts as a mail never retried.
-    const neverRetried = 5 + 4 * 3 + 3 * 2 + 2;
-    expect(impact.current).toMatchObject({ delayed: 20 + 2, lost: 8, neverRetried, pending: 0 });
-    expect(impact.proposed).toMatchObject({ settings: { delay: 20, retryWindow: RETRY_WINDOW }, delayed: 22 + 8, lost: 0, neverRetried, addedDelayP50: expect.any(Number) });
-    await expect(w.call('insight.impact', { settings: { clientPrefixV4: 16 } })).rejects.toThrow(/invalid insight.impact request/);
+    type Impact = { attempts: number; mails: number; current: Record<string, unknown>; proposed: Record<string, unknown> };
+    const impact = await w.call<Impact>('insight.impact', { settings: { delay: 20 } });
+    // A mail is a sender and recipient from whichever client: a pool's three networks and a switch's two
+    // families are one mail each, retried and never passed. Lost now: 5 early-then-gone, 4 pools, 3 switches,
+    // 3 hammering senders; a 20 s delay lets the early and the hammering ones through.
+    expect(impact.mails).toBe(20 + 5 + 5 + 4 + 3 + 3 + 2);
+    expect(impact.current).toMatchObject({ delayed: 20 + 2, passedAtOnce: 0, lost: 15, neverRetried: 5, pending: 0 });
+    expect(impact.proposed).toMatchObject({ settings: { delay: 20, retryWindow: RETRY_WINDOW, clientPrefixV4: 24 }, delayed: 22 + 8, lost: 7, neverRetried: 5 });
+    expect(impact.attempts).toBe(w.admin.db.prepare('SELECT count(*) FROM attempts WHERE triplet_id IS NOT NULL').pluck().get());
+  });
 
-    // The packed scan and the plain one replay the same.
-    const insight = new InsightQueries(w.admin.db);
-    const replay = (unpacked: boolean) => replayImpact(insight.scanAttempts({ unpacked }), { delay: 300, retryWindow: RETRY_WINDOW }, { delay: 20, retryWindow: RETRY_WINDOW }, w.clock.now);
-    const { elapsedMs: _a, ...packed } = replay(false);
-    const { elapsedMs: _b, ...plain } = replay(true);
-    expect(plain).toEqual(packed);
-    expect(packed.attempts).toBe(w.admin.db.prepare('SELECT count(*) FROM attempts WHERE triplet_id IS NOT NULL').pluck().get());
+  it('replays client grouping: a /16 lets the pool-rotating senders through at their second attempt, from a sibling /24', async () => {
+    const w = await world();
+    const planted = await w.traffic();
+    const pools = planted.filter((s) => s.pattern === 'pool-rotation');
+    expect(pools.every((s) => !s.passed && new Set(s.sent.map((a) => a.address.split('.').slice(0, 3).join('.'))).size === 3)).toBe(true);
+    type Outcome = { settings: Record<string, unknown>; delayed: number; lost: number; addedDelayP50: number | null };
+    const impact = await w.call<{ current: Outcome; proposed: Outcome }>('insight.impact', { settings: { clientPrefixV4: 16 } });
+    expect(impact.current).toMatchObject({ settings: { clientPrefixV4: 24, delay: 300 }, delayed: 22, lost: 15 });
+    // The four pools are saved; the switches between IPv4 and IPv6 are not (another family, another group).
+    expect(impact.proposed).toMatchObject({ settings: { clientPrefixV4: 16, clientPrefixV6: 64, delay: 300 }, delayed: 22 + 4, lost: 15 - 4 });
+    // Their second attempts came 10 to 15 minutes after the first.
+    const poolDelays = pools.map((s) => s.sent[1]!.at - s.firstAt);
+    expect(Math.min(...poolDelays)).toBeGreaterThanOrEqual(600);
+
+    // Grouping by the exact address loses nothing more here: every sender retried from its first address or from another /24.
+    const exact = await w.call<{ current: Outcome; proposed: Outcome }>('insight.impact', { settings: { clientPrefixV4: 32, clientPrefixV6: 128 } });
+    expect(exact.proposed).toMatchObject({ delayed: 22, lost: 15 });
+
+    // Greylisting only what the grey list matches lets everything else in at once.
+    await w.admin.addEntries([{ list: 'grey', kind: 'client-name', pattern: 'pool.mailhost.example', comment: '', source: 'test', expiresAt: null }], T0);
+    const greyOnly = await w.call<{ current: Outcome; proposed: Outcome & { passedAtOnce: number } }>('insight.impact', { settings: { mode: 'grey-list-only' } });
+    // Only the pools (named out0.pool.mailhost.example…) are still greylisted, and still lost.
+    expect(greyOnly.proposed).toMatchObject({ settings: { mode: 'grey-list-only' }, delayed: 2, lost: 4, neverRetried: 0, passedAtOnce: 42 - 2 - 4 });
+  });
+
+  it('replays auto-allow: a client counted as passed lets its next mails in at once', async () => {
+    const w = await world();
+    await w.admin.setSetting('autoAllowAfter', 0, T0);
+    await w.running.service.reload();
+    // One relay sends eight mails an hour apart, each deferred once and passed at its retry ten minutes later.
+    const relay = { address: '198.51.100.25', name: 'mail.relay.example' };
+    for (let n = 0; n < 8; n++) {
+      const mail = { sender: 'news@relay.example', recipient: `user${n}@example.net` } as PlantedSender;
+      w.clock.now = T0 + n * HOUR;
+      expect(await retryNow(w.endpoint, mail, relay)).toMatch(/^DEFER_IF_PERMIT/);
+      w.clock.now += 600;
+      expect(await retryNow(w.endpoint, mail, relay)).not.toMatch(/^DEFER/);
+    }
+    await w.running.service.settle();
+    type Outcome = { delayed: number; passedAtOnce: number };
+    // Now (auto-allow off) every mail is delayed; after 5 first passes, auto-allow would let the last 3 in at once.
+    const impact = await w.call<{ mails: number; current: Outcome; proposed: Outcome }>('insight.impact', { settings: { autoAllowAfter: 5 } });
+    expect(impact.mails).toBe(8);
+    expect(impact.current).toMatchObject({ delayed: 8, passedAtOnce: 0 });
+    expect(impact.proposed).toMatchObject({ delayed: 5, passedAtOnce: 3 });
   });
 });

@@ -1,17 +1,22 @@
 import type { ImpactReport, ReplayOutcome } from '../../shared/insight-contract.js';
-import { REPLAY_KIND, type AttemptScan, type ReplayChunk } from '../store/insight-queries.js';
+import { clientGroup } from '../../shared/net.js';
+import type { Settings } from '../../shared/settings.js';
+import { clientAfterPass, isAutoAllowed, tripletAfter, tripletStep } from '../filter/engine.js';
+import type { ClientPasses, TripletState } from '../store/greylist-store.js';
+import { MAIL_KIND, type MailChunk, type MailScan } from '../store/mail-scan.js';
 
-export interface ReplayTiming {
-  delay: number;
-  retryWindow: number;
-}
+/** The settings a replay decides by; the lists are the ones the log was decided with. */
+export type ReplaySettings = Pick<Settings, 'delay' | 'retryWindow' | 'maxAge' | 'clientPrefixV4' | 'clientPrefixV6' | 'autoAllowAfter' | 'autoAllowBy' | 'mode'>;
 
 /**
- * What the log cannot tell and the replay has to assume. Once a mail passed, its sender stopped
- * retrying, so under a longer delay its later retries are extrapolated at its last observed
- * interval (Postfix backs off further, so this is the optimistic side). A sender gives up after
- * five days (Postfix's maximal_queue_lifetime); a mail silent for less than two hours (Postfix's
- * maximal_backoff is 4000 s) may still come back and counts as pending.
+ * What the log cannot tell and the replay has to assume. Once a mail got through, its sender
+ * stopped trying, so where a setting would still defer it, its later retries are extrapolated at
+ * its last observed interval (at least a minute; Postfix backs off further, so this is the
+ * optimistic side), from its last client. A sender gives up after five days (Postfix's
+ * maximal_queue_lifetime); a mail silent for less than two hours (Postfix's maximal_backoff is
+ * 4000 s) may still come back and counts as pending. A triplet the log shows passed before the
+ * replayed period, and a client it shows auto-allowed before any pass was counted here, are
+ * taken as such under either setting.
  */
 export const REPLAY_ASSUMPTIONS = {
   giveUpAfter: 5 * 86_400,
@@ -19,14 +24,19 @@ export const REPLAY_ASSUMPTIONS = {
   minRetryInterval: 60,
 } as const;
 
+const DEFER = 0;
+const LET_IN = 1;
+
 class Outcome {
   delayed = 0;
+  passedAtOnce = 0;
   lost = 0;
   neverRetried = 0;
   pending = 0;
   private delays = new Float64Array(1024);
 
   addDelay(seconds: number): void {
+    if (seconds <= 0) return void this.passedAtOnce++;
     if (this.delayed === this.delays.length) {
       const grown = new Float64Array(this.delays.length * 2);
       grown.set(this.delays);
@@ -35,133 +45,277 @@ class Outcome {
     this.delays[this.delayed++] = seconds;
   }
 
-  report(timing: ReplayTiming): ReplayOutcome {
+  report(settings: ReplaySettings): ReplayOutcome {
     const sorted = this.delays.subarray(0, this.delayed).sort();
     const rank = (p: number) => (this.delayed === 0 ? null : sorted[Math.max(0, Math.ceil(p * this.delayed) - 1)]!);
-    return { settings: { ...timing }, delayed: this.delayed, addedDelayP50: rank(0.5), addedDelayP95: rank(0.95), lost: this.lost, neverRetried: this.neverRetried, pending: this.pending };
-  }
-}
-
-/**
- * Replays the attempt log under two settings in one pass. Rows arrive in log order; each
- * triplet's open mail (a first contact and its retries until a pass) is a slot in typed arrays
- * indexed by triplet id, so the pass allocates nothing per row.
- */
-export class ImpactReplay {
-  private readonly mailStart: Float64Array;
-  private readonly lastAt: Float64Array;
-  private readonly previousAt: Float64Array;
-  private readonly attempts: Int32Array;
-  /** Per settings: when the triplet's current round started (a window that runs out starts over). */
-  private readonly roundStart: [Float64Array, Float64Array];
-  /** Bit s set: the mail has passed under settings s. */
-  private readonly passed: Uint8Array;
-  private readonly outcomes: [Outcome, Outcome] = [new Outcome(), new Outcome()];
-  private readonly timings: [ReplayTiming, ReplayTiming];
-  rows = 0;
-  mails = 0;
-  knownPasses = 0;
-
-  constructor(maxTripletId: number, current: ReplayTiming, proposed: ReplayTiming) {
-    const size = maxTripletId + 1;
-    this.mailStart = new Float64Array(size).fill(Number.NaN);
-    this.lastAt = new Float64Array(size);
-    this.previousAt = new Float64Array(size);
-    this.attempts = new Int32Array(size);
-    this.roundStart = [new Float64Array(size), new Float64Array(size)];
-    this.passed = new Uint8Array(size);
-    this.timings = [current, proposed];
-  }
-
-  push(chunk: ReplayChunk): void {
-    const { tripletIds, at: times, kinds } = chunk;
-    for (let i = 0; i < chunk.length; i++) this.attempt(tripletIds[i]!, times[i]!, kinds[i]!);
-    this.rows += chunk.length;
-  }
-
-  private attempt(id: number, at: number, kind: number): void {
-    const open = !Number.isNaN(this.mailStart[id]!);
-    if (!open) {
-      if (kind === REPLAY_KIND.known) this.knownPasses++;
-      // A retry whose first contact is outside the replayed range (or expired from the log) is skipped with its mail.
-      else if (kind === REPLAY_KIND.firstContact) this.open(id, at);
-      return;
-    }
-    if (kind === REPLAY_KIND.firstContact && at - this.mailStart[id]! > REPLAY_ASSUMPTIONS.giveUpAfter) {
-      this.settle(id, Number.POSITIVE_INFINITY);
-      this.open(id, at);
-      return;
-    }
-    this.previousAt[id] = this.lastAt[id]!;
-    this.lastAt[id] = at;
-    this.attempts[id]!++;
-    for (let s = 0; s < 2; s++) {
-      if (this.passed[id]! & (1 << s)) continue;
-      const { delay, retryWindow } = this.timings[s]!;
-      const elapsed = at - this.roundStart[s]![id]!;
-      if (elapsed > retryWindow) this.roundStart[s]![id] = at;
-      else if (elapsed >= delay) {
-        this.passed[id]! |= 1 << s;
-        this.outcomes[s]!.addDelay(at - this.mailStart[id]!);
-      }
-    }
-    // A pass in the log (or a triplet passed by hand) ends the mail: its sender stopped retrying.
-    if (kind === REPLAY_KIND.passed || kind === REPLAY_KIND.known) this.closeAfterPass(id);
-  }
-
-  private open(id: number, at: number): void {
-    this.mails++;
-    this.mailStart[id] = at;
-    this.lastAt[id] = at;
-    this.previousAt[id] = at;
-    this.attempts[id] = 1;
-    this.roundStart[0][id] = at;
-    this.roundStart[1][id] = at;
-    this.passed[id] = 0;
-  }
-
-  private closeAfterPass(id: number): void {
-    const last = this.lastAt[id]!;
-    const interval = Math.max(REPLAY_ASSUMPTIONS.minRetryInterval, last - this.previousAt[id]!);
-    for (let s = 0; s < 2; s++) {
-      if (this.passed[id]! & (1 << s)) continue;
-      const { delay, retryWindow } = this.timings[s]!;
-      const start = this.roundStart[s]![id]!;
-      const next = last + Math.max(1, Math.ceil((start + delay - last) / interval)) * interval;
-      if (next - start <= retryWindow && next - this.mailStart[id]! <= REPLAY_ASSUMPTIONS.giveUpAfter) this.outcomes[s]!.addDelay(next - this.mailStart[id]!);
-      else this.outcomes[s]!.lost++;
-    }
-    this.mailStart[id] = Number.NaN;
-  }
-
-  /** Counts a mail that never passed in the log, as of `now`. */
-  private settle(id: number, now: number): void {
-    const silent = now - this.lastAt[id]!;
-    for (let s = 0; s < 2; s++) {
-      if (this.passed[id]! & (1 << s)) continue;
-      const outcome = this.outcomes[s]!;
-      if (silent < REPLAY_ASSUMPTIONS.pendingFor) outcome.pending++;
-      else if (this.attempts[id] === 1) outcome.neverRetried++;
-      else outcome.lost++;
-    }
-    this.mailStart[id] = Number.NaN;
-  }
-
-  finish(now: number): Omit<ImpactReport, 'elapsedMs'> {
-    for (let id = 0; id < this.mailStart.length; id++) if (!Number.isNaN(this.mailStart[id]!)) this.settle(id, now);
+    const { maxAge: _maxAge, ...replayed } = settings;
     return {
-      attempts: this.rows,
-      mails: this.mails,
-      knownPasses: this.knownPasses,
-      current: this.outcomes[0].report(this.timings[0]),
-      proposed: this.outcomes[1].report(this.timings[1]),
+      settings: replayed,
+      delayed: this.delayed,
+      passedAtOnce: this.passedAtOnce,
+      addedDelayP50: rank(0.5),
+      addedDelayP95: rank(0.95),
+      lost: this.lost,
+      neverRetried: this.neverRetried,
+      pending: this.pending,
     };
   }
 }
 
-export function replayImpact(scan: AttemptScan, current: ReplayTiming, proposed: ReplayTiming, now: number): ImpactReport {
+/**
+ * The filter's greylisting under one set of settings: the engine's own steps (auto-allow, mode,
+ * triplet state) over state kept by number, fed the log's attempts in order.
+ */
+/** Client numbers to group numbers under one pair of prefixes, shared by the replays that group alike. */
+class Grouping {
+  /** Per client number: its group number (-1: not computed yet). */
+  private groupOf = new Int32Array(1024).fill(-1);
+  private readonly groupIds = new Map<string, number>();
+
+  constructor(
+    private readonly clients: readonly string[],
+    private readonly prefixV4: number,
+    private readonly prefixV6: number,
+  ) {}
+
+  group(client: number): number {
+    if (client >= this.groupOf.length) this.groupOf = grow(this.groupOf, client, -1);
+    let group = this.groupOf[client]!;
+    if (group === -1) {
+      const name = clientGroup(this.clients[client]!, this.prefixV4, this.prefixV6);
+      group = this.groupIds.get(name) ?? this.groupIds.size;
+      this.groupIds.set(name, group);
+      this.groupOf[client] = group;
+    }
+    return group;
+  }
+}
+
+class SettingsReplay {
+  readonly outcome = new Outcome();
+  /** The first triplet of each mail, by mail number, and the rest by mail and group. */
+  private firstGroup = new Int32Array(1024).fill(-1);
+  private readonly firstTriplet: Array<TripletState | undefined> = new Array<TripletState | undefined>(1024).fill(undefined);
+  private readonly otherTriplets = new Map<string, TripletState>();
+  private readonly records = new Map<number, ClientPasses>();
+
+  constructor(
+    readonly settings: ReplaySettings,
+    private readonly grouping: Grouping,
+    /** Passes a client auto-allowed in the log is taken to have: the threshold it was allowed by. */
+    private readonly seedPasses: number,
+  ) {}
+
+  private group(client: number): number {
+    return this.grouping.group(client);
+  }
+
+  /** The client auto-allow counts: its address, or its group under these settings (autoAllowBy). */
+  private recordKey(client: number): number {
+    return this.settings.autoAllowBy === 'network' ? -1 - this.group(client) : client;
+  }
+
+  triplet(mail: number, client: number): TripletState | undefined {
+    const group = this.group(client);
+    if (mail >= this.firstGroup.length) {
+      this.firstGroup = grow(this.firstGroup, mail, -1);
+      // Filled, not assigned past its end: a sparse array falls back to a slow dictionary.
+      while (this.firstTriplet.length < this.firstGroup.length) this.firstTriplet.push(undefined);
+    }
+    const first = this.firstGroup[mail]!;
+    if (first === group) return this.firstTriplet[mail];
+    return first === -1 ? undefined : this.otherTriplets.get(`${mail}:${group}`);
+  }
+
+  private store(mail: number, client: number, triplet: TripletState): void {
+    const group = this.group(client);
+    const first = this.firstGroup[mail]!;
+    if (first === -1 || first === group) {
+      this.firstGroup[mail] = group;
+      this.firstTriplet[mail] = triplet;
+    } else {
+      this.otherTriplets.set(`${mail}:${group}`, triplet);
+    }
+  }
+
+  /** One attempt, as decide() takes it after the lists: LET_IN (auto-allowed, not grey-listed, passed) or DEFER. */
+  attempt(mail: number, client: number, at: number, kind: number, greyListed: boolean, passedBefore: boolean): number {
+    const { settings } = this;
+    const counting = settings.autoAllowAfter > 0;
+    const key = counting ? this.recordKey(client) : 0;
+    let record = counting ? this.records.get(key) : undefined;
+    if (counting && !record && kind === MAIL_KIND.autoAllowed) {
+      record = { client: '', passes: this.seedPasses, lastCountedAt: at, lastSeen: at };
+      this.records.set(key, record);
+    }
+    if (isAutoAllowed(record, settings, at)) {
+      this.count(key, record, at, false);
+      return LET_IN;
+    }
+    if (settings.mode === 'grey-list-only' && !greyListed) return LET_IN;
+    let triplet = this.triplet(mail, client);
+    if (!triplet && passedBefore) triplet = { firstSeen: at, lastSeen: at, attempts: 1, earlyAttempts: 0, passedAt: at, passes: 1 };
+    const step = tripletStep(triplet, settings, at);
+    this.store(mail, client, tripletAfter(step, triplet, at));
+    if (step !== 'known' && step !== 'passed') return DEFER;
+    if (counting) this.count(key, record, at, step === 'passed');
+    return LET_IN;
+  }
+
+  private count(key: number, record: ClientPasses | undefined, at: number, proves: boolean): void {
+    const { clientPasses } = clientAfterPass(record, '', at, proves);
+    if (clientPasses) this.records.set(key, clientPasses);
+  }
+}
+
+function grow<T extends Int32Array>(array: T, index: number, fill: number): T {
+  let size = array.length;
+  while (size <= index) size *= 2;
+  const grown = new Int32Array(size).fill(fill);
+  grown.set(array);
+  return grown as T;
+}
+
+/**
+ * Replays the attempt log under two settings in one pass. A mail is a sender and recipient
+ * (from whichever client, as a pool of servers sends it): it opens with its first attempt and
+ * closes when the log shows it got through, after which its sender stopped retrying.
+ */
+export class ImpactReplay {
+  private readonly replays: [SettingsReplay, SettingsReplay];
+  private mailStart = new Float64Array(1024).fill(Number.NaN);
+  private lastAt = new Float64Array(1024);
+  private previousAt = new Float64Array(1024);
+  private lastClient = new Int32Array(1024);
+  private attempts = new Int32Array(1024);
+  /** Bit s set: the open mail got through under settings s. */
+  private passed = new Uint8Array(1024);
+  /** Triplets whose first attempt is in the replayed period. */
+  private readonly begunHere: Uint8Array;
+  rows = 0;
+  mails = 0;
+
+  constructor(scan: Pick<MailScan, 'maxTripletId' | 'clients'>, current: ReplaySettings, proposed: ReplaySettings) {
+    this.begunHere = new Uint8Array(scan.maxTripletId + 1);
+    const grouping = (s: ReplaySettings) => new Grouping(scan.clients, s.clientPrefixV4, s.clientPrefixV6);
+    const currentGrouping = grouping(current);
+    const sameGrouping = current.clientPrefixV4 === proposed.clientPrefixV4 && current.clientPrefixV6 === proposed.clientPrefixV6;
+    this.replays = [
+      new SettingsReplay(current, currentGrouping, current.autoAllowAfter),
+      new SettingsReplay(proposed, sameGrouping ? currentGrouping : grouping(proposed), current.autoAllowAfter),
+    ];
+  }
+
+  push(chunk: MailChunk): void {
+    const { at, kinds, clients, mails, triplets, grey } = chunk;
+    for (let i = 0; i < chunk.length; i++) this.attempt(mails[i]!, clients[i]!, at[i]!, kinds[i]!, triplets[i]!, grey[i] === 1);
+    this.rows += chunk.length;
+  }
+
+  private attempt(mail: number, client: number, at: number, kind: number, triplet: number, greyListed: boolean): void {
+    if (kind === MAIL_KIND.firstContact) this.begunHere[triplet] = 1;
+    // The retries and pass of a mail whose first attempt is before the replayed period are skipped with it.
+    else if ((kind === MAIL_KIND.retry || kind === MAIL_KIND.passed) && !this.begunHere[triplet]) return;
+    if (mail >= this.mailStart.length) this.growMails(mail);
+    let open = !Number.isNaN(this.mailStart[mail]!);
+    if (open && kind === MAIL_KIND.firstContact && at - this.mailStart[mail]! > REPLAY_ASSUMPTIONS.giveUpAfter) {
+      this.settle(mail, Number.POSITIVE_INFINITY);
+      open = false;
+    }
+    if (open) {
+      this.previousAt[mail] = this.lastAt[mail]!;
+      this.attempts[mail]!++;
+    } else {
+      this.mails++;
+      this.mailStart[mail] = at;
+      this.previousAt[mail] = at;
+      this.attempts[mail] = 1;
+      this.passed[mail] = 0;
+    }
+    this.lastAt[mail] = at;
+    this.lastClient[mail] = client;
+    const passedBefore = kind === MAIL_KIND.known && !this.begunHere[triplet];
+    for (let s = 0; s < 2; s++) {
+      const verdict = this.replays[s]!.attempt(mail, client, at, kind, greyListed, passedBefore);
+      if (verdict === LET_IN && !(this.passed[mail]! & (1 << s))) {
+        this.passed[mail]! |= 1 << s;
+        this.replays[s]!.outcome.addDelay(at - this.mailStart[mail]!);
+      }
+    }
+    if (kind !== MAIL_KIND.firstContact && kind !== MAIL_KIND.retry) this.closeAfterDelivery(mail, greyListed);
+  }
+
+  /** The log let the mail through here: where a setting still defers it, its sender keeps retrying at its last interval. */
+  private closeAfterDelivery(mail: number, greyListed: boolean): void {
+    const start = this.mailStart[mail]!;
+    const client = this.lastClient[mail]!;
+    const interval = Math.max(REPLAY_ASSUMPTIONS.minRetryInterval, this.lastAt[mail]! - this.previousAt[mail]!);
+    for (let s = 0; s < 2; s++) {
+      if (this.passed[mail]! & (1 << s)) continue;
+      const replay = this.replays[s]!;
+      let at = this.lastAt[mail]!;
+      for (;;) {
+        const triplet = replay.triplet(mail, client);
+        const due = triplet && triplet.passedAt === null ? triplet.firstSeen + replay.settings.delay : at;
+        at += Math.max(1, Math.ceil((due - at) / interval)) * interval;
+        if (at - start > REPLAY_ASSUMPTIONS.giveUpAfter) {
+          replay.outcome.lost++;
+          break;
+        }
+        if (replay.attempt(mail, client, at, MAIL_KIND.retry, greyListed, false) === LET_IN) {
+          replay.outcome.addDelay(at - start);
+          break;
+        }
+      }
+    }
+    this.mailStart[mail] = Number.NaN;
+  }
+
+  /** Counts a mail that never got through in the log, as of `now`. */
+  private settle(mail: number, now: number): void {
+    const silent = now - this.lastAt[mail]!;
+    for (let s = 0; s < 2; s++) {
+      if (this.passed[mail]! & (1 << s)) continue;
+      const outcome = this.replays[s]!.outcome;
+      if (silent < REPLAY_ASSUMPTIONS.pendingFor) outcome.pending++;
+      else if (this.attempts[mail] === 1) outcome.neverRetried++;
+      else outcome.lost++;
+    }
+    this.mailStart[mail] = Number.NaN;
+  }
+
+  private growMails(mail: number): void {
+    let size = this.mailStart.length;
+    while (size <= mail) size *= 2;
+    const widen = <T extends Float64Array | Int32Array | Uint8Array>(array: T, make: (n: number) => T) => {
+      const grown = make(size);
+      grown.set(array);
+      return grown;
+    };
+    const start = new Float64Array(size).fill(Number.NaN);
+    start.set(this.mailStart);
+    this.mailStart = start;
+    this.lastAt = widen(this.lastAt, (n) => new Float64Array(n));
+    this.previousAt = widen(this.previousAt, (n) => new Float64Array(n));
+    this.lastClient = widen(this.lastClient, (n) => new Int32Array(n));
+    this.attempts = widen(this.attempts, (n) => new Int32Array(n));
+    this.passed = widen(this.passed, (n) => new Uint8Array(n));
+  }
+
+  finish(now: number): Omit<ImpactReport, 'elapsedMs'> {
+    for (let mail = 0; mail < this.mailStart.length; mail++) if (!Number.isNaN(this.mailStart[mail]!)) this.settle(mail, now);
+    return {
+      attempts: this.rows,
+      mails: this.mails,
+      current: this.replays[0].outcome.report(this.replays[0].settings),
+      proposed: this.replays[1].outcome.report(this.replays[1].settings),
+    };
+  }
+}
+
+export function replayImpact(scan: MailScan, current: ReplaySettings, proposed: ReplaySettings, now: number): ImpactReport {
   const started = performance.now();
-  const replay = new ImpactReplay(scan.maxTripletId, current, proposed);
+  const replay = new ImpactReplay(scan, current, proposed);
   for (const chunk of scan.chunks()) replay.push(chunk);
   return { ...replay.finish(now), elapsedMs: Math.round(performance.now() - started) };
 }

@@ -5,6 +5,9 @@ import { normaliseDomain } from '../../shared/lists.js';
 import { resolveSettings } from '../../shared/settings.js';
 import { InsightQueries } from '../store/insight-queries.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
+import { matchSubject, mailOf } from '../filter/engine.js';
+import { ListMatcher } from '../filter/list-matcher.js';
+import { scanMails, type AttemptSubject } from '../store/mail-scan.js';
 import { replayImpact } from './impact.js';
 import { retryHistogram } from './retry-histogram.js';
 import { findSuspects } from './suspects.js';
@@ -37,10 +40,15 @@ export function inlineInsightReads(store: SqliteStore): InsightReads {
       return retryHistogram(scan, (await settings()).delay, senderDomain);
     },
     impact: async ({ settings: proposal, days, now }) => {
-      const current = await settings();
-      const timing = { delay: current.delay, retryWindow: current.retryWindow };
-      const proposed = { delay: proposal.delay ?? timing.delay, retryWindow: proposal.retryWindow ?? timing.retryWindow };
-      return replayImpact(insight.scanAttempts(since(days, now)), timing, proposed, now);
+      const { settings: current, entries } = await store.readPolicy();
+      const proposed = { ...current, ...proposal };
+      const lists = current.mode === 'grey-list-only' || proposed.mode === 'grey-list-only' ? new ListMatcher(entries) : undefined;
+      const scan = scanMails(store.db, {
+        ...since(days, now),
+        mailKey: (sender, recipient) => mailOf({ sender, recipient }, current),
+        ...(lists ? { greyListed: (attempt: AttemptSubject) => !!lists.match('grey', matchSubject({ ...attempt, protocolState: 'RCPT' }), now) } : {}),
+      });
+      return replayImpact(scan, current, proposed, now);
     },
   };
 }

@@ -333,6 +333,36 @@ describe('mail at risk on the screens, against the real filter and database', ()
     await page.close();
   });
 
+  it('the impact preview replays client grouping, auto-allow and the mode: a /16 grouping saves the pool-rotating senders', async () => {
+    const page = await ui.newPage();
+    await open(page, 'Impact preview');
+    const form = page.getByRole('form', { name: 'Proposed settings' });
+    await expect.poll(() => form.getByLabel('IPv4 client grouping').inputValue()).toBe('24');
+    expect(await form.getByLabel('IPv6 client grouping').inputValue()).toBe('64');
+    expect(await form.getByLabel('Auto-allow a client after').inputValue()).toBe('5');
+    expect(await form.getByLabel('Auto-allow counts').inputValue()).toBe('address');
+    expect(await form.getByLabel('Who is greylisted').inputValue()).toBe('everyone');
+    await form.getByLabel('IPv4 client grouping').fill('16');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    const table = page.getByRole('table', { name: 'Current and proposed settings replayed' });
+    await expect.poll(async () => (await table.getByRole('columnheader').allInnerTexts()).join(' | '), { timeout: 20_000 }).toBe(
+      'Replayed outcome | Current\ndelay 5m, retry window 2d, IPv4 clients grouped by /24 | Proposed\ndelay 5m, retry window 2d, IPv4 clients grouped by /16 | Change',
+    );
+    const cells = async (label: string) => (await table.getByRole('row').filter({ hasText: label }).getByRole('cell').allInnerTexts()).map((cell) => Number(cell.replace(/\D/g, '')));
+    const [lostNow, lostProposed] = await cells('Mails that would be lost');
+    const [delayedNow, delayedProposed] = await cells('Mails delayed');
+    const pools = generated.filter((s) => s.pattern === 'pool-rotation').length;
+    // Each pool retried from a sibling /24 after the delay: under a /16 that retry passes.
+    expect(lostNow! - lostProposed!).toBeGreaterThanOrEqual(pools);
+    expect(delayedProposed! - delayedNow!).toBeGreaterThanOrEqual(pools);
+    expect(await page.getByText(/^On the recorded traffic, the proposal means \d+ fewer mails lost/).count()).toBe(1);
+    for (const size of [{ width: 1024, height: 700 }, { width: 1440, height: 900 }]) {
+      await page.setViewportSize(size);
+      shots.push(...(await shoot(page, `09b-impact-client-grouping-${size.width}x${size.height}`, { wholeScreen: true })));
+    }
+    await page.close();
+  });
+
   it('the retry histogram marks the delay, overall and for a sender domain picked from the mail at risk', async () => {
     const page = await ui.newPage();
     await open(page, 'Retry behaviour');

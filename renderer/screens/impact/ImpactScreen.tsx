@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { ImpactReport } from '../../../shared/contract.js';
-import { formatDuration } from '../../../shared/duration.js';
-import { parseSettingText } from '../../../shared/settings.js';
+import { REPLAYABLE_SETTINGS, type ReplayableSetting, type ReplayableSettings } from '../../../shared/insight-contract.js';
+import { formatSetting, parseSettingText, SETTINGS } from '../../../shared/settings.js';
 import { ScreenHeader } from '../../app/ScreenHeader.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -10,30 +10,49 @@ import { describeDuration, formatCount } from '../../format/time.js';
 import type { Period } from '../../store/insight-slice.js';
 import { useApp } from '../../store/store.js';
 import { SettingsGate } from '../policy/PolicyScreen.js';
+import { ENUM_CHOICES, SETTING_LABELS, UNIT_HINTS } from '../policy/setting-labels.js';
 import { PERIODS, parsePeriod } from '../../insight/periods.js';
 import { compareImpact, describeTiming, headline } from './impact-compare.js';
 
-type Field = 'delay' | 'retryWindow';
+const TIMING: ReplayableSetting[] = ['delay', 'retryWindow'];
+const DECIDING: ReplayableSetting[] = ['clientPrefixV4', 'clientPrefixV6', 'autoAllowAfter', 'autoAllowBy', 'mode'];
+const HINTS: Partial<Record<ReplayableSetting, string>> = { delay: 'e.g. 3s, 1m, 5m', retryWindow: 'e.g. 12h, 2d' };
 
-function read(field: Field, text: string): { value?: number; error?: string } {
+type Parsed = { value?: unknown; error?: string };
+
+function read(key: ReplayableSetting, text: string): Parsed {
   try {
-    return { value: parseSettingText(field, text) as number };
+    return { value: parseSettingText(key, text) };
   } catch (error) {
-    return { error: (error as Error).message.replace(`${field}: `, '') };
+    return { error: (error as Error).message.replace(`${key}: `, '') };
   }
 }
 
-function DurationField(props: { id: string; label: string; text: string; onChange: (text: string) => void; parsed: { value?: number; error?: string }; hint: string }) {
-  const { id, label, text, onChange, hint } = props;
-  const { value, error } = props.parsed;
-  const reading = value === undefined ? '' : `= ${describeDuration(value)}`;
+/** One proposed setting, typed as on the Policy screen: a duration with its reading, a number, or a choice. */
+function ProposedField({ name, text, onChange, parsed }: { name: ReplayableSetting; text: string; onChange: (text: string) => void; parsed: Parsed }) {
+  const id = `impact-${name}`;
+  const choices = ENUM_CHOICES[name];
+  const duration = SETTINGS[name].unit === 'duration';
+  const help = parsed.error ?? (duration && typeof parsed.value === 'number' ? `= ${describeDuration(parsed.value)} · ${HINTS[name]}` : UNIT_HINTS[name]);
   return (
     <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input id={id} className="input mono input-short" value={text} spellCheck={false} aria-invalid={!!error} aria-describedby={`${id}-help`} onChange={(event) => onChange(event.target.value)} />
-      <div id={`${id}-help`} className={error ? 'field-error' : 'field-help'}>
-        {error ?? `${reading} · ${hint}`}
-      </div>
+      <label htmlFor={id}>{SETTING_LABELS[name]}</label>
+      {choices ? (
+        <select id={id} className="input" value={text} onChange={(event) => onChange(event.target.value)}>
+          {choices.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input id={id} className="input mono input-short" value={text} spellCheck={false} aria-invalid={!!parsed.error} aria-describedby={`${id}-help`} onChange={(event) => onChange(event.target.value)} />
+      )}
+      {help && (
+        <div id={`${id}-help`} className={parsed.error ? 'field-error' : 'field-help'}>
+          {help}
+        </div>
+      )}
     </div>
   );
 }
@@ -49,11 +68,11 @@ function Results({ report }: { report: ImpactReport }) {
             <th scope="col">Replayed outcome</th>
             <th scope="col" className="numeric">
               Current
-              <div className="muted small">{describeTiming(report.current.settings)}</div>
+              <div className="muted small">{describeTiming(report.current.settings, report.proposed.settings)}</div>
             </th>
             <th scope="col" className="numeric">
               Proposed
-              <div className="muted small">{describeTiming(report.proposed.settings)}</div>
+              <div className="muted small">{describeTiming(report.proposed.settings, report.current.settings)}</div>
             </th>
             <th scope="col" className="numeric">
               Change
@@ -79,10 +98,10 @@ function Results({ report }: { report: ImpactReport }) {
         </tbody>
       </table>
       <p className="muted small">
-        Replayed {formatCount(report.attempts)} recorded attempts: {formatCount(report.mails)} greylisted {report.mails === 1 ? 'mail' : 'mails'}, and{' '}
-        {formatCount(report.knownPasses)} on triplets that had passed before (not delayed under either setting), in {formatCount(report.elapsedMs)} ms. A
-        sender is taken to have given up after 5 days; one silent for less than 2 hours may still come back (pending). Under a longer delay, the retries a
-        sender made after it passed are assumed to continue at its last interval.
+        Replayed {formatCount(report.attempts)} recorded attempts: {formatCount(report.mails)} {report.mails === 1 ? 'mail' : 'mails'} (a sender and recipient,
+        from whichever client) in {formatCount(report.elapsedMs)} ms, through the lists as they were. A sender is taken to have given up after 5 days; one silent
+        for less than 2 hours may still come back (pending). Where a setting would still defer a mail that got through, its sender is assumed to retry at its
+        last interval. Auto-allow counts passes from the start of the replayed period.
       </p>
     </>
   );
@@ -94,34 +113,35 @@ function ImpactForm() {
   const run = useApp((state) => state.insight.runImpact);
   const save = useApp((state) => state.settings.save);
   const notify = useApp((state) => state.ui.notify);
-  const [delayText, setDelayText] = useState(formatDuration(values.delay));
-  const [windowText, setWindowText] = useState(formatDuration(values.retryWindow));
+  const [texts, setTexts] = useState(() => Object.fromEntries(REPLAYABLE_SETTINGS.map((key) => [key, formatSetting(key, values[key] as never)])) as Record<ReplayableSetting, string>);
   const [period, setPeriod] = useState<Period>('all');
   const [applying, setApplying] = useState(false);
-  const delay = read('delay', delayText);
-  const retryWindow = read('retryWindow', windowText);
-  const valid = delay.value !== undefined && retryWindow.value !== undefined;
+  const parsed = Object.fromEntries(REPLAYABLE_SETTINGS.map((key) => [key, read(key, texts[key])])) as Record<ReplayableSetting, Parsed>;
+  const valid = REPLAYABLE_SETTINGS.every((key) => parsed[key].value !== undefined);
+  const proposal = Object.fromEntries(REPLAYABLE_SETTINGS.map((key) => [key, parsed[key].value])) as ReplayableSettings;
   const report = impact.data;
   const proposed = report?.proposed.settings;
-  const stale = !!proposed && valid && (proposed.delay !== delay.value || proposed.retryWindow !== retryWindow.value);
-  const sameAsNow = valid && delay.value === values.delay && retryWindow.value === values.retryWindow;
+  const differs = (settings: Record<string, unknown>, other: Record<string, unknown>) => REPLAYABLE_SETTINGS.some((key) => settings[key] !== other[key]);
+  const stale = !!proposed && valid && differs(proposed, proposal);
+  const sameAsNow = valid && !differs(proposal, values);
+  const changes = proposed ? Object.fromEntries(REPLAYABLE_SETTINGS.filter((key) => proposed[key] !== values[key]).map((key) => [key, proposed[key]])) : {};
+  const field = (key: ReplayableSetting) => (
+    <ProposedField key={key} name={key} text={texts[key]} parsed={parsed[key]} onChange={(text) => setTexts((all) => ({ ...all, [key]: text }))} />
+  );
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (valid) void run({ delay: delay.value!, retryWindow: retryWindow.value! }, period);
+    if (valid) void run(proposal, period);
   };
 
   return (
     <>
       <form className="card impact-form" onSubmit={submit} aria-label="Proposed settings">
         <h2>Proposed settings</h2>
-        <p className="muted">
-          Now: delay <strong className="mono">{formatDuration(values.delay)}</strong>, retry window <strong className="mono">{formatDuration(values.retryWindow)}</strong>. The
-          replay answers for these two; the other settings are kept as they are.
-        </p>
+        <p className="muted">Each starts at its value now. The replay decides with these; the lists and the other settings are kept as they are.</p>
+        <div className="impact-fields">{TIMING.map(field)}</div>
+        <div className="impact-fields">{DECIDING.map(field)}</div>
         <div className="impact-fields">
-          <DurationField id="impact-delay" label="Delay before a retry passes" text={delayText} onChange={setDelayText} parsed={delay} hint="e.g. 3s, 1m, 5m" />
-          <DurationField id="impact-window" label="Retry window" text={windowText} onChange={setWindowText} parsed={retryWindow} hint="e.g. 12h, 2d" />
           <div className="field">
             <label htmlFor="impact-period">Replay</label>
             <select id="impact-period" className="input" value={String(period)} onChange={(event) => setPeriod(parsePeriod(event.target.value))}>
@@ -143,14 +163,14 @@ function ImpactForm() {
         <div className="card-title-row">
           <h2>Current beside proposed</h2>
           {report && (
-            <button type="button" className="button" disabled={!proposed || impact.loading || (proposed.delay === values.delay && proposed.retryWindow === values.retryWindow)} onClick={() => setApplying(true)}>
+            <button type="button" className="button" disabled={!proposed || impact.loading || Object.keys(changes).length === 0} onClick={() => setApplying(true)}>
               Apply the proposed settings…
             </button>
           )}
         </div>
-        {impact.error && <ErrorNotice error={impact.error} title="The replay failed" onRetry={() => valid && void run({ delay: delay.value!, retryWindow: retryWindow.value! }, period)} />}
+        {impact.error && <ErrorNotice error={impact.error} title="The replay failed" onRetry={() => valid && void run(proposal, period)} />}
         {impact.loading && <Loading what={report ? 'the new replay' : 'the replay of the attempt log'} />}
-        {stale && !impact.loading && <div className="notice notice-info">These figures are for {describeTiming(proposed!)}. Press Replay for the values above.</div>}
+        {stale && !impact.loading && <div className="notice notice-info">These figures are for {describeTiming(proposed!, report!.current.settings)}. Press Replay for the values above.</div>}
         {report ? (
           <div className={impact.loading ? 'impact-results is-stale' : 'impact-results'}>
             <Results report={report} />
@@ -159,7 +179,7 @@ function ImpactForm() {
           !impact.loading &&
           !impact.error && (
             <Empty title="Nothing replayed yet">
-              {sameAsNow ? 'Change the delay or the retry window, then press Replay.' : 'Press Replay to see what the proposal would have done to the recorded mail.'}
+              {sameAsNow ? 'Change a setting above, then press Replay.' : 'Press Replay to see what the proposal would have done to the recorded mail.'}
             </Empty>
           )
         )}
@@ -170,15 +190,15 @@ function ImpactForm() {
           confirmLabel="Save and apply"
           onClose={() => setApplying(false)}
           onConfirm={async () => {
-            const failure = await save({ delay: proposed.delay, retryWindow: proposed.retryWindow });
+            const failure = await save(changes);
             if (failure) return failure;
-            notify({ tone: 'success', text: `Saved ${describeTiming(proposed)}. The filter applies it within a second.` });
+            notify({ tone: 'success', text: `Saved ${describeTiming(proposed, report!.current.settings)}. The filter applies it within a second.` });
             return undefined;
           }}
         >
           <p>
-            The filter uses <strong className="mono">{describeTiming(proposed)}</strong> from now on, instead of {describeTiming(report!.current.settings)}. Triplets already waiting are
-            judged by the new values at their next retry.
+            The filter uses <strong className="mono">{describeTiming(proposed, report!.current.settings)}</strong> from now on, instead of{' '}
+            {describeTiming(report!.current.settings, proposed)}. Triplets already waiting are judged by the new values at their next retry.
           </p>
         </ConfirmDialog>
       )}
@@ -191,7 +211,7 @@ export function ImpactScreen() {
     <>
       <ScreenHeader
         title="Impact preview"
-        subtitle="Before changing the delay or the retry window, replay the recorded attempts under the current and the proposed values, side by side."
+        subtitle="Before changing how greylisting decides (delay, retry window, client grouping, auto-allow, who is greylisted), replay the recorded attempts under the current and the proposed values, side by side."
       />
       <SettingsGate what="current settings">
         <ImpactForm />

@@ -5,7 +5,7 @@ import { formatCount, formatSpan } from '../../format/time.js';
 export type Verdict = 'better' | 'worse' | 'same' | 'neutral';
 
 export interface ImpactRow {
-  key: 'delayed' | 'addedDelayP50' | 'addedDelayP95' | 'lost' | 'neverRetried' | 'pending';
+  key: 'delayed' | 'passedAtOnce' | 'addedDelayP50' | 'addedDelayP95' | 'lost' | 'neverRetried' | 'pending';
   label: string;
   help: string;
   current: string;
@@ -20,6 +20,7 @@ type Metric = { key: ImpactRow['key']; label: string; help: string; kind: 'count
 const METRICS: Metric[] = [
   { key: 'lost', label: 'Mails that would be lost', help: 'retried, never passed, and stopped retrying: the sender gave up first', kind: 'count', better: 'lower' },
   { key: 'delayed', label: 'Mails delayed', help: 'greylisted mails that passed after a delay', kind: 'count', better: 'neither' },
+  { key: 'passedAtOnce', label: 'Mails let in at once', help: 'auto-allowed, not on the grey list, or on a triplet that had passed', kind: 'count', better: 'neither' },
   { key: 'addedDelayP50', label: 'Added delay, median', help: 'from the first attempt to the pass, half of the delayed mails waited less', kind: 'seconds', better: 'lower' },
   { key: 'addedDelayP95', label: 'Added delay, 95th percentile', help: '95 in 100 delayed mails waited less than this', kind: 'seconds', better: 'lower' },
   { key: 'neverRetried', label: 'Never-retried senders kept out', help: 'one attempt and nothing since: mostly spam, which greylisting is for', kind: 'count', better: 'higher' },
@@ -62,9 +63,26 @@ export function compareImpact(report: Pick<ImpactReport, 'current' | 'proposed'>
   });
 }
 
-/** "delay 5m, retry window 2d": what a column of the comparison was replayed with. */
-export function describeTiming(settings: ReplayOutcome['settings']): string {
-  return `delay ${formatDuration(settings.delay)}, retry window ${formatDuration(settings.retryWindow)}`;
+type Replayed = ReplayOutcome['settings'];
+
+/** Each replayed setting in words, but the delay and the retry window, which every column names. */
+const OTHER_SETTINGS: Array<{ key: keyof Replayed; say(settings: Replayed): string }> = [
+  { key: 'clientPrefixV4', say: (s) => `IPv4 clients grouped by /${s.clientPrefixV4}` },
+  { key: 'clientPrefixV6', say: (s) => `IPv6 clients grouped by /${s.clientPrefixV6}` },
+  { key: 'autoAllowAfter', say: (s) => (s.autoAllowAfter === 0 ? 'no auto-allow' : `auto-allow after ${s.autoAllowAfter} ${s.autoAllowAfter === 1 ? 'triplet' : 'triplets'}`) },
+  { key: 'autoAllowBy', say: (s) => (s.autoAllowBy === 'network' ? 'counted per client network' : 'counted per client address') },
+  { key: 'mode', say: (s) => (s.mode === 'grey-list-only' ? 'only the grey list greylisted' : 'everyone greylisted') },
+];
+
+/**
+ * "delay 5m, retry window 2d": what a column of the comparison was replayed with, and where the
+ * other column differs in another setting, that one too ("…, IPv4 clients grouped by /16").
+ */
+export function describeTiming(settings: Replayed, other?: Replayed): string {
+  const differing = other ? OTHER_SETTINGS.filter(({ key }) => settings[key] !== other[key]) : [];
+  // Auto-allow counted per address or network means nothing while auto-allow is off on both sides.
+  const shown = differing.filter(({ key }) => key !== 'autoAllowBy' || settings.autoAllowAfter > 0 || (other?.autoAllowAfter ?? 0) > 0);
+  return [`delay ${formatDuration(settings.delay)}, retry window ${formatDuration(settings.retryWindow)}`, ...shown.map(({ say }) => say(settings))].join(', ');
 }
 
 /** One sentence that answers "should I?" before the table does. */
