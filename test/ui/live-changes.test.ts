@@ -64,7 +64,7 @@ describe('changes made elsewhere appear on the open screens', () => {
     console.log(`live-changes: the entry showed ${listLatency} ms after \`greyward lists add\` returned, the delay ${settingLatency} ms after \`greyward settings set\` returned`);
     await lists.close();
     await policy.close();
-  });
+  }, 60_000);
 
   it('a setting changed elsewhere while it is being typed keeps the draft, and says the saved value changed', async () => {
     await ui.cli('settings', 'set', 'delay', '5m');
@@ -91,5 +91,5 @@ describe('changes made elsewhere appear on the open screens', () => {
     await expect.poll(() => delayField(policy).inputValue()).toBe('7m');
     expect(await policy.getByRole('region', { name: 'Save changes' }).innerText()).toContain('No unsaved changes');
     await policy.close();
-  });
+  }, 60_000);
 });
