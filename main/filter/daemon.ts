@@ -43,6 +43,7 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   const clock = options.clock ?? systemClock;
   const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), {
     backgroundWrites: true,
+    policyOnWorker: true,
     lookupsFromMemory: { self: { pid: process.pid, host: hostname() }, clock, freshSeconds: (3 * PRESENCE_INTERVAL_MS) / 1000 },
     busyTimeoutMs,
   });

@@ -1,11 +1,10 @@
 import { asciiAddress, asciiDomain } from '../../shared/idn.js';
-import type { ListEntry } from '../../shared/lists.js';
 import { clientGroup } from '../../shared/net.js';
 import { normaliseSender } from '../../shared/sender.js';
 import { fillReplyTemplate } from '../../shared/reply-template.js';
 import type { Settings } from '../../shared/settings.js';
 import type { AttemptAction, ClientPasses, GreylistState, TripletKey, TripletState } from '../store/greylist-store.js';
-import type { ListMatcher, MatchSubject } from './list-matcher.js';
+import type { ListHit, ListMatcher, MatchSubject } from './list-matcher.js';
 
 /** The attributes of a policy request the decision looks at. */
 export interface PolicyQuestion {
@@ -48,7 +47,7 @@ export interface Decision {
   tripletKey?: TripletKey;
   triplet?: TripletState;
   clientPasses?: ClientPasses;
-  listEntry?: ListEntry;
+  listEntry?: ListHit;
 }
 
 const MINUTE = 60;
@@ -93,7 +92,7 @@ export function notGreylisted(question: PolicyQuestion): string | undefined {
   return undefined;
 }
 
-function describeEntry(entry: ListEntry): string {
+function describeEntry(entry: ListHit): string {
   return `${entry.list} ${entry.kind} ${entry.pattern} (#${entry.id})`;
 }
 
@@ -190,7 +189,7 @@ export function decide(question: PolicyQuestion, policy: Policy, state: Greylist
       ...clientAfterPass(client, clientKey, now, false),
     };
   }
-  let greyEntry: ListEntry | undefined;
+  let greyEntry: ListHit | undefined;
   if (settings.mode === 'grey-list-only') {
     greyEntry = lists.match('grey', subject, now);
     if (!greyEntry) return { action: 'allow', reason: 'not-grey-listed', rule: 'mode grey-list-only', reply: 'DUNNO', delay: null };

@@ -31,6 +31,9 @@ interface QueuedDecision {
   committed: Promise<void>;
 }
 
+/** How long the same reload failure goes unrepeated in the log. */
+const RELOAD_FAILURE_REPEAT_SECONDS = 300;
+
 /**
  * Answers policy requests from the store's state. Answers do not wait for the database: decisions
  * are committed in batches behind them (see DecisionBatcher). A crash can lose the last few
@@ -42,6 +45,9 @@ interface QueuedDecision {
 export class FilterService {
   private policy!: Policy;
   private policyVersion = -1;
+  private reloading: Promise<void> = Promise.resolve();
+  private checkingPolicy = false;
+  private reloadFailure: { message: string; loggedAt: number; repeats: number } | undefined;
   private readonly batcher: DecisionBatcher;
   private readonly headers = new MessageHeaders();
   private decisions: Promise<unknown> = Promise.resolve();
@@ -85,25 +91,50 @@ export class FilterService {
     return this.policy.settings;
   }
 
-  /** Reads lists and settings again (SIGHUP does this too). */
-  async reload(): Promise<void> {
+  /** Reads lists and settings again (SIGHUP does this too); one reading at a time, the next one after it. */
+  reload(): Promise<void> {
+    const next = this.reloading.then(() => this.load());
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async load(): Promise<void> {
+    const started = performance.now();
     const snapshot = await this.options.store.readPolicy();
-    const policy = { settings: snapshot.settings, lists: new ListMatcher(snapshot.entries), productVersion: this.options.productVersion };
+    const read = performance.now();
+    const lists = new ListMatcher(snapshot.lists, this.policy?.lists);
+    const policy = { settings: snapshot.settings, lists, productVersion: this.options.productVersion };
     for (const problem of snapshot.problems) this.options.log.warn(`setting ignored: ${problem}`);
     const changed = this.policyVersion !== -1;
     this.policy = policy;
     this.policyVersion = snapshot.version;
+    this.reloadFailure = undefined;
     if (changed) {
       const counts = (['allow', 'grey', 'deny'] as const).map((list) => `${list}=${policy.lists.size(list)}`).join(' ');
-      this.options.log.info(`policy reloaded (version ${snapshot.version}): ${counts}`);
+      const timing = `read in ${Math.round(read - started)} ms, applied in ${Math.round(performance.now() - read)} ms`;
+      this.options.log.info(`policy reloaded (version ${snapshot.version}): ${counts} (${timing})`);
     }
   }
 
   private async reloadIfChanged(): Promise<void> {
+    if (this.checkingPolicy) return;
+    this.checkingPolicy = true;
     try {
       if ((await this.options.store.policyVersion()) !== this.policyVersion) await this.reload();
     } catch (error) {
-      this.options.log.warn(`could not reload lists and settings, keeping the current ones: ${(error as Error).message}`);
+      // A reload that keeps failing is said once, then once every few minutes with a count.
+      const message = (error as Error).message;
+      const now = this.clock();
+      const failure = this.reloadFailure;
+      if (failure?.message === message && now - failure.loggedAt < RELOAD_FAILURE_REPEAT_SECONDS) {
+        failure.repeats++;
+      } else {
+        const repeats = failure?.message === message && failure.repeats > 0 ? ` (failed ${failure.repeats} more times since)` : '';
+        this.options.log.warn(`could not reload lists and settings, keeping the current ones: ${message}${repeats}`);
+        this.reloadFailure = { message, loggedAt: now, repeats: 0 };
+      }
+    } finally {
+      this.checkingPolicy = false;
     }
   }
 

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalisePattern, type ListEntry, type ListKind } from '../../shared/lists.js';
+import { normalisePattern, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
+import { networkContains, parseIp, parseNetwork } from '../../shared/net.js';
 import { ListMatcher, type MatchSubject } from './list-matcher.js';
 
 const subject = (over: Partial<MatchSubject> = {}): MatchSubject => ({
@@ -93,5 +95,106 @@ describe('pattern validation', () => {
     expect(normalisePattern('client-name', '.Mail.Example.COM.')).toBe('mail.example.com');
     expect(normalisePattern('recipient-user', 'Postmaster')).toBe('postmaster@');
     expect(normalisePattern('sender-pattern', '/^x/')).toBe('^x');
+  });
+});
+
+/** The lists' semantics written as plainly as possible: every entry looked at, in order, per kind of match. */
+function referenceMatch(entries: readonly ListEntry[], list: ListName, subject: MatchSubject, now: number): ListEntry | undefined {
+  const live = entries.filter((e) => e.list === list && (e.expiresAt === null || e.expiresAt > now));
+  const first = (kind: ListKind, test: (pattern: string) => boolean) => live.find((e) => e.kind === kind && test(e.pattern));
+  const suffixes = (domain: string) => domain.split('.').map((_, i, labels) => labels.slice(i).join('.'));
+  const split = (address: string) => {
+    const at = address.lastIndexOf('@');
+    if (at <= 0) return undefined;
+    const local = address.slice(0, at);
+    return { local, base: local.includes('+', 1) ? local.slice(0, local.indexOf('+', 1)) : local, domain: address.slice(at + 1) };
+  };
+  const inNetwork = (pattern: string) => {
+    const address = parseIp(subject.clientAddress);
+    return address !== undefined && /^(\d+\.){3}\d+$|:/.test(subject.clientAddress) && networkContains(parseNetwork(pattern), address.address);
+  };
+  const candidates: Array<() => ListEntry | undefined> = [() => first('client-address', inNetwork)];
+  if (subject.clientName) for (const s of suffixes(subject.clientName)) candidates.push(() => first('client-name', (p) => p === s));
+  const sender = split(subject.sender);
+  if (sender) {
+    candidates.push(() => first('sender-address', (p) => p === subject.sender), () => first('sender-address', (p) => p === `${sender.base}@${sender.domain}`));
+    for (const s of suffixes(sender.domain)) candidates.push(() => first('sender-domain', (p) => p === s));
+  }
+  const recipient = split(subject.recipient);
+  if (recipient) {
+    candidates.push(
+      () => first('recipient-address', (p) => p === subject.recipient),
+      () => first('recipient-address', (p) => p === `${recipient.base}@${recipient.domain}`),
+      () => first('recipient-user', (p) => p === `${recipient.local}@`),
+      () => first('recipient-user', (p) => p === `${recipient.base}@`),
+    );
+    for (const s of suffixes(recipient.domain)) candidates.push(() => first('recipient-domain', (p) => p === s));
+  }
+  for (const [kind, text] of [
+    ['client-name-pattern', subject.clientName],
+    ['sender-pattern', subject.sender],
+    ['recipient-pattern', subject.recipient],
+  ] as Array<[ListKind, string]>) {
+    if (text) candidates.push(() => first(kind, (p) => new RegExp(p, 'i').test(text)));
+  }
+  for (const candidate of candidates) {
+    const hit = candidate();
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+describe('the compact matcher against a plain scan of the entries', () => {
+  const labels = ['a', 'b', 'mx', 'example', 'com'];
+  const domain = fc.array(fc.constantFrom(...labels), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
+  const local = fc.constantFrom('bob', 'bob+tag', 'alice', 'postmaster', 'a+b+c');
+  const v4 = fc.tuple(fc.constantFrom(10, 192), fc.constantFrom(0, 2, 255), fc.constantFrom(0, 1, 128), fc.integer({ min: 0, max: 255 })).map((b) => b.join('.'));
+  const v6 = fc.tuple(fc.constantFrom('2001:db8', '2001:db9', 'fe80'), fc.constantFrom('0', '1', 'ffff:1'), fc.constantFrom('1', '2')).map(([a, b, c]) => `${a}:${b}::${c}`);
+  const patternOf: Record<ListKind, fc.Arbitrary<string>> = {
+    'client-address': fc.oneof(
+      fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`),
+      fc.tuple(v6, fc.integer({ min: 0, max: 128 })).map(([a, p]) => `${a}/${p}`),
+      v4,
+    ),
+    'client-name': domain,
+    'client-name-pattern': fc.constantFrom('^mx', 'example', 'a\\.b', 'com$'),
+    'sender-address': fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
+    'sender-domain': domain,
+    'sender-pattern': fc.constantFrom('^bob', 'tag@', '\\.com$'),
+    'recipient-address': fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
+    'recipient-user': local.map((l) => `${l}@`),
+    'recipient-domain': domain,
+    'recipient-pattern': fc.constantFrom('^alice', 'b@a', 'x'),
+  };
+  const kinds = Object.keys(patternOf) as ListKind[];
+  const entry = fc
+    .constantFrom(...kinds)
+    .chain((kind) => fc.record({ list: fc.constantFrom<ListName>('allow', 'grey', 'deny'), kind: fc.constant(kind), pattern: patternOf[kind], expiresAt: fc.option(fc.integer({ min: 90, max: 110 })) }));
+  const subjectArb = fc.record({
+    clientAddress: fc.oneof(v4, v6, v6.map((a) => a.replace(/::.*$/, '::ffff:192.0.2.7')), fc.constant('unknown')),
+    clientName: fc.oneof(domain, fc.constant('')),
+    sender: fc.oneof(fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`), fc.constant('')),
+    recipient: fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
+  });
+
+  it('finds the same entry for any entries and request', () => {
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 40 }), fc.array(subjectArb, { minLength: 1, maxLength: 10 }), fc.integer({ min: 85, max: 115 }), (raw, subjects, now) => {
+        const entries: ListEntry[] = raw.map((e, i) => ({ ...e, id: 100 + i, pattern: normalisePattern(e.kind, e.pattern), comment: '', source: '', createdAt: 0, hits: 0, lastHitAt: null }));
+        const matcher = new ListMatcher(entries);
+        for (const s of subjects) {
+          for (const list of ['allow', 'grey', 'deny'] as const) {
+            const expected = referenceMatch(entries, list, s, now);
+            expect(matcher.match(list, s, now)?.id).toBe(expected?.id);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reports the matching entry as stored', () => {
+    const m = matcherOf('client-address', '192.0.2.0/24', { id: 42, expiresAt: 500 });
+    expect(m.match('allow', subject(), 100)).toEqual({ id: 42, list: 'allow', kind: 'client-address', pattern: '192.0.2.0/24', expiresAt: 500 });
   });
 });

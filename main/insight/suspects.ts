@@ -27,8 +27,8 @@ export interface SuspectQuery {
 export async function findSuspects({ queries, store }: SuspectSources, now: number, query: SuspectQuery = {}): Promise<Suspect[]> {
   const snapshot = await store.readPolicy();
   const settings = snapshot.settings;
-  const lists = new ListMatcher(snapshot.entries);
-  const listsDecide = snapshot.entries.length > 0 || settings.mode !== 'everyone';
+  const lists = new ListMatcher(snapshot.lists);
+  const listsDecide = Object.values(snapshot.lists).some((list) => list.count > 0) || settings.mode !== 'everyone';
   // The engine's order before triplet state: deny and allow lists, then the grey-list-only mode.
   const decidedByLists = (attempt: WaitingAttemptRow) => {
     const subject = matchSubject({ protocolState: 'RCPT', ...attempt });

@@ -1,6 +1,7 @@
 import type { ListEntry, ListName, NewListEntry } from '../../shared/lists.js';
 import type { SettingsChangePlan } from '../../shared/settings-change.js';
 import type { SettingKey, Settings } from '../../shared/settings.js';
+import type { ListTables } from './list-tables.js';
 
 /** Storage seen by the filter and by administration. Asynchronous so that a network database fits behind it. */
 
@@ -72,7 +73,8 @@ export interface PolicySnapshot {
   settings: Settings;
   /** Stored settings that no longer validate, each replaced by its default. */
   problems: string[];
-  entries: ListEntry[];
+  /** Every list entry, compacted for lookups. */
+  lists: ListTables;
 }
 
 export interface ExpiryLimits {

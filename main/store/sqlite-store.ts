@@ -2,11 +2,13 @@ import type { Statement } from 'better-sqlite3';
 import { normaliseEntryPattern, validateComment, validateExpiry } from '../../shared/list-entry-checks.js';
 import { isListKind, isListName, type ListEntry, type NewListEntry } from '../../shared/lists.js';
 import { planSettingsChange, SettingsRefused, type SettingsChangePlan } from '../../shared/settings-change.js';
-import { resolveSettings, type SettingKey, type Settings } from '../../shared/settings.js';
+import type { SettingKey, Settings } from '../../shared/settings.js';
 import { BackgroundWriter, inlineWriter } from './background-writer.js';
 import type { SqliteDatabase } from './database.js';
 import { prepareDecisionWriter } from './decision-writer.js';
 import { MemoryLookups, type MemoryLookupOptions } from './memory-lookups.js';
+import { readPolicyOnWorker } from './policy-loader.js';
+import { readPolicySnapshot, readStoredSettings } from './policy-reader.js';
 import type {
   AdminStore,
   DecisionWrite,
@@ -69,6 +71,8 @@ export interface SqliteStoreOptions {
   /** Answer what it can from memory on this thread (the filter's way): see MemoryLookups. */
   lookupsFromMemory?: MemoryLookupOptions;
   busyTimeoutMs?: number;
+  /** Read lists and settings on a worker thread, so that large lists do not hold up this one (the filter's way). */
+  policyOnWorker?: boolean;
 }
 
 /** The embedded store: reads on the caller's connection, the filter's writes inline or on a worker thread. */
@@ -77,6 +81,7 @@ export class SqliteStore implements FilterStore, AdminStore {
   private readonly versionStmt: Statement<[]>;
   private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> & { close?(): Promise<void> };
   private readonly memory: MemoryLookups | undefined;
+  private readonly policyOnWorker: boolean;
 
   constructor(readonly db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     this.findStateStmt = db.prepare(FIND_STATE_SQL).raw();
@@ -84,16 +89,13 @@ export class SqliteStore implements FilterStore, AdminStore {
     this.writer = options.backgroundWrites
       ? new BackgroundWriter(db.name, options.busyTimeoutMs ?? 1000)
       : inlineWriter(prepareDecisionWriter(db));
+    // A database in memory exists on this connection only.
+    this.policyOnWorker = (options.policyOnWorker ?? false) && !db.memory;
     if (options.lookupsFromMemory) this.memory = new MemoryLookups(db, options.lookupsFromMemory);
   }
 
   async readPolicy(): Promise<PolicySnapshot> {
-    return this.db.transaction(() => {
-      const version = this.versionStmt.get() as number;
-      const { settings, problems } = resolveSettings(this.readStoredSettings());
-      const entries = (this.db.prepare('SELECT * FROM list_entries ORDER BY id').all() as ListEntryRow[]).map(toListEntry);
-      return { version, settings, problems, entries };
-    })();
+    return this.policyOnWorker ? readPolicyOnWorker(this.db.name) : readPolicySnapshot(this.db);
   }
 
   async policyVersion(): Promise<number> {
@@ -224,7 +226,7 @@ export class SqliteStore implements FilterStore, AdminStore {
   }
 
   async storedSettings(): Promise<Partial<Record<SettingKey, unknown>>> {
-    return this.readStoredSettings();
+    return readStoredSettings(this.db);
   }
 
   /**
@@ -238,7 +240,7 @@ export class SqliteStore implements FilterStore, AdminStore {
     );
     const remove = this.db.prepare('DELETE FROM settings WHERE key = ?');
     return this.db.transaction(() => {
-      const plan = planSettingsChange(this.readStoredSettings(), changes, resets);
+      const plan = planSettingsChange(readStoredSettings(this.db), changes, resets);
       if (plan.errors.length > 0) throw new SettingsRefused(plan.errors);
       for (const [key, value] of Object.entries(plan.values)) upsert.run(key, JSON.stringify(value), now);
       for (const key of plan.resets) remove.run(key);
@@ -254,16 +256,4 @@ export class SqliteStore implements FilterStore, AdminStore {
     await this.changeSettings({}, [key], 0);
   }
 
-  private readStoredSettings(): Partial<Record<SettingKey, unknown>> {
-    const rows = this.db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>;
-    const stored: Record<string, unknown> = {};
-    for (const row of rows) {
-      try {
-        stored[row.key] = JSON.parse(row.value);
-      } catch {
-        stored[row.key] = row.value;
-      }
-    }
-    return stored;
-  }
 }

@@ -1,0 +1,32 @@
+import type { ListKind, ListName } from '../../shared/lists.js';
+import { resolveSettings, type SettingKey } from '../../shared/settings.js';
+import type { SqliteDatabase } from './database.js';
+import type { PolicySnapshot } from './greylist-store.js';
+import { ListTablesBuilder } from './list-tables.js';
+
+export function readStoredSettings(db: SqliteDatabase): Partial<Record<SettingKey, unknown>> {
+  const rows = db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>;
+  const stored: Record<string, unknown> = {};
+  for (const row of rows) {
+    try {
+      stored[row.key] = JSON.parse(row.value);
+    } catch {
+      stored[row.key] = row.value;
+    }
+  }
+  return stored;
+}
+
+/** Lists and settings as one consistent snapshot; entries are streamed into the tables, never held as rows. */
+export function readPolicySnapshot(db: SqliteDatabase): PolicySnapshot {
+  return db.transaction(() => {
+    const version = db.prepare("SELECT value FROM meta WHERE key = 'policy_version'").pluck().get() as number;
+    const { settings, problems } = resolveSettings(readStoredSettings(db));
+    const builder = new ListTablesBuilder();
+    const rows = db.prepare('SELECT id, list, kind, pattern, expires_at FROM list_entries ORDER BY id').raw().iterate() as IterableIterator<
+      [number, ListName, ListKind, string, number | null]
+    >;
+    for (const [id, list, kind, pattern, expiresAt] of rows) builder.add({ id, list, kind, pattern, expiresAt });
+    return { version, settings, problems, lists: builder.build() };
+  })();
+}
