@@ -1,7 +1,7 @@
 import { normaliseEntryPattern } from './list-entry-checks.js';
 import type { ListKind, ListName } from './lists.js';
-import { formatPostgreyList, parsePostgreyList, POSTGREY_FORMAT_KINDS, POSTGREY_FORMATS, type FormattedPostgreyList, type ListFileError, type ParsedListLine, type PostgreyFormat, type PostgreyListEntry } from './postgrey-lists.js';
-import { formatSqlgreyList, parseSqlgreyList, SQLGREY_FORMAT_KINDS, SQLGREY_FORMATS, type SqlgreyFormat } from './sqlgrey-lists.js';
+import { formatPostgreyList, listLineReader, parsePostgreyList, postgreyTokenParser, POSTGREY_FORMAT_KINDS, POSTGREY_FORMATS, type FormattedPostgreyList, type ListFileError, type ParsedListLine, type PostgreyFormat, type PostgreyListEntry } from './postgrey-lists.js';
+import { formatSqlgreyList, parseSqlgreyList, SQLGREY_FORMAT_KINDS, SQLGREY_FORMATS, sqlgreyLineReader, type SqlgreyFormat } from './sqlgrey-lists.js';
 
 /** Every list file format Greyward reads and writes: postgrey's and sqlgrey's whitelists. */
 export const LIST_FILE_FORMATS = [...POSTGREY_FORMATS, ...SQLGREY_FORMATS] as const;
@@ -20,6 +20,11 @@ export function parseListFile(format: ListFileFormat, text: string): { entries: 
     return { entries: [], errors: [{ line, text: '', message: 'the file holds NUL bytes: it is a binary file (compressed?), not a whitelist' }] };
   }
   return isPostgrey(format) ? parsePostgreyList(format, text) : parseSqlgreyList(format, text);
+}
+
+/** Reads a list file a line at a time, in order: what parseListFile says of each line, in bounded memory. */
+export function listFileLineReader(format: ListFileFormat): (raw: string, line: number) => ParsedListLine | ListFileError | undefined {
+  return isPostgrey(format) ? listLineReader(postgreyTokenParser(format)) : sqlgreyLineReader(format);
 }
 
 export function formatListFile(format: ListFileFormat, entries: ReadonlyArray<PostgreyListEntry>): FormattedPostgreyList {

@@ -168,23 +168,41 @@ function parseRecipientToken(token: string): { kind: ListKind; pattern: string }
  * line is added to that entry's comment. Comments are in canonicalPostgreyComment form.
  */
 export function parsePostgreyList(format: PostgreyFormat, text: string): { entries: ParsedListLine[]; errors: ListFileError[] } {
-  return parseListLines(text, format === 'postgrey-clients' ? parseClientToken : parseRecipientToken);
+  return parseListLines(text, postgreyTokenParser(format));
 }
+
+export const postgreyTokenParser = (format: PostgreyFormat) => (format === 'postgrey-clients' ? parseClientToken : parseRecipientToken);
 
 /** The line reading shared by the whitelist formats of postgrey and sqlgrey: "#" comments, one entry a line. */
 export function parseListLines(
   text: string,
   parseToken: (token: string) => { kind: ListKind; pattern: string },
-  tokenOf: (uncommented: string) => string = (uncommented) => uncommented.trim(),
+  tokenOf?: (uncommented: string) => string,
 ): { entries: ParsedListLine[]; errors: ListFileError[] } {
   const entries: ParsedListLine[] = [];
   const errors: ListFileError[] = [];
+  const read = listLineReader(parseToken, tokenOf);
+  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
+    const result = read(raw, index + 1);
+    if (result && 'message' in result) errors.push(result);
+    else if (result) entries.push(result);
+  });
+  return { entries, errors };
+}
+
+/**
+ * Reads a list file one line at a time, in order, so that a file of any size is read in bounded
+ * memory: the entry or error of each line, or undefined for a blank or comment line.
+ */
+export function listLineReader(
+  parseToken: (token: string) => { kind: ListKind; pattern: string },
+  tokenOf: (uncommented: string) => string = (uncommented) => uncommented.trim(),
+): (raw: string, line: number) => ParsedListLine | ListFileError | undefined {
   let block: string[] = []; // comment lines read since the last blank line or entry
   let runComment = ''; // the comment of the run of entries being read
   let previous: 'blank' | 'comment' | 'entry' = 'blank';
 
-  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
-    const line = index + 1;
+  return (raw, line) => {
     const hash = raw.indexOf('#');
     const token = tokenOf(hash === -1 ? raw : raw.slice(0, hash));
     const remark = hash === -1 ? '' : raw.slice(hash + 1).trim();
@@ -198,7 +216,7 @@ export function parseListLines(
         if (remark !== '') block.push(remark);
         previous = 'comment';
       }
-      return;
+      return undefined;
     }
     if (previous !== 'entry') {
       runComment = block.join('\n');
@@ -207,16 +225,15 @@ export function parseListLines(
     previous = 'entry';
     try {
       const { kind, pattern } = parseToken(token);
-      entries.push({ line, kind, pattern, comment: [runComment, remark].filter((part) => part !== '').join('\n') });
+      return { line, kind, pattern, comment: [runComment, remark].filter((part) => part !== '').join('\n') };
     } catch (error) {
       let message = (error as Error).message;
       if (raw.trimStart().startsWith('/') && !token.endsWith('/') && hash !== -1) {
         message += ` (postgrey starts a comment at "#", even inside a /regex/: write \\x23 for a literal #)`;
       }
-      errors.push({ line, text: escapeControls(raw.trim()), message: escapeControls(message) });
+      return { line, text: escapeControls(raw.trim()), message: escapeControls(message) };
     }
-  });
-  return { entries, errors };
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { normalisePattern, type ListKind } from './lists.js';
 import { perlRegexToRe2 } from './perl-regex.js';
 import {
   canonicalPostgreyComment,
-  parseListLines,
+  listLineReader,
   regexLine,
   type FormattedPostgreyList,
   type ListFileError,
@@ -52,18 +52,30 @@ function parseFqdnToken(token: string): { kind: ListKind; pattern: string } {
 
 /** Reads a sqlgrey whitelist; an entry written twice (e.g. `example.com` and `*.example.com`) is one entry. */
 export function parseSqlgreyList(format: SqlgreyFormat, text: string): { entries: ParsedListLine[]; errors: ListFileError[] } {
-  const parsed =
-    format === 'sqlgrey-clients-ip'
-      ? parseListLines(text, parseIpToken, (uncommented) => uncommented.replace(/\s+/g, ''))
-      : parseListLines(text, parseFqdnToken);
-  const seen = new Set<string>();
-  const entries = parsed.entries.filter((entry) => {
-    const key = `${entry.kind} ${entry.pattern}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
+  const entries: ParsedListLine[] = [];
+  const errors: ListFileError[] = [];
+  const read = sqlgreyLineReader(format);
+  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
+    const result = read(raw, index + 1);
+    if (result && 'message' in result) errors.push(result);
+    else if (result) entries.push(result);
   });
-  return { entries, errors: parsed.errors };
+  return { entries, errors };
+}
+
+/** Reads a sqlgrey whitelist a line at a time (see listLineReader); a repeated entry reads as a blank line. */
+export function sqlgreyLineReader(format: SqlgreyFormat): (raw: string, line: number) => ParsedListLine | ListFileError | undefined {
+  const read =
+    format === 'sqlgrey-clients-ip' ? listLineReader(parseIpToken, (uncommented) => uncommented.replace(/\s+/g, '')) : listLineReader(parseFqdnToken);
+  const seen = new Set<string>();
+  return (raw, line) => {
+    const result = read(raw, line);
+    if (!result || 'message' in result) return result;
+    const key = `${result.kind} ${result.pattern}`;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    return result;
+  };
 }
 
 function entryLines(format: SqlgreyFormat, kind: ListKind, pattern: string): string[] {

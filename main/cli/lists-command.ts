@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { DURATION_RULE, parseDuration } from '../../shared/duration.js';
 import { normaliseEntryPattern, validateExpiry } from '../../shared/list-entry-checks.js';
 import { isListKind, isListName, LIST_KIND_HELP, LIST_KINDS, LIST_NAMES, unicodePattern, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
-import { formatListFile, LIST_FILE_FORMATS, parseListFile, refusedByList, type ListFileFormat } from '../../shared/list-files.js';
+import { formatListFile, LIST_FILE_FORMATS, type ListFileFormat } from '../../shared/list-files.js';
 import { escapeControls, unshowableTime } from '../../shared/printable.js';
+import { importListFile } from './list-import.js';
 import { dbOption, formatTable, jsonOption, nowSeconds, printJson, withStore } from './options.js';
 
 const formatOption = () =>
@@ -104,16 +105,8 @@ export function listsCommand(): Command {
     .addOption(formatOption())
     .addOption(listOption('the list to add to').default('allow'))
     .action(async (file: string, options: { db: string; format: ListFileFormat; list: ListName }) => {
-      const parsed = parseListFile(options.format, readFileSync(file, 'utf8'));
-      const entries = parsed.entries;
-      const errors = [...parsed.errors, ...refusedByList(options.list, entries)].sort((a, b) => a.line - b.line);
-      if (errors.length > 0) {
-        for (const error of errors) process.stderr.write(`${escapeControls(file)}:${error.line}: ${error.message}${error.text ? `: ${error.text}` : ''}\n`);
-        throw new Error(`${errors.length} bad line${errors.length === 1 ? '' : 's'} in ${file}; nothing was imported`);
-      }
-      const source = `import:${file}`;
       const result = await withStore(options.db, (store) =>
-        store.addEntries(entries.map((e) => ({ list: options.list, kind: e.kind, pattern: e.pattern, comment: e.comment, source })), nowSeconds()),
+        importListFile(store, { file, format: options.format, list: options.list, now: nowSeconds(), report: (line) => process.stderr.write(`${line}\n`) }),
       );
       process.stdout.write(`imported ${result.added} entries into the ${options.list} list (${result.duplicates} already there)\n`);
     });

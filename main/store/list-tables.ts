@@ -46,7 +46,26 @@ export function nameHash(kindCode: number, text: string): number {
   return hash >>> 0;
 }
 
-export const isPatternKind = (kind: ListKind) => kind.endsWith('-pattern');
+/**
+ * How many entries the lists hold at most. Measured: the filter holds a million client entries in
+ * about 60 MiB beside its own memory; regexes cost a compiled program each and are tried one by one
+ * for every request, so they are held to far fewer.
+ */
+export const MAX_LIST_ENTRIES = 2_000_000;
+export const MAX_PATTERN_ENTRIES = 10_000;
+
+/** Why `adding` entries (`addingPatterns` of them regexes) to the stored ones would be too many, or undefined. */
+export function listCapacityProblem(stored: number, storedPatterns: number, adding: number, addingPatterns: number): string | undefined {
+  if (stored + adding > MAX_LIST_ENTRIES) {
+    return `the lists hold at most ${MAX_LIST_ENTRIES.toLocaleString('en')} entries: ${stored.toLocaleString('en')} are stored, and ${adding.toLocaleString('en')} more would be too many; nothing was added`;
+  }
+  if (storedPatterns + addingPatterns > MAX_PATTERN_ENTRIES) {
+    return `the lists hold at most ${MAX_PATTERN_ENTRIES.toLocaleString('en')} regular expressions (every request is tried against each): ${storedPatterns.toLocaleString('en')} are stored, and ${addingPatterns.toLocaleString('en')} more would be too many; nothing was added`;
+  }
+  return undefined;
+}
+
+export const isPatternKind = (kind: string) => kind.endsWith('-pattern');
 
 const CANONICAL_V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
 
@@ -73,8 +92,8 @@ export function maskByte(prefix: number, index: number): number {
 class Column<T extends Float64Array | Uint32Array | Uint8Array> {
   private data: T;
   length = 0;
-  constructor(private readonly make: (size: number) => T) {
-    this.data = make(1024);
+  constructor(private readonly make: (size: number) => T, capacity = 0) {
+    this.data = make(Math.max(capacity, 64));
   }
   push(value: number): void {
     if (this.length === this.data.length) this.grow(this.length * 2);
@@ -91,25 +110,48 @@ class Column<T extends Float64Array | Uint32Array | Uint8Array> {
     this.data = bigger;
   }
   done(): T {
-    return this.data.slice(0, this.length) as T;
+    return this.length === this.data.length ? this.data : (this.data.slice(0, this.length) as T);
   }
 }
 
 const encoder = new TextEncoder();
 
+/** How many entries of each sort a list will get, when known: the columns are then allocated once, at their size. */
+export interface ListSizes {
+  entries: number;
+  textBytes: number;
+  networks: number;
+  names: number;
+  patterns: number;
+}
+
 class ListTableBuilder {
-  private readonly ids = new Column((n) => new Float64Array(n));
-  private readonly expires = new Column((n) => new Float64Array(n));
-  private readonly kinds = new Column((n) => new Uint8Array(n));
-  private readonly text = new Column((n) => new Uint8Array(n));
-  private readonly textEnds = new Column((n) => new Uint32Array(n));
-  private readonly hashes = new Column((n) => new Uint32Array(n));
-  private readonly hashed = new Column((n) => new Uint32Array(n));
-  private readonly v4Keys = new Column((n) => new Float64Array(n));
-  private readonly v4Positions = new Column((n) => new Uint32Array(n));
+  private readonly ids;
+  private readonly expires;
+  private readonly kinds;
+  private readonly text;
+  private readonly textEnds;
+  private readonly hashes;
+  private readonly hashed;
+  private readonly v4Keys;
+  private readonly v4Positions;
   private readonly v6Words = new Column((n) => new Uint32Array(n));
   private readonly v6Positions = new Column((n) => new Uint32Array(n));
-  private readonly patterns = new Column((n) => new Uint32Array(n));
+  private readonly patterns;
+
+  constructor(sizes?: ListSizes) {
+    const { entries = 0, textBytes = 0, networks = 0, names = 0, patterns = 0 } = sizes ?? {};
+    this.ids = new Column((n) => new Float64Array(n), entries);
+    this.expires = new Column((n) => new Float64Array(n), entries);
+    this.kinds = new Column((n) => new Uint8Array(n), entries);
+    this.text = new Column((n) => new Uint8Array(n), textBytes);
+    this.textEnds = new Column((n) => new Uint32Array(n), entries);
+    this.hashes = new Column((n) => new Uint32Array(n), names);
+    this.hashed = new Column((n) => new Uint32Array(n), names);
+    this.v4Keys = new Column((n) => new Float64Array(n), networks);
+    this.v4Positions = new Column((n) => new Uint32Array(n), networks);
+    this.patterns = new Column((n) => new Uint32Array(n), patterns);
+  }
 
   add(id: number, kind: ListKind, pattern: string, expiresAt: number | null): void {
     const position = this.ids.length;
@@ -180,7 +222,11 @@ function sortedOrder(n: number, compare: (a: number, b: number) => number): Uint
 
 /** Builds the tables of all lists from entries given in order; throws on an entry it cannot read, naming it. */
 export class ListTablesBuilder {
-  private readonly lists = Object.fromEntries(LIST_NAMES.map((name) => [name, new ListTableBuilder()])) as Record<ListName, ListTableBuilder>;
+  private readonly lists: Record<ListName, ListTableBuilder>;
+
+  constructor(sizes?: Partial<Record<ListName, ListSizes>>) {
+    this.lists = Object.fromEntries(LIST_NAMES.map((name) => [name, new ListTableBuilder(sizes?.[name])])) as Record<ListName, ListTableBuilder>;
+  }
 
   add(entry: { id: number; list: ListName; kind: ListKind; pattern: string; expiresAt: number | null }): void {
     const list = this.lists[entry.list];

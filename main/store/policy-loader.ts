@@ -7,7 +7,11 @@ type Reply = { ok: true; snapshot: PolicySnapshot } | { ok: false; message: stri
 /** Reads the policy of the database at `path` on a short-lived worker thread (see policy-worker.ts). */
 export function readPolicyOnWorker(path: string): Promise<PolicySnapshot> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl(import.meta.url, 'main/store/policy-worker.js'), { workerData: { path } });
+    const worker = new Worker(workerUrl(import.meta.url, 'main/store/policy-worker.js'), {
+      workerData: { path },
+      // Rows are read one at a time and the tables live outside the heap: a small heap is plenty, and leaves less behind.
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 },
+    });
     let settled = false;
     worker.once('message', (reply: Reply) => {
       settled = true;

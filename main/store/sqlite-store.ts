@@ -6,6 +6,7 @@ import type { SettingKey, Settings } from '../../shared/settings.js';
 import { BackgroundWriter, inlineWriter } from './background-writer.js';
 import type { SqliteDatabase } from './database.js';
 import { prepareDecisionWriter } from './decision-writer.js';
+import { isPatternKind, listCapacityProblem } from './list-tables.js';
 import { MemoryLookups, type MemoryLookupOptions } from './memory-lookups.js';
 import { readPolicyOnWorker } from './policy-loader.js';
 import { readPolicySnapshot, readStoredSettings } from './policy-reader.js';
@@ -55,6 +56,21 @@ function toListEntry(row: ListEntryRow): ListEntry {
     expiresAt: row.expires_at,
     hits: row.hits,
     lastHitAt: row.last_hit_at,
+  };
+}
+
+/** A new entry as a row, its pattern in canonical form; throws an Error that says what is wrong. */
+function entryRow(entry: NewListEntry, now: number) {
+  if (!isListName(entry.list)) throw new Error(`unknown list "${entry.list}" (allow, grey or deny)`);
+  if (!isListKind(entry.kind)) throw new Error(`unknown kind "${entry.kind}"`);
+  return {
+    list: entry.list,
+    kind: entry.kind,
+    pattern: normaliseEntryPattern(entry.list, entry.kind, entry.pattern),
+    comment: validateComment(entry.comment ?? ''),
+    source: entry.source ?? '',
+    createdAt: now,
+    expiresAt: validateExpiry(entry.expiresAt ?? null, now),
   };
 }
 
@@ -191,33 +207,65 @@ export class SqliteStore implements FilterStore, AdminStore {
     const problems: Array<{ index: number; message: string }> = [];
     const rows = entries.map((entry, index) => {
       try {
-        if (!isListName(entry.list)) throw new Error(`unknown list "${entry.list}" (allow, grey or deny)`);
-        if (!isListKind(entry.kind)) throw new Error(`unknown kind "${entry.kind}"`);
-        return {
-          list: entry.list,
-          kind: entry.kind,
-          pattern: normaliseEntryPattern(entry.list, entry.kind, entry.pattern),
-          comment: validateComment(entry.comment ?? ''),
-          source: entry.source ?? '',
-          createdAt: now,
-          expiresAt: validateExpiry(entry.expiresAt ?? null, now),
-        };
+        return entryRow(entry, now);
       } catch (error) {
         problems.push({ index, message: (error as Error).message });
         return undefined;
       }
     });
     if (problems.length > 0) throw new InvalidEntriesError(problems);
-    const insert = this.db.prepare(
-      `INSERT INTO list_entries (list, kind, pattern, comment, source, created_at, expires_at)
-       VALUES (@list, @kind, @pattern, @comment, @source, @createdAt, @expiresAt)
-       ON CONFLICT (list, kind, pattern) DO NOTHING`,
-    );
+    this.refuseBeyondCapacity(rows.length, rows.filter((row) => isPatternKind(row!.kind)).length);
+    const insert = this.insertEntryStatement();
     return this.db.transaction(() => {
       let added = 0;
       for (const row of rows) added += insert.run(row!).changes;
       return { added, duplicates: rows.length - added };
     })();
+  }
+
+  /**
+   * Adds entries read one at a time (a file being imported), in one transaction: all of them, or
+   * none from the first that is invalid. The caller checks capacity first (see capacityProblem).
+   */
+  async importEntries(entries: Iterable<NewListEntry>, now: number): Promise<{ added: number; duplicates: number }> {
+    const insert = this.insertEntryStatement();
+    return this.db.transaction(() => {
+      let added = 0;
+      let index = 0;
+      for (const entry of entries) {
+        let row: ReturnType<typeof entryRow>;
+        try {
+          row = entryRow(entry, now);
+        } catch (error) {
+          throw new InvalidEntriesError([{ index, message: (error as Error).message }]);
+        }
+        added += insert.run(row).changes;
+        index++;
+      }
+      return { added, duplicates: index - added };
+    })();
+  }
+
+  /** Why adding this many entries (of which `patterns` regexes) would overfill the lists, or undefined. */
+  capacityProblem(entries: number, patterns: number): string | undefined {
+    const [stored, storedPatterns] = this.db
+      .prepare("SELECT count(*), count(*) FILTER (WHERE kind LIKE '%-pattern') FROM list_entries")
+      .raw()
+      .get() as [number, number];
+    return listCapacityProblem(stored, storedPatterns, entries, patterns);
+  }
+
+  private refuseBeyondCapacity(entries: number, patterns: number): void {
+    const problem = this.capacityProblem(entries, patterns);
+    if (problem) throw new Error(problem);
+  }
+
+  private insertEntryStatement() {
+    return this.db.prepare(
+      `INSERT INTO list_entries (list, kind, pattern, comment, source, created_at, expires_at)
+       VALUES (@list, @kind, @pattern, @comment, @source, @createdAt, @expiresAt)
+       ON CONFLICT (list, kind, pattern) DO NOTHING`,
+    );
   }
 
   async removeEntries(ids: readonly number[]): Promise<number> {

@@ -66,9 +66,9 @@ export interface DaemonProcess {
   stop(): Promise<Exit>;
 }
 
-/** Starts `greyward filter` and resolves once it printed its ready line. */
-export function startDaemon(args: string[], timeoutMs = 15_000): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [CLI, 'filter', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `greyward filter` and resolves once it printed its ready line; `nodeFlags` go before the script (see greywardNodeFlags). */
+export function startDaemon(args: string[], timeoutMs = 15_000, nodeFlags: string[] = []): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, 'filter', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
