@@ -4,6 +4,8 @@ import { streamLog } from '../filter/log.js';
 import { surviveClosedOutput } from '../closed-output.js';
 import { dbOption } from './options.js';
 
+const EX_TEMPFAIL = 75;
+
 export function filterCommand(): Command {
   return new Command('filter')
     .description('run the policy service Postfix asks about every recipient (SIGTERM drains and exits, SIGHUP reads lists, settings and the greylist again)')
@@ -18,6 +20,10 @@ export function filterCommand(): Command {
       surviveClosedOutput();
       const log = streamLog(undefined, { debug: options.debug ?? false });
       const filter = await startFilter({
+        // EX_TEMPFAIL: the supervisor (systemd's Restart=, greyward ui, the app) starts it again on the file now there.
+        onDatabaseLost: () => {
+          void filter.stop().finally(() => process.exit(EX_TEMPFAIL));
+        },
         db: options.db,
         ...(options.listen !== undefined ? { listen: options.listen } : {}),
         ...(options.socket !== undefined ? { socket: options.socket } : {}),

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { openDatabase } from '../store/database.js';
+import { DatabaseFileWatch } from '../store/database-file.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import { checkEndpoints } from './endpoint-check.js';
@@ -18,6 +19,14 @@ export interface FilterDaemonOptions {
   log: Log;
   clock?: Clock;
   busyTimeoutMs?: number;
+  /**
+   * Called once the database file was deleted, replaced, or restored after it had been overwritten:
+   * the filter's connections hold a file no one else reads, so it should stop and be started again
+   * on the file now there (filter-command exits with EX_TEMPFAIL; systemd and the app restart it).
+   */
+  onDatabaseLost?: (reason: string) => void;
+  /** How often the database file is checked; 1 s by default. */
+  fileCheckIntervalMs?: number;
   /** Connection limits and timeouts, where the defaults do not suit. */
   server?: Pick<PolicyServerOptions, 'limits' | 'maxConnections' | 'idleTimeoutMs' | 'requestTimeoutMs' | 'maxUnsentAnswers'>;
   /** How far decisions may run ahead of the disk, and how long an answer waits for it, where the defaults do not suit. */
@@ -83,6 +92,7 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   const announce = () => store.announce({ ...presence, seenAt: clock() }, true).catch((error: Error) => options.log.warn(`could not announce the filter: ${error.message}`));
   await announce();
   const heartbeat = setInterval(() => void announce(), PRESENCE_INTERVAL_MS).unref();
+  const fileWatch = watchDatabaseFile(options, service);
   let stopping: Promise<void> | undefined;
   return {
     service,
@@ -95,10 +105,47 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
+        clearInterval(fileWatch);
         await server.close();
         await service.stop();
         await store.announce(presence, false).catch(() => undefined);
         await store.close();
       })()),
   };
+}
+
+/**
+ * Notices the database file deleted, replaced, or overwritten in place under the running filter,
+ * and says so once. Overwritten: answers go per failMode (the file cannot be read) until the file
+ * is a database again; then, as for a deleted or replaced file, onDatabaseLost.
+ */
+function watchDatabaseFile(options: FilterDaemonOptions, service: FilterService): NodeJS.Timeout {
+  const watch = new DatabaseFileWatch(options.db);
+  let overwritten = false;
+  let lost = false;
+  const timer = setInterval(() => {
+    if (lost) return;
+    let state;
+    try {
+      state = watch.check();
+    } catch (error) {
+      return void options.log.warn(`could not check the database file ${options.db}: ${(error as Error).message}`);
+    }
+    if (state.change === 'not-a-database') {
+      if (!overwritten) {
+        const answer = service.settings.failMode === 'open' ? 'DUNNO' : 'a temporary failure';
+        options.log.error(`DATABASE LOST: ${state.detail}. Answering ${answer} to every request (failMode=${service.settings.failMode}) until it is restored; the filter then restarts on it.`);
+        service.suspend(state.detail);
+        overwritten = true;
+      }
+      return;
+    }
+    if (state.change === 'none' && !overwritten) return;
+    lost = true;
+    const reason = state.change === 'none' ? `${options.db} is a database again after it had been overwritten` : state.detail;
+    options.log.error(`DATABASE LOST: ${reason} while the filter was running; what it wrote since went to a file no one reads. Stopping, so that the filter starts again on the file now there.`);
+    service.suspend(reason);
+    options.onDatabaseLost?.(reason);
+  }, options.fileCheckIntervalMs ?? 1000);
+  return timer.unref();
 }

@@ -47,6 +47,7 @@ export class FilterService {
   private policyVersion = -1;
   private reloading: Promise<void> = Promise.resolve();
   private checkingPolicy = false;
+  private suspended: string | undefined;
   private reloadFailure: { message: string; loggedAt: number; repeats: number } | undefined;
   private readonly batcher: DecisionBatcher;
   private readonly headers = new MessageHeaders();
@@ -116,8 +117,16 @@ export class FilterService {
     }
   }
 
+  /**
+   * Stops using the store: every answer is per failMode from now on, nothing is read or written.
+   * For a database that can no longer be trusted; the caller logs why, once.
+   */
+  suspend(reason: string): void {
+    this.suspended = reason;
+  }
+
   private async reloadIfChanged(): Promise<void> {
-    if (this.checkingPolicy) return;
+    if (this.checkingPolicy || this.suspended) return;
     this.checkingPolicy = true;
     try {
       if ((await this.options.store.policyVersion()) !== this.policyVersion) await this.reload();
@@ -150,6 +159,8 @@ export class FilterService {
       this.options.log.debug(`not greylisted (${skipped}), answered DUNNO: client=${request.clientAddress || '-'}[${request.clientName}] sender=<${request.sender}> recipient=<${request.recipient}>`);
       return 'DUNNO';
     }
+    // Said once when it began (see suspend), not once per request.
+    if (this.suspended) return this.failed(request, new Error(this.suspended), false);
     if (this.waiting > 0 || this.batcher.uncommitted > this.maxBacklog) return this.answerInTurn(request);
     if (this.unrecorded > 0) this.recovered();
     try {
@@ -288,7 +299,7 @@ export class FilterService {
 
   /** Deletes expired rows in short slices, letting requests in between. */
   async expire(): Promise<number> {
-    if (this.expiring || this.stopped) return 0;
+    if (this.expiring || this.stopped || this.suspended) return 0;
     this.expiring = true;
     const batch = this.options.expiryBatch ?? 500;
     let total = 0;
