@@ -1,6 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { isPatternKind } from '../store/list-tables.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { normaliseEntryPattern } from '../../shared/list-entry-checks.js';
 import { listFileLineReader, type ListFileError, type ListFileFormat, type ParsedListLine } from '../../shared/list-files.js';
@@ -68,8 +67,9 @@ export interface ImportOutcome {
 }
 
 /**
- * Imports a postgrey or sqlgrey whitelist file of any size: a first reading checks every line and
- * the lists' capacity, and only then a second one adds the entries, all in one transaction.
+ * Imports a postgrey or sqlgrey whitelist file of any size, in one transaction: every entry, or none
+ * when a line is wrong (each wrong line is reported). A quick first reading counts the lines that
+ * hold entries, so that a file the lists cannot hold is refused before anything is written.
  * Memory stays bounded: no reading holds more than a megabyte of the file and one line's entry.
  */
 export async function importListFile(
@@ -77,27 +77,29 @@ export async function importListFile(
   options: { file: string; format: ListFileFormat; list: ListName; now: number; report: (line: string) => void },
 ): Promise<ImportOutcome> {
   const { file, format, list } = options;
-  let entries = 0;
-  let patterns = 0;
-  let errors = 0;
-  for (const result of fileEntries(file, format, list)) {
-    if ('message' in result) {
-      if (++errors <= ERRORS_SHOWN) options.report(`${escapeControls(file)}:${result.line}: ${escapeControls(result.message)}${result.text ? `: ${escapeControls(result.text)}` : ''}`);
-    } else {
-      entries++;
-      if (isPatternKind(result.kind)) patterns++;
-    }
+  let lines = 0;
+  let regexLines = 0;
+  for (const raw of fileLines(file)) {
+    const token = raw.split('#', 1)[0]!.trim();
+    if (token === '') continue;
+    lines++;
+    if (token.startsWith('/')) regexLines++;
   }
-  if (errors > ERRORS_SHOWN) options.report(`… and ${errors - ERRORS_SHOWN} more bad lines`);
-  if (errors > 0) throw new Error(`${errors} bad line${errors === 1 ? '' : 's'} in ${file}; nothing was imported`);
-  const full = store.capacityProblem(entries, patterns);
-  if (full) throw new Error(`${file} has ${entries.toLocaleString('en')} entries, and ${full}`);
+  const full = store.capacityProblem(lines, regexLines);
+  if (full) throw new Error(`${file} has ${lines.toLocaleString('en')} entries, and ${full}`);
   const source = `import:${file}`;
+  let errors = 0;
   function* toAdd() {
     for (const result of fileEntries(file, format, list)) {
-      if ('message' in result) throw new Error(`${file}:${result.line} changed while it was imported; nothing was imported`);
-      yield { list, kind: result.kind, pattern: result.pattern, comment: result.comment, source };
+      if ('message' in result) {
+        if (++errors <= ERRORS_SHOWN) options.report(`${escapeControls(file)}:${result.line}: ${escapeControls(result.message)}${result.text ? `: ${escapeControls(result.text)}` : ''}`);
+      } else if (errors === 0) {
+        yield { list, kind: result.kind, pattern: result.pattern, comment: result.comment, source };
+      }
     }
+    if (errors > ERRORS_SHOWN) options.report(`… and ${errors - ERRORS_SHOWN} more bad lines`);
+    // Thrown inside the transaction: what was added so far is rolled back.
+    if (errors > 0) throw new Error(`${errors} bad line${errors === 1 ? '' : 's'} in ${file}; nothing was imported`);
   }
   return store.importEntries(toAdd(), options.now);
 }
