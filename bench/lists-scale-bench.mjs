@@ -9,7 +9,9 @@
 // - import: wall time of `greyward lists import`, and its peak RSS;
 // - filter start: time from spawn to the ready line, RSS and peak RSS once ready;
 // - reload stall: 8 connections ask continuously while `lists add` changes the lists RELOADS
-//   times; the slowest answer during the reloads, against the slowest answer before them;
+//   times; the slowest answer in each window from the change to its reload being applied,
+//   against the slowest answer before any reload (the machine's own noise), and the filter's
+//   own account of each reload (read on its worker thread, applied on the answering one);
 // - filter RSS and peak RSS after the reloads.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -134,22 +136,27 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const quietEnd = performance.now();
       const windows = [];
+      const reloadLines = () => fs.readFileSync(filter.logFile, 'utf8').match(/policy reloaded.*/g) ?? [];
       for (let r = 0; r < RELOADS; r++) {
         const from = performance.now();
+        const before = reloadLines().length;
         const added = await cli('lists', 'add', 'deny', 'client-address', `198.51.100.${r + 1}`, '--db', db);
         if (added.code !== 0) console.log(`  lists add failed: ${added.stderr.trim()}`);
-        // The filter looks for changes every 250 ms and may take a while to load them: give it 3 s.
-        await new Promise((resolve) => setTimeout(resolve, 3000));
+        // The window lasts until the filter says it has applied the change, and half a second more.
+        const deadline = performance.now() + 300_000;
+        while (reloadLines().length === before && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, 500));
         windows.push([from, performance.now()]);
       }
       await load.stop();
       const alive = filter && fs.readFileSync(`/proc/${filter.pid}/status`, 'utf8').length > 0;
       const stalls = windows.map(([from, to]) => worst(load.samples, from, to));
-      const log = fs.readFileSync(filter.logFile, 'utf8');
-      const reloads = (log.match(/policy reloaded/g) ?? []).length;
+      const reloads = reloadLines();
       console.log(`answers: ${load.samples.length.toLocaleString('en')} (${load.errors()} failed); slowest before reloads ${fmt(worst(load.samples, 0, quietEnd))}`);
       console.log(`reload stall (slowest answer in each reload window): ${stalls.map(fmt).join(', ')}; max ${fmt(Math.max(...stalls))}`);
-      console.log(`filter: ${reloads} reloads logged, ${alive ? 'alive' : 'DEAD'}, RSS ${rssMiB(filter.pid)} MiB, peak ${peakRssMiB(filter.pid)} MiB`);
+      console.log(`reload windows: ${windows.map(([from, to]) => `${((to - from) / 1000).toFixed(1)} s`).join(', ')}`);
+      for (const line of reloads) console.log(`  filter: ${line}`);
+      console.log(`filter: ${alive ? 'alive' : 'DEAD'}, RSS ${rssMiB(filter.pid)} MiB, peak ${peakRssMiB(filter.pid)} MiB`);
     } finally {
       await filter.stop();
     }

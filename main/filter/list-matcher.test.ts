@@ -1,7 +1,9 @@
 import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { normalisePattern, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
 import { networkContains, parseIp, parseNetwork } from '../../shared/net.js';
+import { networkOf } from '../store/list-tables.js';
 import { ListMatcher, type MatchSubject } from './list-matcher.js';
 
 const subject = (over: Partial<MatchSubject> = {}): MatchSubject => ({
@@ -196,5 +198,42 @@ describe('the compact matcher against a plain scan of the entries', () => {
   it('reports the matching entry as stored', () => {
     const m = matcherOf('client-address', '192.0.2.0/24', { id: 42, expiresAt: 500 });
     expect(m.match('allow', subject(), 100)).toEqual({ id: 42, list: 'allow', kind: 'client-address', pattern: '192.0.2.0/24', expiresAt: 500 });
+  });
+});
+
+describe('reading stored networks', () => {
+  const bytesOf = (text: string) => {
+    try {
+      const network = parseNetwork(text);
+      return { prefix: network.prefix, bytes: ipaddr.parse(network.address).toByteArray() };
+    } catch {
+      return 'invalid';
+    }
+  };
+  const quickly = (text: string) => {
+    try {
+      return networkOf(text);
+    } catch {
+      return 'invalid';
+    }
+  };
+
+  it('reads every form as parseNetwork does, canonical or not', () => {
+    const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('010', '0x1', '00'));
+    const v4 = fc.tuple(octet, octet, octet, octet).map((parts) => parts.join('.'));
+    const group = fc.oneof(fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16)), fc.constantFrom('DB8', '0000', 'ffff'));
+    const v6 = fc.oneof(
+      fc.array(group, { minLength: 8, maxLength: 8 }).map((groups) => groups.join(':')),
+      fc.tuple(fc.array(group, { maxLength: 3 }), fc.array(group, { maxLength: 3 })).map(([a, b]) => `${a.join(':')}::${b.join(':')}`),
+      v4.map((address) => `::ffff:${address}`),
+    );
+    const prefix = fc.option(fc.oneof(fc.integer({ min: 0, max: 140 }).map(String), fc.constantFrom('024', '', 'x')), { nil: undefined });
+    fc.assert(
+      fc.property(fc.oneof(v4, v6), prefix, (address, bits) => {
+        const text = bits === undefined ? address : `${address}/${bits}`;
+        expect(quickly(text)).toEqual(bytesOf(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

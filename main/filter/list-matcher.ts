@@ -60,9 +60,14 @@ class CompiledList {
 
   constructor(readonly table: ListTable, compile: (pattern: string) => Regex) {
     for (let prefix = 0; prefix <= 33; prefix++) this.v4Starts[prefix] = lowerBound(table.v4Keys, prefix * 2 ** 32, 0, table.v4Keys.length);
-    for (let prefix = 0, at = 0; prefix <= 129; prefix++) {
-      while (at < table.v6Positions.length && table.v6Keys[at * 5]! < prefix) at++;
-      this.v6Starts[prefix] = at;
+    for (let prefix = 0; prefix <= 129; prefix++) {
+      let [from, to] = [0, table.v6Positions.length];
+      while (from < to) {
+        const mid = (from + to) >>> 1;
+        if (table.v6Keys[mid * 5]! < prefix) from = mid + 1;
+        else to = mid;
+      }
+      this.v6Starts[prefix] = from;
     }
     this.regexes = Array.from(table.patternPositions, (position) => compile(this.pattern(position)));
   }
