@@ -148,12 +148,18 @@ try {
         await new Promise((resolve) => setTimeout(resolve, 500));
         windows.push([from, performance.now()]);
       }
+      // The same length of time with no change at all: how slow the slowest answer is anyway, on this machine.
+      const longest = Math.max(...windows.map(([from, to]) => to - from));
+      const quietFrom = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, longest));
+      const quietWorst = worst(load.samples, quietFrom, performance.now());
       await load.stop();
       const alive = filter && fs.readFileSync(`/proc/${filter.pid}/status`, 'utf8').length > 0;
       const stalls = windows.map(([from, to]) => worst(load.samples, from, to));
       const reloads = reloadLines();
       console.log(`answers: ${load.samples.length.toLocaleString('en')} (${load.errors()} failed); slowest before reloads ${fmt(worst(load.samples, 0, quietEnd))}`);
       console.log(`reload stall (slowest answer in each reload window): ${stalls.map(fmt).join(', ')}; max ${fmt(Math.max(...stalls))}`);
+      console.log(`slowest answer in a window as long as the longest reload window, with no change: ${fmt(quietWorst)}`);
       console.log(`reload windows: ${windows.map(([from, to]) => `${((to - from) / 1000).toFixed(1)} s`).join(', ')}`);
       for (const line of reloads) console.log(`  filter: ${line}`);
       console.log(`filter: ${alive ? 'alive' : 'DEAD'}, RSS ${rssMiB(filter.pid)} MiB, peak ${peakRssMiB(filter.pid)} MiB`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { greywardNodeFlags } from '../main/node-flags.js';
+import { MAX_LIST_ENTRIES } from '../main/store/list-tables.js';
 import { PolicyClient, rcpt } from './support/policy-client.js';
 import { CLI, startDaemon, type CliResult } from './support/greyward-process.js';
 
@@ -74,4 +75,16 @@ describe('a million list entries', () => {
       await filter.stop();
     }
   }, 600_000);
+
+  it('refuse a file that would hold more than the lists can, before writing anything', async () => {
+    const db = join(dir, 'full.db');
+    const file = join(dir, 'too-many.txt');
+    const lines = Array.from({ length: MAX_LIST_ENTRIES + 1 }, (_, i) => `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}/32`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    const refused = await greywardAsInstalled('lists', 'import', file, '--format', 'postgrey-clients', '--db', db);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`has 1,200,001 entries, and the lists hold at most 1,200,000 entries: 0 are stored`);
+    expect((await greywardAsInstalled('lists', 'show', '--db', db)).stdout).toBe('no entries\n');
+  }, 300_000);
 });

@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
 import { tableBuffers } from './list-tables.js';
@@ -8,6 +10,7 @@ import { readPolicySnapshot } from './policy-reader.js';
  * copy: a million entries take a second or more to read, and the filter answers Postfix meanwhile.
  */
 const { path } = workerData as { path: string };
+yieldToAnswers();
 try {
   const db = openDatabase(path, { readonly: true });
   try {
@@ -18,4 +21,13 @@ try {
   }
 } catch (error) {
   parentPort!.postMessage({ ok: false, message: (error as Error).message });
+}
+
+/** On Linux a thread has its own nice value: this one gives way to the thread that answers Postfix. */
+function yieldToAnswers(): void {
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
+  } catch {
+    // Elsewhere the reading competes as an equal; it is still off the answering thread.
+  }
 }
