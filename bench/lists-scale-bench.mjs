@@ -136,15 +136,20 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const quietEnd = performance.now();
       const windows = [];
+      const addEnds = [];
+      const appliedAt = [];
+      const rssBefore = rssMiB(filter.pid);
       const reloadLines = () => fs.readFileSync(filter.logFile, 'utf8').match(/policy reloaded.*/g) ?? [];
       for (let r = 0; r < RELOADS; r++) {
         const from = performance.now();
         const before = reloadLines().length;
         const added = await cli('lists', 'add', 'deny', 'client-address', `198.51.100.${r + 1}`, '--db', db);
         if (added.code !== 0) console.log(`  lists add failed: ${added.stderr.trim()}`);
+        addEnds.push(performance.now());
         // The window lasts until the filter says it has applied the change, and half a second more.
         const deadline = performance.now() + 300_000;
         while (reloadLines().length === before && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        appliedAt.push(performance.now());
         await new Promise((resolve) => setTimeout(resolve, 500));
         windows.push([from, performance.now()]);
       }
@@ -159,10 +164,12 @@ try {
       const reloads = reloadLines();
       console.log(`answers: ${load.samples.length.toLocaleString('en')} (${load.errors()} failed); slowest before reloads ${fmt(worst(load.samples, 0, quietEnd))}`);
       console.log(`reload stall (slowest answer in each reload window): ${stalls.map(fmt).join(', ')}; max ${fmt(Math.max(...stalls))}`);
+      const split = windows.map(([from, to], i) => `${fmt(worst(load.samples, from, addEnds[i]))} while \`lists add\` ran, ${fmt(worst(load.samples, addEnds[i], appliedAt[i] - 100))} while the filter read, ${fmt(worst(load.samples, appliedAt[i] - 100, to))} around applying`);
+      console.log(`  of which: ${split.join('; ')}`);
       console.log(`slowest answer in a window as long as the longest reload window, with no change: ${fmt(quietWorst)}`);
       console.log(`reload windows: ${windows.map(([from, to]) => `${((to - from) / 1000).toFixed(1)} s`).join(', ')}`);
       for (const line of reloads) console.log(`  filter: ${line}`);
-      console.log(`filter: ${alive ? 'alive' : 'DEAD'}, RSS ${rssMiB(filter.pid)} MiB, peak ${peakRssMiB(filter.pid)} MiB`);
+      console.log(`filter: ${alive ? 'alive' : 'DEAD'}, RSS under load before the reloads ${rssBefore} MiB; after them RSS ${rssMiB(filter.pid)} MiB, peak ${peakRssMiB(filter.pid)} MiB`);
     } finally {
       await filter.stop();
     }
