@@ -123,7 +123,7 @@ function watchDatabaseFile(options: FilterDaemonOptions, service: FilterService)
   const watch = new DatabaseFileWatch(options.db);
   let overwritten = false;
   let lost = false;
-  const timer = setInterval(() => {
+  const check = () => {
     if (lost) return;
     let state;
     try {
@@ -146,6 +146,7 @@ function watchDatabaseFile(options: FilterDaemonOptions, service: FilterService)
     options.log.error(`DATABASE LOST: ${reason} while the filter was running; what it wrote since went to a file no one reads. Stopping, so that the filter starts again on the file now there.`);
     service.suspend(reason);
     options.onDatabaseLost?.(reason);
-  }, options.fileCheckIntervalMs ?? 1000);
-  return timer.unref();
+  };
+  service.checkStoreOnFailure(check);
+  return setInterval(check, options.fileCheckIntervalMs ?? 1000).unref();
 }

@@ -48,6 +48,7 @@ export class FilterService {
   private reloading: Promise<void> = Promise.resolve();
   private checkingPolicy = false;
   private suspended: string | undefined;
+  private storeCheck: (() => void) | undefined;
   private reloadFailure: { message: string; loggedAt: number; repeats: number } | undefined;
   private readonly batcher: DecisionBatcher;
   private readonly headers = new MessageHeaders();
@@ -125,12 +126,23 @@ export class FilterService {
     this.suspended = reason;
   }
 
+  /**
+   * A check of the store's file to run when a reload fails: a file overwritten in place fails the
+   * policy check (every 250 ms) before the file check (every second) sees it, and should be said
+   * once, as what it is, not as a reload failure.
+   */
+  checkStoreOnFailure(check: () => void): void {
+    this.storeCheck = check;
+  }
+
   private async reloadIfChanged(): Promise<void> {
     if (this.checkingPolicy || this.suspended) return;
     this.checkingPolicy = true;
     try {
       if ((await this.options.store.policyVersion()) !== this.policyVersion) await this.reload();
     } catch (error) {
+      this.storeCheck?.();
+      if (this.suspended) return;
       // A reload that keeps failing is said once, then once every few minutes with a count.
       const message = (error as Error).message;
       const now = this.clock();

@@ -1,4 +1,3 @@
-import ipaddr from 'ipaddr.js';
 import { compilePattern, LIST_KINDS, LIST_NAMES, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
 import { clientAddressBytes } from '../../shared/net.js';
 import { KIND_CODE, listTablesOf, nameHash, type ListTable, type ListTables } from '../store/list-tables.js';
