@@ -13,3 +13,9 @@ export function greywardNodeFlags(binPath: string): string[] {
   const flagsFile = join(dirname(binPath), 'filter-node-flags.cjs');
   return existsSync(flagsFile) ? [...(createRequire(binPath)(flagsFile) as string[])] : [];
 }
+
+/** The environment of the filter process, kept beside its flags in bin/filter-env.cjs (see there why). */
+export function greywardFilterEnv(binPath: string): Record<string, string> {
+  const envFile = join(dirname(binPath), 'filter-env.cjs');
+  return existsSync(envFile) ? { ...(createRequire(binPath)(envFile) as Record<string, string>) } : {};
+}

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { greywardNodeFlags } from '../node-flags.js';
+import { greywardFilterEnv, greywardNodeFlags } from '../node-flags.js';
 
 /** A filter process as the supervisor sees it, whatever started it. */
 export interface LaunchedProcess {
@@ -134,7 +134,7 @@ export function nodeLauncher(options: NodeLauncherOptions = {}): FilterLauncher 
         // The filter's Node flags (its heap caps), as `greyward filter` would apply them itself.
         execArgv: greywardNodeFlags(cli),
         ...(options.execPath ? { execPath: options.execPath } : {}),
-        ...(options.env ? { env: options.env } : {}),
+        env: { ...(options.env ?? process.env), ...greywardFilterEnv(cli) },
       });
       const tail = new OutputTail();
       // One relayed write per chunk read, not per line: the filter logs thousands of decisions a second.
