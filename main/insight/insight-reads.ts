@@ -40,9 +40,9 @@ export function inlineInsightReads(store: SqliteStore): InsightReads {
       return retryHistogram(scan, (await settings()).delay, senderDomain);
     },
     impact: async ({ settings: proposal, days, now }) => {
-      const { settings: current, entries } = await store.readPolicy();
+      const { settings: current, lists: tables } = await store.readPolicy();
       const proposed = { ...current, ...proposal };
-      const lists = current.mode === 'grey-list-only' || proposed.mode === 'grey-list-only' ? new ListMatcher(entries) : undefined;
+      const lists = current.mode === 'grey-list-only' || proposed.mode === 'grey-list-only' ? new ListMatcher(tables) : undefined;
       const scan = scanMails(store.db, {
         ...since(days, now),
         mailKey: (sender, recipient) => mailOf({ sender, recipient }, current),
