@@ -212,7 +212,7 @@ describe('Greyward as the policy service of a real Postfix', () => {
     expect(second.exitCode).toBe(0);
     const [message = ''] = await postfix.waitForDelivery(1, 10_000);
     expect(message).toMatch(/^Delivered-To: grace@greyward\.test$/m);
-    expect(message).toMatch(/^X-Greylist: delayed [23] seconds by Greyward-/m);
+    expect(message).toMatch(/^X-Greylist: delayed \d+ seconds by Greyward-/m);
 
     const decisions = await waitFor('two decision lines on daemon B', () => daemon.decisions().length >= 2 && daemon.decisions(), 2_000, debug);
     expect(decisions.map((d) => [d.client, d.sender, d.recipient, d.action, d.reason])).toEqual([
@@ -255,7 +255,7 @@ describe('Greyward as the policy service of a real Postfix', () => {
     expect(delivered.map((m) => /^Delivered-To: (.*)$/m.exec(m)?.[1]).sort()).toEqual(recipients);
     for (const message of delivered) {
       const headers = message.split(/\r?\n\r?\n/)[0] ?? '';
-      expect(headers.match(/^X-Greylist: .*$/gm), headers).toEqual([expect.stringMatching(/^X-Greylist: delayed [23] seconds by Greyward-/)]);
+      expect(headers.match(/^X-Greylist: .*$/gm), headers).toEqual([expect.stringMatching(/^X-Greylist: delayed \d+ seconds by Greyward-/)]);
     }
   });
 
