@@ -176,6 +176,11 @@ export const REQUESTS = {
     }),
     z.object({ added: z.number().int(), duplicates: z.number().int() }),
   ),
+  /** Changes an entry's pattern, comment or expiry, checked as lists.add checks them; its id, hits and source stay. */
+  'lists.edit': request(
+    z.object({ id, pattern: text(600).optional(), comment: text(500).optional(), expiresAt: unixSeconds.nullable().optional() }),
+    listEntrySchema,
+  ),
   'lists.remove': request(z.object({ ids: z.array(id).min(1).max(100_000) }), z.object({ removed: z.number().int() })),
   'lists.export': request(z.object({ list: listName, format: z.enum(LIST_FILE_FORMATS) }), z.object({ text: z.string(), skipped: z.number().int() })),
   'settings.get': request(z.object({}), settingsViewSchema),

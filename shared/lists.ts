@@ -142,3 +142,6 @@ export interface ListEntry {
 export const DEFAULT_ENTRY_SOURCE = 'default';
 
 export type NewListEntry = Pick<ListEntry, 'list' | 'kind' | 'pattern'> & Partial<Pick<ListEntry, 'comment' | 'source' | 'expiresAt'>>;
+
+/** What an edit of an entry may change; a field left out stays as it is. */
+export type ListEntryChange = Partial<Pick<ListEntry, 'pattern' | 'comment' | 'expiresAt'>>;

@@ -60,6 +60,7 @@ export function createHandlers({ store, queries, supervisor, checker, insight, c
         throw error;
       }
     },
+    'lists.edit': async ({ id, ...change }) => store.editEntry(id, change, clock()),
     'lists.remove': async ({ ids }) => ({ removed: await store.removeEntries(ids) }),
     'lists.export': async ({ list, format }) => {
       const { text, skipped } = formatListFile(format, await store.listEntries({ list }));

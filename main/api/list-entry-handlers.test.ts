@@ -81,3 +81,36 @@ describe('lists.add refuses what would break the lists or all mail, and stores n
     expect((listed as { value: unknown[] }).value).toHaveLength(3);
   });
 });
+
+describe('lists.edit changes an entry in place, checked as lists.add checks it', () => {
+  it('keeps its id, list, kind and source, and reads back with the change', async () => {
+    const { add, call } = await setup();
+    await add({ comment: 'old' });
+    const id = ((await call('lists.get', {})) as { value: Array<{ id: number }> }).value[0]!.id;
+    const edited = await call('lists.edit', { id, pattern: '192.0.2.0/24', comment: 'the whole network', expiresAt: T0 + 86_400 });
+    expect(edited).toEqual({
+      ok: true,
+      value: { id, list: 'allow', kind: 'client-address', pattern: '192.0.2.0/24', comment: 'the whole network', source: 'ui', createdAt: T0, expiresAt: T0 + 86_400, hits: 0, lastHitAt: null },
+    });
+    expect(await call('lists.get', {})).toMatchObject({ ok: true, value: [{ id, pattern: '192.0.2.0/24' }] });
+  });
+
+  it.each([
+    [{ pattern: '0.0.0.0/0' }, /every IPv4 client/],
+    [{ expiresAt: T0 - 1 }, /already past/],
+    [{ comment: 'x\u0007' }, /control character/],
+  ])('refuses %j on the deny list with the reason', async (change, message) => {
+    const { add, call, store } = await setup();
+    await add({ list: 'deny' });
+    const before = await store.listEntries();
+    const result = await call('lists.edit', { id: before[0]!.id, ...change });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.error.message).toMatch(message);
+    expect(await store.listEntries()).toEqual(before);
+  });
+
+  it('refuses an id that is not a positive whole number before reaching the store', async () => {
+    const { call } = await setup();
+    expect(await call('lists.edit', { id: 0, comment: 'x' })).toMatchObject({ ok: false, error: { message: 'invalid lists.edit request' } });
+  });
+});

@@ -26,6 +26,7 @@ const REQUESTS = {
   'triplets.delete': true,
   'lists.get': true,
   'lists.add': true,
+  'lists.edit': true,
   'lists.remove': true,
   'lists.export': true,
   'settings.get': true,

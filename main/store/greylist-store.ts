@@ -1,4 +1,4 @@
-import type { ListEntry, ListName, NewListEntry } from '../../shared/lists.js';
+import type { ListEntry, ListEntryChange, ListName, NewListEntry } from '../../shared/lists.js';
 import type { SettingsChangePlan } from '../../shared/settings-change.js';
 import type { SettingKey, Settings } from '../../shared/settings.js';
 import type { ListTables } from './list-tables.js';
@@ -123,6 +123,8 @@ export interface AdminStore {
   listEntries(query?: ListQuery): Promise<ListEntry[]>;
   /** Adds all the entries or none; an entry already present is kept and counted as a duplicate. */
   addEntries(entries: readonly NewListEntry[], now: number): Promise<{ added: number; duplicates: number }>;
+  /** Changes an entry's pattern, comment or expiry with the checks of addEntries; throws with the reason, changing nothing. */
+  editEntry(id: number, change: ListEntryChange, now: number): Promise<ListEntry>;
   removeEntries(ids: readonly number[]): Promise<number>;
   storedSettings(): Promise<Partial<Record<SettingKey, unknown>>>;
   /** Writes the whole change or nothing; refuses (SettingsRefused) settings that do not work together. */

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
+import { sortListEntries } from '../../shared/entry-order.js';
 import { normaliseEntryPattern, validateComment, validateExpiry } from '../../shared/list-entry-checks.js';
-import { isListKind, isListName, type ListEntry, type NewListEntry } from '../../shared/lists.js';
+import { isListKind, isListName, type ListEntry, type ListEntryChange, type NewListEntry } from '../../shared/lists.js';
 import { planSettingsChange, SettingsRefused, type SettingsChangePlan } from '../../shared/settings-change.js';
 import type { SettingKey, Settings } from '../../shared/settings.js';
 import { BackgroundWriter, inlineWriter } from './background-writer.js';
@@ -59,8 +60,8 @@ function toListEntry(row: ListEntryRow): ListEntry {
   };
 }
 
-/** A new entry as a row, its pattern in canonical form; throws an Error that says what is wrong. */
-function entryRow(entry: NewListEntry, now: number) {
+/** The checks every entry passes on its way in, added or edited; throws an Error that says what is wrong. */
+function checkEntry(entry: NewListEntry, now: number): Pick<ListEntry, 'list' | 'kind' | 'pattern' | 'comment' | 'expiresAt'> {
   if (!isListName(entry.list)) throw new Error(`unknown list "${entry.list}" (allow, grey or deny)`);
   if (!isListKind(entry.kind)) throw new Error(`unknown kind "${entry.kind}"`);
   return {
@@ -68,8 +69,6 @@ function entryRow(entry: NewListEntry, now: number) {
     kind: entry.kind,
     pattern: normaliseEntryPattern(entry.list, entry.kind, entry.pattern),
     comment: validateComment(entry.comment ?? ''),
-    source: entry.source ?? '',
-    createdAt: now,
     expiresAt: validateExpiry(entry.expiresAt ?? null, now),
   };
 }
@@ -212,15 +211,15 @@ export class SqliteStore implements FilterStore, AdminStore {
       where.push("(pattern LIKE @search ESCAPE '\\' OR comment LIKE @search ESCAPE '\\')");
       params.search = `%${query.search.replace(/[\\%_]/g, '\\$&')}%`;
     }
-    const sql = `SELECT * FROM list_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY list, kind, pattern`;
-    return (this.db.prepare(sql).all(params) as ListEntryRow[]).map(toListEntry);
+    const sql = `SELECT * FROM list_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    return sortListEntries((this.db.prepare(sql).all(params) as ListEntryRow[]).map(toListEntry));
   }
 
   async addEntries(entries: readonly NewListEntry[], now: number): Promise<{ added: number; duplicates: number }> {
     const problems: Array<{ index: number; message: string }> = [];
     const rows = entries.map((entry, index) => {
       try {
-        return entryRow(entry, now);
+        return { ...checkEntry(entry, now), source: entry.source ?? '', createdAt: now };
       } catch (error) {
         problems.push({ index, message: (error as Error).message });
         return undefined;
@@ -246,9 +245,9 @@ export class SqliteStore implements FilterStore, AdminStore {
       let added = 0;
       let index = 0;
       for (const entry of entries) {
-        let row: ReturnType<typeof entryRow>;
+        let row;
         try {
-          row = entryRow(entry, now);
+          row = { ...checkEntry(entry, now), source: entry.source ?? '', createdAt: now };
         } catch (error) {
           throw new InvalidEntriesError([{ index, message: (error as Error).message }]);
         }
@@ -279,6 +278,37 @@ export class SqliteStore implements FilterStore, AdminStore {
        VALUES (@list, @kind, @pattern, @comment, @source, @createdAt, @expiresAt)
        ON CONFLICT (list, kind, pattern) DO NOTHING`,
     );
+  }
+
+  /**
+   * Changes an entry's pattern, comment or expiry, checked as an added entry is; its id, list,
+   * kind, source, hits and last hit stay. An expiry that is not changed is kept as it is, even if
+   * it has passed since: writing a comment on an expired entry is not setting its expiry.
+   */
+  async editEntry(id: number, change: ListEntryChange, now: number): Promise<ListEntry> {
+    const select = this.db.prepare('SELECT * FROM list_entries WHERE id = ?');
+    return this.db.transaction(() => {
+      const row = select.get(id) as ListEntryRow | undefined;
+      if (!row) throw new Error(`there is no list entry ${id}`);
+      const current = toListEntry(row);
+      const checked = checkEntry(
+        { list: current.list, kind: current.kind, pattern: change.pattern ?? current.pattern, comment: change.comment ?? current.comment, expiresAt: change.expiresAt ?? null },
+        now,
+      );
+      const expiresAt = change.expiresAt === undefined ? current.expiresAt : checked.expiresAt;
+      const other = this.db
+        .prepare('SELECT id FROM list_entries WHERE list = ? AND kind = ? AND pattern = ? AND id != ?')
+        .pluck()
+        .get(current.list, current.kind, checked.pattern, id) as number | undefined;
+      if (other !== undefined) throw new Error(`${checked.pattern} is already on the ${current.list} list (entry ${other}): edit or remove that one`);
+      // Only the columns that change are written: the policy version moves when the filter must match differently.
+      const sets = (['pattern', 'comment', 'expiresAt'] as const).filter((field) => (field === 'expiresAt' ? expiresAt : checked[field]) !== current[field]);
+      if (sets.length > 0) {
+        const columns = sets.map((field) => (field === 'expiresAt' ? 'expires_at = @expiresAt' : `${field} = @${field}`)).join(', ');
+        this.db.prepare(`UPDATE list_entries SET ${columns} WHERE id = @id`).run({ id, pattern: checked.pattern, comment: checked.comment, expiresAt });
+      }
+      return toListEntry(select.get(id) as ListEntryRow);
+    })();
   }
 
   async removeEntries(ids: readonly number[]): Promise<number> {
