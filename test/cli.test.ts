@@ -27,7 +27,7 @@ describe('greyward command line', () => {
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it.each([[], ['filter'], ['check'], ['settings'], ['settings', 'show'], ['settings', 'set'], ['settings', 'reset'], ['lists'], ['lists', 'show'], ['lists', 'add'], ['lists', 'remove'], ['lists', 'import'], ['lists', 'export']])(
+  it.each([[], ['filter'], ['check'], ['settings'], ['settings', 'show'], ['settings', 'set'], ['settings', 'reset'], ['lists'], ['lists', 'show'], ['lists', 'add'], ['lists', 'edit'], ['lists', 'remove'], ['lists', 'import'], ['lists', 'export']])(
     'greyward %s --help explains itself',
     async (...command) => {
       const result = await greyward(...command, '--help');

@@ -38,6 +38,11 @@ function printEntries(entries: ListEntry[]): void {
   process.stdout.write(formatTable(rows));
 }
 
+function entryId(text: string): number {
+  if (!/^\d+$/.test(text)) throw new Error(`"${escapeControls(text)}" is not an entry id`);
+  return Number(text);
+}
+
 /** The expiry of an entry added now with `--expires DURATION`, or an Error that names the option. */
 function expiryOf(duration: string, now: number): number {
   try {
@@ -84,15 +89,35 @@ export function listsCommand(): Command {
       process.stdout.write(result.added ? `added to the ${list} list${as}\n` : `already on the ${list} list${as}\n`);
     });
   command
+    .command('edit')
+    .description("change an entry's pattern, comment or expiry, checked as add checks them; its id, hits and source stay")
+    .argument('<id>', 'the entry (see lists show)')
+    .addOption(dbOption())
+    .option('--pattern <pattern>', 'the new pattern, of the same kind')
+    .option('--comment <text>', 'the new comment (empty: none)')
+    .option('--expires <duration>', `expire this long from now, e.g. 30d; ${DURATION_RULE}`)
+    .option('--no-expires', 'never expire')
+    .action(async (idText: string, options: { db: string; pattern?: string; comment?: string; expires?: string | false }) => {
+      const id = entryId(idText);
+      if (options.pattern === undefined && options.comment === undefined && options.expires === undefined) {
+        throw new Error('nothing to change: give --pattern, --comment, --expires or --no-expires');
+      }
+      const now = nowSeconds();
+      const change = {
+        ...(options.pattern !== undefined ? { pattern: options.pattern } : {}),
+        ...(options.comment !== undefined ? { comment: options.comment } : {}),
+        ...(options.expires !== undefined ? { expiresAt: options.expires === false ? null : expiryOf(options.expires, now) } : {}),
+      };
+      const entry = await withStore(options.db, (store) => store.editEntry(id, change, now));
+      printEntries([entry]);
+    });
+  command
     .command('remove')
     .description('remove entries by id (see lists show)')
     .argument('<ids...>')
     .addOption(dbOption())
     .action(async (idTexts: string[], options: { db: string }) => {
-      const ids = idTexts.map((text) => {
-        if (!/^\d+$/.test(text)) throw new Error(`"${text}" is not an entry id`);
-        return Number(text);
-      });
+      const ids = idTexts.map(entryId);
       const removed = await withStore(options.db, (store) => store.removeEntries(ids));
       process.stdout.write(`removed ${removed} of ${ids.length}\n`);
       if (removed < ids.length) process.exitCode = 1;
