@@ -55,3 +55,14 @@ describe('the order of list entries', () => {
     ]);
   });
 });
+
+describe('IPv6 entries in address order, whichever way they are written', () => {
+  it('reads compressed, full and mapped forms alike', () => {
+    const written = ['2001:db8:0:0:0:0:0:a', '2001:DB8::9', '::', '2001:db8::1:0:0:1', 'fe80::', '::ffff:192.0.2.1', '2001:db8::/32', '1::', 'ff02::1'];
+    expect(order(written.map((p) => entry(p)))).toEqual(['::ffff:192.0.2.1', '::', '1::', '2001:db8::/32', '2001:DB8::9', '2001:db8:0:0:0:0:0:a', '2001:db8::1:0:0:1', 'fe80::', 'ff02::1']);
+  });
+
+  it('sorts malformed colon texts after the addresses, not among them', () => {
+    expect(order(['1::2::3', '2001:db8::1', '1:2:3:4:5:6:7:8:9', '10.0.0.1'].map((p) => entry(p)))).toEqual(['10.0.0.1', '2001:db8::1', '1:2:3:4:5:6:7:8:9', '1::2::3']);
+  });
+});

@@ -21,6 +21,7 @@ export interface ListsSlice {
   toggle(id: number): void;
   selectOnly(ids: readonly number[]): void;
   add(entries: NewEntries, source: string): Promise<Outcome<RequestResult<'lists.add'>>>;
+  edit(id: number, change: Omit<RequestPayload<'lists.edit'>, 'id'>): Promise<Outcome<RequestResult<'lists.edit'>>>;
   remove(ids: readonly number[]): Promise<Outcome<RequestResult<'lists.remove'>>>;
   exportList(list: ListName, format: ListFileFormat): Promise<Outcome<RequestResult<'lists.export'>>>;
   /** lists.add in chunks the contract accepts, reporting progress; stops at the first error. */
@@ -88,6 +89,11 @@ export function createListsSlice({ patch, get, deps }: SliceContext<'lists'>): L
     async add(entries, source) {
       const outcome = await settle(() => deps.api['lists.add']({ entries, source }));
       if (outcome.ok) reloadIfShown(entries.map((entry) => entry.list));
+      return outcome;
+    },
+    async edit(id, change) {
+      const outcome = await settle(() => deps.api['lists.edit']({ id, ...change }));
+      if (outcome.ok) reloadIfShown([outcome.value.list]);
       return outcome;
     },
     async remove(ids) {

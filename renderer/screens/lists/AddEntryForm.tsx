@@ -1,28 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { normaliseEntryPattern } from '../../../shared/list-entry-checks.js';
-import { LIST_KIND_HELP, LIST_KINDS, unicodePattern, type ListKind, type ListName } from '../../../shared/lists.js';
+import { LIST_KINDS, type ListKind, type ListName } from '../../../shared/lists.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { KIND_LABELS, PLACEHOLDERS } from '../../format/list-kinds.js';
 import { nowSeconds } from '../../format/time.js';
 import type { ApiError } from '../../store/remote.js';
 import { useApp } from '../../store/store.js';
-
-const EXPIRY_CHOICES = [
-  { label: 'Never', days: 0 },
-  { label: '1 day', days: 1 },
-  { label: '7 days', days: 7 },
-  { label: '30 days', days: 30 },
-  { label: '90 days', days: 90 },
-] as const;
-
-function check(list: ListName, kind: ListKind, text: string): { pattern?: string; error?: string } {
-  if (text.trim() === '') return {};
-  try {
-    return { pattern: normaliseEntryPattern(list, kind, text) };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
+import { checkPattern, EXPIRY_CHOICES, PatternMessage } from './entry-fields.js';
 
 export function AddEntryForm({ list }: { list: ListName }) {
   const add = useApp((state) => state.lists.add);
@@ -33,8 +16,8 @@ export function AddEntryForm({ list }: { list: ListName }) {
   const [expiryDays, setExpiryDays] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
-  const checked = check(list, kind, text);
-  const unicode = checked.pattern ? unicodePattern(kind, checked.pattern) : undefined;
+  const checked = checkPattern(list, kind, text);
+  const unicode = checked.unicode;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -97,17 +80,7 @@ export function AddEntryForm({ list }: { list: ListName }) {
           {busy ? 'Adding…' : 'Add'}
         </button>
       </div>
-      <div id="add-pattern-message" className={checked.error ? 'field-error' : 'field-help'} aria-live="polite">
-        {checked.error ??
-          (checked.pattern && checked.pattern !== text.trim() ? (
-            <>
-              Will be stored as <code>{checked.pattern}</code>
-              {unicode && <> ({unicode})</>}. {LIST_KIND_HELP[kind]}
-            </>
-          ) : (
-            LIST_KIND_HELP[kind]
-          ))}
-      </div>
+      <PatternMessage id="add-pattern-message" kind={kind} text={text} checked={checked} />
       {error && <ErrorNotice error={error} title="Not added" />}
     </form>
   );

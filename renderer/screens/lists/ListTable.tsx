@@ -41,7 +41,7 @@ function Pattern({ entry }: { entry: ListEntryView }) {
   );
 }
 
-function EntryRow({ entry, selected, top, now }: { entry: ListEntryView; selected: boolean; top: number; now: number }) {
+function EntryRow({ entry, selected, top, now, onEdit }: { entry: ListEntryView; selected: boolean; top: number; now: number; onEdit: (entry: ListEntryView) => void }) {
   const toggle = useApp((state) => state.lists.toggle);
   return (
     <div role="row" className={selected ? 'vrow list-row selected' : 'vrow list-row'} style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}>
@@ -55,11 +55,16 @@ function EntryRow({ entry, selected, top, now }: { entry: ListEntryView; selecte
       <span role="gridcell">{entry.lastHitAt ? <When at={entry.lastHitAt} now={now} /> : <span className="muted">never</span>}</span>
       <span role="gridcell" className="ellipsis small" title={entry.source}>{entry.source}</span>
       <span role="gridcell"><Expiry expiresAt={entry.expiresAt} now={now} /></span>
+      <span role="gridcell">
+        <button type="button" className="button button-small" aria-label={`Edit ${entry.pattern}`} title="Change the pattern, comment or expiry" onClick={() => onEdit(entry)}>
+          Edit
+        </button>
+      </span>
     </div>
   );
 }
 
-export function ListTable({ entries }: { entries: readonly ListEntryView[] }) {
+export function ListTable({ entries, onEdit }: { entries: readonly ListEntryView[]; onEdit: (entry: ListEntryView) => void }) {
   const selected = useApp((state) => state.lists.selected);
   const selectOnly = useApp((state) => state.lists.selectOnly);
   const now = useNow(30_000);
@@ -97,12 +102,15 @@ export function ListTable({ entries }: { entries: readonly ListEntryView[] }) {
         <span role="columnheader">Last hit</span>
         <span role="columnheader">Source</span>
         <span role="columnheader">Expires</span>
+        <span role="columnheader">
+          <span className="visually-hidden">Actions</span>
+        </span>
       </div>
       <div ref={scroller} className="vscroll" role="rowgroup">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
             const entry = entries[item.index];
-            return entry ? <EntryRow key={item.key} entry={entry} selected={selected.has(entry.id)} top={item.start} now={now} /> : null;
+            return entry ? <EntryRow key={item.key} entry={entry} selected={selected.has(entry.id)} top={item.start} now={now} onEdit={onEdit} /> : null;
           })}
         </div>
       </div>

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import type { ListEntryView } from '../../../shared/contract.js';
 import { LIST_KINDS, type ListKind } from '../../../shared/lists.js';
 import { ScreenHeader } from '../../app/ScreenHeader.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -9,6 +10,7 @@ import { formatCount } from '../../format/time.js';
 import { useApp } from '../../store/store.js';
 import { AddEntryForm } from './AddEntryForm.js';
 import { DeleteEntriesDialog } from './DeleteEntriesDialog.js';
+import { EditEntryDialog } from './EditEntryDialog.js';
 import { ExportDialog } from './ExportDialog.js';
 import { ImportDialog } from './ImportDialog.js';
 import { ListTable } from './ListTable.js';
@@ -26,6 +28,7 @@ export function ListsScreen() {
   const load = useApp((state) => state.lists.load);
   const mode = useApp((state) => state.settings.values?.mode);
   const [dialog, setDialog] = useState<'import' | 'export' | 'delete'>();
+  const [editing, setEditing] = useState<ListEntryView>();
 
   useEffect(() => {
     void load();
@@ -73,7 +76,7 @@ export function ListsScreen() {
         {!entries.data ? (
           entries.loading && <Loading what={`the ${active} list`} />
         ) : shown.length > 0 ? (
-          <ListTable entries={shown} />
+          <ListTable entries={shown} onEdit={setEditing} />
         ) : search || kind !== 'all' ? (
           <Empty title="No entry matches">Clear the search or choose another kind.</Empty>
         ) : (
@@ -83,6 +86,7 @@ export function ListsScreen() {
       {dialog === 'import' && <ImportDialog list={active} onClose={() => setDialog(undefined)} />}
       {dialog === 'export' && <ExportDialog list={active} onClose={() => setDialog(undefined)} />}
       {dialog === 'delete' && <DeleteEntriesDialog entries={entries.data ?? []} onClose={() => setDialog(undefined)} />}
+      {editing && <EditEntryDialog key={editing.id} entry={editing} onClose={() => setEditing(undefined)} />}
     </div>
   );
 }
