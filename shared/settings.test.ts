@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from './duration.js';
-import { DEFAULT_SETTINGS, parseSettingText, resolveSettings } from './settings.js';
+import { DEFAULT_SETTINGS, parseSettingText, resolveSettings, validateSetting } from './settings.js';
 
 describe('settings', () => {
   it('has the documented defaults', () => {
@@ -30,5 +30,30 @@ describe('settings', () => {
     expect([300, 172_800, 90, 0, 604_800, 35 * 86_400].map(formatDuration)).toEqual(['5m', '2d', '90s', '0s', '7d', '35d']);
     expect(parseDuration('2w')).toBe(14 * 86_400);
     expect(parseDuration(' 35d ')).toBe(35 * 86_400);
+  });
+});
+
+describe('a refused setting says why in its own unit', () => {
+  it.each([
+    ['delay', '8d', 'delay: 8d is too long: at most 7d'],
+    ['retryWindow', '30s', 'retryWindow: 30s is too short: at least 1m'],
+    ['retryWindow', '31d', 'retryWindow: 31d is too long: at most 30d'],
+    ['maxAge', '12h', 'maxAge: 12h is too short: at least 1d'],
+    ['logRetention', '11000d', 'logRetention: 11000d is too long: at most 3650d'],
+    ['autoAllowAfter', '1001', 'autoAllowAfter: 1001 is too many: at most 1000'],
+    ['clientPrefixV4', '33', 'clientPrefixV4: 33 is too long: at most 32'],
+    ['clientPrefixV6', '8', 'clientPrefixV6: 8 is too short: at least 16'],
+    ['deferReply', '', 'deferReply: must not be empty'],
+    ['denyReply', 'x'.repeat(251), 'denyReply: too long: at most 250 characters'],
+    ['mode', 'sometimes', 'mode: "sometimes" is not one of: everyone, grey-list-only'],
+  ] as const)('%s %s', (key, text, message) => {
+    expect(() => parseSettingText(key, text)).toThrow(new Error(message));
+  });
+
+  it('says what a stored value of the wrong type should be', () => {
+    expect(() => validateSetting('delay', 1.5)).toThrow(new Error('delay: 1.5 is not a whole number of seconds'));
+    expect(() => validateSetting('delay', '5m')).toThrow(new Error('delay: "5m" is not a number of seconds'));
+    expect(() => validateSetting('passHeader', 'yes')).toThrow(new Error('passHeader: "yes" is not true or false'));
+    expect(() => validateSetting('autoAllowAfter', -1)).toThrow(new Error('autoAllowAfter: -1 is too few: at least 0'));
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.js';
 import { checkSocketPathText, parseListenAddress } from './listen-address.js';
+import { describeSettingIssue } from './setting-issues.js';
 import { formatNetwork, parseNetwork } from './net.js';
 import { describePlaceholders, unknownPlaceholders } from './reply-template.js';
 import { checkSettings } from './settings-rules.js';
@@ -70,13 +71,9 @@ export function isSettingKey(key: string): key is SettingKey {
   return Object.hasOwn(SETTINGS, key);
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => issue.message).join('; ');
-}
-
 export function validateSetting<K extends SettingKey>(key: K, value: unknown): Settings[K] {
   const result = SETTINGS[key].schema.safeParse(value);
-  if (!result.success) throw new Error(`${key}: ${describeIssues(result.error)}`);
+  if (!result.success) throw new Error(`${key}: ${result.error.issues.map((issue) => describeSettingIssue(SETTINGS[key].unit, value, issue)).join('; ')}`);
   return result.data as Settings[K];
 }
 
