@@ -163,12 +163,15 @@ describe('the screens read and edit as an administrator expects', () => {
         const button = pre.parentElement!.querySelector('button')!.getBoundingClientRect();
         const range = pre.ownerDocument.createRange();
         range.selectNodeContents(pre);
-        // Every line box of the command's text, as laid out (and scrolled) in the block.
-        const visible = pre.getBoundingClientRect();
-        return [...range.getClientRects()].some(
-          (line) =>
-            line.right > button.left && line.left < button.right && line.bottom > button.top && line.top < button.bottom && line.left < visible.right && line.right > visible.left,
-        );
+        // Every line box of the command's text, as far as the block shows it (a long line scrolls).
+        const shown = pre.getBoundingClientRect();
+        return [...range.getClientRects()].some((line) => {
+          const left = Math.max(line.left, shown.left);
+          const right = Math.min(line.right, shown.right);
+          const top = Math.max(line.top, shown.top);
+          const bottom = Math.min(line.bottom, shown.bottom);
+          return left < right && top < bottom && right > button.left && left < button.right && bottom > button.top && top < button.bottom;
+        });
       });
       expect(overlap, `${size.width}x${size.height}`).toBe(false);
       shots.push(...(await shoot(page, `${size.width}x${size.height}-trace-copy-command`, { wholeScreen: true })));
