@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -93,6 +93,17 @@ describe('greyward lists edit', () => {
     expect(await greyward('lists', 'edit', '4711', '--comment', 'x', '--db', db)).toMatchObject({ code: 1, stderr: expect.stringMatching(/there is no list entry 4711/) });
     expect(await greyward('lists', 'edit', 'seven', '--comment', 'x', '--db', db)).toMatchObject({ code: 1, stderr: expect.stringMatching(/"seven" is not an entry id/) });
     expect((await entryOf(db, '^spam@'))!.id).toBe(spam.id);
+  });
+});
+
+describe('greyward lists counts in the right number', () => {
+  it('imports "1 entry", and refuses "1 bad line"', async () => {
+    const db = tempDb();
+    const dir = db.replace(/g\.db$/, '');
+    writeFileSync(`${dir}one`, '192.0.2.1\n');
+    expect((await greyward('lists', 'import', `${dir}one`, '--format', 'postgrey-clients', '--db', db)).stdout).toBe('imported 1 entry into the allow list (0 already there)\n');
+    writeFileSync(`${dir}bad`, '192.0.2.0/40\n');
+    expect((await greyward('lists', 'import', `${dir}bad`, '--format', 'postgrey-clients', '--db', db)).stderr).toMatch(/greyward: 1 bad line in .*bad; nothing was imported/);
   });
 });
 

@@ -10,6 +10,7 @@ import type { AdminQueries } from '../store/admin-queries.js';
 import { InvalidEntriesError, type SqliteStore } from '../store/sqlite-store.js';
 import { UserError, type Handlers } from './dispatch.js';
 import { saveSettings } from './save-settings.js';
+import { counted } from '../../shared/plural.js';
 
 export interface HandlerContext {
   store: SqliteStore;
@@ -55,7 +56,8 @@ export function createHandlers({ store, queries, supervisor, checker, insight, c
         );
       } catch (error) {
         if (error instanceof InvalidEntriesError) {
-          throw new UserError(`${error.problems.length} of ${entries.length} entries are not valid; nothing was added`, error.message.split('\n'));
+          const refused = entries.length === 1 ? 'the entry is' : `${error.problems.length} of ${counted(entries.length, 'entry', 'entries')} ${error.problems.length === 1 ? 'is' : 'are'}`;
+          throw new UserError(`${refused} not valid; nothing was added`, error.message.split('\n'));
         }
         throw error;
       }

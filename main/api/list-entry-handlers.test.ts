@@ -57,7 +57,7 @@ describe('lists.add refuses what would break the lists or all mail, and stores n
   ])('%j', async (entry, message) => {
     const { add, store } = await setup();
     const result = await add(entry);
-    expect(result).toMatchObject({ ok: false, error: { message: '1 of 1 entries are not valid; nothing was added' } });
+    expect(result).toMatchObject({ ok: false, error: { message: 'the entry is not valid; nothing was added' } });
     expect(result.ok ? '' : [result.error.message, ...(result.error.details ?? [])].join('\n')).toMatch(message);
     expect(await store.listEntries()).toEqual([]);
   });
@@ -80,6 +80,15 @@ describe('lists.add refuses what would break the lists or all mail, and stores n
     expect(listed).toMatchObject({ ok: true });
     expect((listed as { value: unknown[] }).value).toHaveLength(3);
   });
+});
+
+it('counts the entries refused among several in the right number', async () => {
+  const { call } = await setup();
+  const entry = (pattern: string) => ({ list: 'allow', kind: 'client-address', pattern });
+  const one = await call('lists.add', { entries: [entry('192.0.2.1'), entry('192.0.2.300'), entry('192.0.2.3')], source: 'ui' });
+  expect(one).toMatchObject({ ok: false, error: { message: '1 of 3 entries is not valid; nothing was added' } });
+  const two = await call('lists.add', { entries: [entry('192.0.2.1'), entry('192.0.2.300'), entry('x')], source: 'ui' });
+  expect(two).toMatchObject({ ok: false, error: { message: '2 of 3 entries are not valid; nothing was added' } });
 });
 
 describe('lists.edit changes an entry in place, checked as lists.add checks it', () => {

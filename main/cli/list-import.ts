@@ -4,6 +4,7 @@ import type { SqliteStore } from '../store/sqlite-store.js';
 import { normaliseEntryPattern } from '../../shared/list-entry-checks.js';
 import { listFileLineReader, type ListFileError, type ListFileFormat, type ParsedListLine } from '../../shared/list-files.js';
 import type { ListName } from '../../shared/lists.js';
+import { counted } from '../../shared/plural.js';
 import { escapeControls } from '../../shared/printable.js';
 
 /** Errors printed at most; the rest are counted. */
@@ -97,9 +98,9 @@ export async function importListFile(
         yield { list, kind: result.kind, pattern: result.pattern, comment: result.comment, source };
       }
     }
-    if (errors > ERRORS_SHOWN) options.report(`… and ${errors - ERRORS_SHOWN} more bad lines`);
+    if (errors > ERRORS_SHOWN) options.report(`… and ${counted(errors - ERRORS_SHOWN, 'more bad line')}`);
     // Thrown inside the transaction: what was added so far is rolled back.
-    if (errors > 0) throw new Error(`${errors} bad line${errors === 1 ? '' : 's'} in ${file}; nothing was imported`);
+    if (errors > 0) throw new Error(`${counted(errors, 'bad line')} in ${file}; nothing was imported`);
   }
   return store.importEntries(toAdd(), options.now);
 }

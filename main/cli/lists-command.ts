@@ -7,6 +7,7 @@ import { formatListFile, LIST_FILE_FORMATS, type ListFileFormat } from '../../sh
 import { escapeControls, unshowableTime } from '../../shared/printable.js';
 import { importListFile } from './list-import.js';
 import { dbOption, formatTable, jsonOption, nowSeconds, printJson, withStore } from './options.js';
+import { counted } from '../../shared/plural.js';
 
 const formatOption = () =>
   new Option('--format <format>', "the file's format").choices([...LIST_FILE_FORMATS]).makeOptionMandatory();
@@ -133,7 +134,7 @@ export function listsCommand(): Command {
       const result = await withStore(options.db, (store) =>
         importListFile(store, { file, format: options.format, list: options.list, now: nowSeconds(), report: (line) => process.stderr.write(`${line}\n`) }),
       );
-      process.stdout.write(`imported ${result.added} entries into the ${options.list} list (${result.duplicates} already there)\n`);
+      process.stdout.write(`imported ${counted(result.added, 'entry', 'entries')} into the ${options.list} list (${result.duplicates} already there)\n`);
     });
   command
     .command('export')
@@ -147,7 +148,7 @@ export function listsCommand(): Command {
       const { text, skipped } = formatListFile(options.format, entries);
       if (file === '-') process.stdout.write(text);
       else writeFileSync(file, text);
-      if (skipped.length > 0) process.stderr.write(`${skipped.length} entries of kinds this format cannot hold were left out\n`);
+      if (skipped.length > 0) process.stderr.write(`${counted(skipped.length, 'entry of a kind', 'entries of kinds')} this format cannot hold ${skipped.length === 1 ? 'was' : 'were'} left out\n`);
     });
   return command;
 }

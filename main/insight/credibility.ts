@@ -1,5 +1,6 @@
 import type { CredibilityReason, SuspectClass } from '../../shared/insight-contract.js';
 import { ipFamilyOfGroup, registrableDomain } from './domains.js';
+import { counted } from '../../shared/plural.js';
 
 /**
  * Weights of what the log shows about a suspect, added to a base and clamped to 0..1. The
@@ -40,16 +41,16 @@ export function scoreCredibility(facts: CredibilityFacts): { credibility: number
 
   const passedFrom = facts.domainPassedNetworks;
   if (passedFrom > 0 && facts.senderDomain) {
-    add(w.domainPassedBefore, `${facts.senderDomain} has passed before from ${passedFrom} client network${passedFrom === 1 ? '' : 's'}`);
+    add(w.domainPassedBefore, `${facts.senderDomain} has passed before from ${counted(passedFrom, 'client network')}`);
   }
   if (facts.clientNames.length > 0) {
     add(w.verifiedClientName, `client has a forward-confirmed reverse name (${facts.clientNames.slice(0, 2).join(', ')}${facts.clientNames.length > 2 ? ', …' : ''})`);
   }
-  if (facts.attempts > 1) add(w.retried, `it retried (${facts.attempts} attempts)`);
+  if (facts.attempts > 1) add(w.retried, `it retried (${counted(facts.attempts, 'attempt')})`);
   const providers = facts.clientGroups.length > 1 && facts.everyNetworkNamed ? new Set(facts.clientNames.map(registrableDomain)) : new Set();
   if (providers.size === 1) {
     const families = new Set(facts.clientGroups.map(ipFamilyOfGroup)).size;
-    const what = families > 1 ? 'over IPv4 and IPv6' : `from ${facts.clientGroups.length} networks`;
+    const what = families > 1 ? 'over IPv4 and IPv6' : `from ${counted(facts.clientGroups.length, 'network')}`;
     add(w.poolOfOneProvider, `retried ${what} of one provider (${[...providers][0]})`);
   }
   const inSenderDomain = (name: string) => name === facts.senderDomain || name.endsWith(`.${facts.senderDomain}`);

@@ -1,6 +1,7 @@
 import type { SuspectClass } from '../../shared/insight-contract.js';
 import type { WaitingAttemptRow } from '../store/insight-queries.js';
 import { humanDuration } from './domains.js';
+import { counted } from '../../shared/plural.js';
 
 export interface SummaryFacts {
   primary: SuspectClass;
@@ -21,8 +22,10 @@ export function summarise({ primary, attempts, clientGroups, delay, now }: Summa
   const n = attempts.length;
   const first = attempts[0]!.at;
   const last = attempts.at(-1)!.at;
-  const count = `${n} attempt${n === 1 ? '' : 's'}`;
-  const over = n > 1 ? ` over ${humanDuration(last - first)}` : '';
+  const count = counted(n, 'attempt');
+  // Attempts within one second have no span or gap worth a number ("every 0 s").
+  const within = n > 1 && last - first < 1;
+  const over = within ? ' within one second' : n > 1 ? ` over ${humanDuration(last - first)}` : '';
   const silent = `silent for ${humanDuration(now - last)}`;
   const networks = clientGroups.length <= 3 ? clientGroups.join(', ') : `${clientGroups.slice(0, 3).join(', ')}, …`;
   switch (primary) {
@@ -31,11 +34,11 @@ export function summarise({ primary, attempts, clientGroups, delay, now }: Summa
     case 'never-retried':
       return `${count} from ${clients(attempts)}; ${silent}`;
     case 'hammering': {
-      const gap = n > 1 ? `, every ${humanDuration((last - first) / (n - 1))}` : '';
+      const gap = n > 1 && !within ? `, every ${humanDuration((last - first) / (n - 1))}` : '';
       return `${count}${over}${gap} from ${clients(attempts)}, inside the ${humanDuration(delay)} delay; ${silent}`;
     }
     case 'pool-rotation':
-      return `${count} from ${clientGroups.length} networks (${networks})${over}: each network starts over; last ${humanDuration(now - last)} ago`;
+      return `${count} from ${counted(clientGroups.length, 'network')} (${networks})${over}: each network starts over; last ${humanDuration(now - last)} ago`;
     case 'family-switch':
       return `${count} over IPv4 and IPv6 (${networks})${over}: each family starts over; last ${humanDuration(now - last)} ago`;
   }

@@ -1,3 +1,5 @@
+import { counted } from '../../shared/plural.js';
+
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 const dayAndTime = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
 const fullDate = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
@@ -43,7 +45,7 @@ export function describeDuration(seconds: number): string {
   for (const [size, name] of UNITS) {
     const count = Math.floor(rest / size);
     if (count === 0) continue;
-    parts.push(`${formatCount(count)} ${name}${count === 1 ? '' : 's'}`);
+    parts.push(counted(count, name));
     rest -= count * size;
     if (parts.length === 2) break;
   }

@@ -1,5 +1,6 @@
 import { SUSPECT_LIST_LIMIT } from '../../store/insight-slice.js';
 import { useApp } from '../../store/store.js';
+import { counted } from '../../../shared/plural.js';
 
 /**
  * How many mails are at risk, beside "At risk" in the navigation; red when one is about to be
@@ -10,7 +11,7 @@ export function AtRiskNavBadge() {
   const urgent = useApp((state) => state.insight.aboutToBeLost.length);
   if (!count) return null;
   return (
-    <span className={urgent ? 'nav-count nav-count-urgent' : 'nav-count'} aria-hidden="true" title={`${count >= SUSPECT_LIST_LIMIT ? 'more than ' : ''}${count} ${count === 1 ? 'mail' : 'mails'} at risk${urgent ? `, ${urgent} about to be lost` : ''}`}>
+    <span className={urgent ? 'nav-count nav-count-urgent' : 'nav-count'} aria-hidden="true" title={`${count >= SUSPECT_LIST_LIMIT ? 'more than ' : ''}${counted(count, 'mail')} at risk${urgent ? `, ${urgent} about to be lost` : ''}`}>
       {count >= SUSPECT_LIST_LIMIT ? `${SUSPECT_LIST_LIMIT - 1}+` : count}
     </span>
   );

@@ -7,6 +7,7 @@ import { SUSPECT_LIST_LIMIT } from '../../store/insight-slice.js';
 import { useApp } from '../../store/store.js';
 import { SuspectDetail } from './SuspectDetail.js';
 import { SuspectList } from './SuspectList.js';
+import { counted } from '../../../shared/plural.js';
 
 /** Without new attempts, silence alone turns a deferred mail into a suspect: look again every minute. */
 const QUIET_REFRESH_MS = 60_000;
@@ -53,7 +54,7 @@ export function AtRiskScreen() {
           {list &&
             (list.length >= SUSPECT_LIST_LIMIT
               ? `the ${formatCount(list.length)} most credible ${showAll ? 'mails' : 'mails at risk'} (there are more)`
-              : `${formatCount(list.length)} ${list.length === 1 ? 'mail' : 'mails'}${showAll ? '' : ' at risk'}`)}
+              : `${counted(list.length, 'mail')}${showAll ? '' : ' at risk'}`)}
           {answeredAt !== undefined && <span className="muted"> · updated {formatClock(answeredAt)}, again as attempts arrive</span>}
         </span>
       </div>

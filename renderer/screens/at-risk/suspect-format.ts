@@ -1,6 +1,7 @@
 import { AT_RISK_ALERT } from '../../../shared/at-risk.js';
 import type { Suspect, SuspectClass, SuspectFix } from '../../../shared/insight-contract.js';
 import { formatSpan } from '../../format/time.js';
+import { counted } from '../../../shared/plural.js';
 
 /** The classes of main/insight/classify.ts, in an administrator's words. */
 export const CLASS_INFO: Record<SuspectClass, { label: string; meaning: string }> = {
@@ -95,14 +96,12 @@ export interface FixInfo {
   unavailable?: string;
 }
 
-const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
-
 /** "35 days", "1 day", "12 hours". */
 function describeDays(seconds: number): string {
   const days = Math.round(seconds / 86_400);
-  if (days >= 1) return `${days} ${plural(days, 'day', 'days')}`;
+  if (days >= 1) return counted(days, 'day');
   const hours = Math.max(1, Math.round(seconds / 3600));
-  return `${hours} ${plural(hours, 'hour', 'hours')}`;
+  return counted(hours, 'hour');
 }
 
 /**
@@ -126,11 +125,11 @@ export function fixesFor(suspect: Pick<Suspect, 'sender' | 'senderDomain' | 'cli
     {
       fix: 'pass-now',
       label: 'Pass now',
-      effect: `Its next attempt is accepted at once, and for ${describeDays(maxAge)} after (${plural(suspect.tripletIds.length, 'this triplet only', `its ${suspect.tripletIds.length} triplets only`)}).`,
+      effect: `Its next attempt is accepted at once, and for ${describeDays(maxAge)} after (${suspect.tripletIds.length === 1 ? 'this triplet only' : `its ${counted(suspect.tripletIds.length, 'triplet')} only`}).`,
     },
     {
       fix: 'allow-client-network',
-      label: plural(n, 'Allow the client network', 'Allow the client networks'),
+      label: n === 1 ? 'Allow the client network' : 'Allow the client networks',
       effect: `All mail from ${networks} skips greylisting from now on.`,
     },
     {

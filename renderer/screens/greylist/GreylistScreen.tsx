@@ -10,6 +10,7 @@ import { useApp } from '../../store/store.js';
 import type { TripletState } from '../../store/triplets-slice.js';
 import { GreylistTable, MAX_SCROLL_ROWS } from './GreylistTable.js';
 import { TripletDetailPanel } from './TripletDetailPanel.js';
+import { counted } from '../../../shared/plural.js';
 
 type Pending = { action: 'pass' | 'delete'; ids: number[]; named: Triplet[] };
 
@@ -49,7 +50,7 @@ export function GreylistScreen() {
     const outcome = change.action === 'pass' ? await passNow(change.ids) : await remove(change.ids);
     if (!outcome.ok) return outcome.error;
     const count = 'updated' in outcome.value ? outcome.value.updated : outcome.value.deleted;
-    notify({ tone: 'success', text: `${change.action === 'pass' ? 'Passed' : 'Deleted'} ${formatCount(count)} ${count === 1 ? 'triplet' : 'triplets'}.` });
+    notify({ tone: 'success', text: `${change.action === 'pass' ? 'Passed' : 'Deleted'} ${counted(count, 'triplet')}.` });
     if (change.action === 'delete') setOpen((current) => (current && change.ids.includes(current.id) ? undefined : current));
     return undefined;
   };
@@ -79,7 +80,7 @@ export function GreylistScreen() {
           </button>
         )}
         <span className="toolbar-info">
-          {total !== undefined && `${capped ? 'more than ' : ''}${formatCount(total)} ${total === 1 ? 'triplet' : 'triplets'}`}
+          {total !== undefined && `${capped ? 'more than ' : ''}${counted(total, 'triplet')}`}
           {capped && ' match: the first ones are shown; type more to narrow'}
           {total !== undefined && total > MAX_SCROLL_ROWS && ` (the first ${formatCount(MAX_SCROLL_ROWS)} scroll; search to narrow)`}
           {lastPageMs !== undefined && <span className="muted" title="Time of the last page from the database"> · page in {lastPageMs} ms</span>}
@@ -108,7 +109,7 @@ export function GreylistScreen() {
       </div>
       {pending && (
         <ConfirmDialog
-          title={`${pending.action === 'pass' ? 'Pass' : 'Delete'} ${formatCount(pending.ids.length)} ${pending.ids.length === 1 ? 'triplet' : 'triplets'}?`}
+          title={`${pending.action === 'pass' ? 'Pass' : 'Delete'} ${counted(pending.ids.length, 'triplet')}?`}
           confirmLabel={pending.action === 'pass' ? 'Pass now' : 'Delete'}
           danger={pending.action === 'delete'}
           onClose={() => setPending(undefined)}

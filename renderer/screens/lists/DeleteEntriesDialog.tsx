@@ -2,6 +2,7 @@ import type { ListEntryView } from '../../../shared/contract.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { formatCount } from '../../format/time.js';
 import { useApp } from '../../store/store.js';
+import { counted } from '../../../shared/plural.js';
 
 const NAMED = 8;
 
@@ -13,7 +14,7 @@ export function DeleteEntriesDialog({ entries, onClose }: { entries: readonly Li
   const doomed = entries.filter((entry) => selected.has(entry.id));
   return (
     <ConfirmDialog
-      title={`Delete ${formatCount(doomed.length)} ${doomed.length === 1 ? 'entry' : 'entries'}?`}
+      title={`Delete ${counted(doomed.length, 'entry', 'entries')}?`}
       confirmLabel="Delete"
       danger
       blocked={doomed.length === 0}
@@ -21,7 +22,7 @@ export function DeleteEntriesDialog({ entries, onClose }: { entries: readonly Li
       onConfirm={async () => {
         const outcome = await remove(doomed.map((entry) => entry.id));
         if (!outcome.ok) return outcome.error;
-        notify({ tone: 'success', text: `Deleted ${formatCount(outcome.value.removed)} ${outcome.value.removed === 1 ? 'entry' : 'entries'} from the ${active} list.` });
+        notify({ tone: 'success', text: `Deleted ${counted(outcome.value.removed, 'entry', 'entries')} from the ${active} list.` });
         return undefined;
       }}
     >

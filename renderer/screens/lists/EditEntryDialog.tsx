@@ -8,6 +8,7 @@ import { formatFull, nowSeconds } from '../../format/time.js';
 import type { ApiError } from '../../store/remote.js';
 import { useApp } from '../../store/store.js';
 import { checkPattern, EXPIRY_CHOICES, PatternMessage } from './entry-fields.js';
+import { counted } from '../../../shared/plural.js';
 
 const KEEP = -1;
 
@@ -99,7 +100,7 @@ export function EditEntryDialog({ entry, onClose }: { entry: ListEntryView; onCl
           </select>
         </div>
         <p className="muted small">
-          Source {entry.source || 'unknown'}, {entry.hits === 1 ? '1 hit' : `${entry.hits} hits`}: both stay. The filter applies the change within a second.
+          Source {entry.source || 'unknown'}, {counted(entry.hits, 'hit')}: both stay. The filter applies the change within a second.
         </p>
       </form>
       {error && <ErrorNotice error={error} title="Not saved" />}

@@ -3,10 +3,10 @@ import type { ListName } from '../../../shared/lists.js';
 import { LIST_FILE_FORMATS, type ListFileFormat } from '../../../shared/list-files.js';
 import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { formatCount } from '../../format/time.js';
 import type { ApiError } from '../../store/remote.js';
 import { useApp } from '../../store/store.js';
 import { FORMAT_LABELS } from './import-formats.js';
+import { counted } from '../../../shared/plural.js';
 
 function download(text: string, fileName: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
@@ -67,8 +67,8 @@ export function ExportDialog({ list, onClose }: { list: ListName; onClose: () =>
       {error && <ErrorNotice error={error} title="Export failed" />}
       {done && (
         <div className="notice notice-success" role="status">
-          Downloaded {done.fileName} with {formatCount(done.lines)} entries.
-          {done.skipped > 0 && ` ${formatCount(done.skipped)} entries were left out: this format cannot express their kind.`}
+          Downloaded {done.fileName} with {counted(done.lines, 'entry', 'entries')}.
+          {done.skipped > 0 && ` ${counted(done.skipped, 'entry was', 'entries were')} left out: this format cannot express ${done.skipped === 1 ? 'its' : 'their'} kind.`}
         </div>
       )}
     </Dialog>

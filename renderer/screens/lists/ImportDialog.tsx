@@ -8,6 +8,7 @@ import type { ImportResult } from '../../store/lists-slice.js';
 import { useApp } from '../../store/store.js';
 import { FORMAT_LABELS, guessFormat } from './import-formats.js';
 import { ImportEntries, ImportErrors, ImportProgress } from './ImportPreview.js';
+import { counted } from '../../../shared/plural.js';
 
 type Parsed = { entries: ParsedListLine[]; errors: ListFileError[] };
 
@@ -58,8 +59,10 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
     const entries = parsed.entries.map((entry) => ({ list, kind: entry.kind, pattern: entry.pattern, comment: entry.comment }));
     setProgress({ done: 0, total: entries.length });
     const outcome = await importEntries(entries, `import:${fileName ?? 'pasted text'}`, (done) => setProgress({ done, total: entries.length }));
-    setResult(outcome);
-    if (!outcome.error) notify({ tone: 'success', text: `Imported ${formatCount(outcome.added)} entries into the ${list} list.` });
+    if (outcome.error) return setResult(outcome);
+    // Done: the list behind shows the entries, and a notice says what was added.
+    notify({ tone: 'success', text: `Imported ${counted(outcome.added, 'entry', 'entries')} into the ${list} list (${formatCount(outcome.duplicates)} already there).` });
+    onClose();
   };
 
   return (
@@ -73,7 +76,7 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
             {result ? 'Close' : 'Cancel'}
           </button>
           <button type="button" className="button button-primary" disabled={!canImport} onClick={run}>
-            {running ? 'Importing…' : parsed && parsed.entries.length > 0 ? `Import ${formatCount(parsed.entries.length)} entries into the ${list} list` : 'Import'}
+            {running ? 'Importing…' : parsed && parsed.entries.length > 0 ? `Import ${counted(parsed.entries.length, 'entry', 'entries')} into the ${list} list` : 'Import'}
           </button>
         </>
       }
@@ -126,7 +129,7 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
       {parsed && (
         <>
           <p role="status">
-            {formatCount(parsed.entries.length)} {parsed.entries.length === 1 ? 'entry' : 'entries'} read
+            {counted(parsed.entries.length, 'entry', 'entries')} read
             {parsed.errors.length > 0 && <>, <strong className="error-text">{formatCount(parsed.errors.length)} with errors</strong></>}.
           </p>
           {parsed.errors.length > 0 && <ImportErrors errors={parsed.errors} />}
@@ -134,15 +137,10 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
         </>
       )}
       {progress && <ImportProgress done={progress.done} total={progress.total} />}
-      {result && !result.error && (
-        <div className="notice notice-success" role="status">
-          Imported: {formatCount(result.added)} added, {formatCount(result.duplicates)} already on the list.
-        </div>
-      )}
       {result?.error && (
         <ErrorNotice
           error={result.error}
-          title={result.done > 0 ? `Stopped after ${formatCount(result.done)} of ${formatCount(progress?.total ?? 0)} entries (those were added)` : 'Nothing was imported'}
+          title={result.done > 0 ? `Stopped after ${formatCount(result.done)} of ${counted(progress?.total ?? 0, 'entry', 'entries')} (${result.done === 1 ? 'that one was' : 'those were'} added)` : 'Nothing was imported'}
         />
       )}
     </Dialog>

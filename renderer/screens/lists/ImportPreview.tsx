@@ -2,6 +2,7 @@ import type { ListFileError, ParsedListLine } from '../../../shared/list-files.j
 import { unicodePattern } from '../../../shared/lists.js';
 import { KIND_LABELS } from '../../format/list-kinds.js';
 import { formatCount } from '../../format/time.js';
+import { counted } from '../../../shared/plural.js';
 
 const SHOWN_ERRORS = 300;
 const SHOWN_ENTRIES = 200;
@@ -10,7 +11,7 @@ export function ImportErrors({ errors }: { errors: readonly ListFileError[] }) {
   return (
     <div className="notice notice-error" role="alert">
       <strong>
-        {formatCount(errors.length)} {errors.length === 1 ? 'line has an error' : 'lines have errors'}: nothing is imported until the file is fixed.
+        {counted(errors.length, 'line has an error', 'lines have errors')}: nothing is imported until the file is fixed.
       </strong>
       <table className="table table-compact">
         <thead>
@@ -30,7 +31,7 @@ export function ImportErrors({ errors }: { errors: readonly ListFileError[] }) {
           ))}
         </tbody>
       </table>
-      {errors.length > SHOWN_ERRORS && <p>… and {formatCount(errors.length - SHOWN_ERRORS)} more lines with errors.</p>}
+      {errors.length > SHOWN_ERRORS && <p>… and {counted(errors.length - SHOWN_ERRORS, 'more line', 'more lines')} with errors.</p>}
     </div>
   );
 }
@@ -61,7 +62,7 @@ export function ImportEntries({ entries }: { entries: readonly ParsedListLine[] 
           ))}
         </tbody>
       </table>
-      {entries.length > SHOWN_ENTRIES && <p className="muted">… and {formatCount(entries.length - SHOWN_ENTRIES)} more entries.</p>}
+      {entries.length > SHOWN_ENTRIES && <p className="muted">… and {counted(entries.length - SHOWN_ENTRIES, 'more entry', 'more entries')}.</p>}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { SaveOutcome } from './SaveOutcome.js';
 import type { useSettingsForm } from './use-settings-form.js';
+import { counted } from '../../../shared/plural.js';
 
 export function SaveBar({ form }: { form: ReturnType<typeof useSettingsForm> }) {
   return (
@@ -9,7 +10,7 @@ export function SaveBar({ form }: { form: ReturnType<typeof useSettingsForm> }) 
       <SaveOutcome />
       <div className="save-bar-row">
         <span className="muted">
-          {form.invalid ? 'Fix the fields marked in red to save.' : form.changedCount ? `${form.changedCount} unsaved ${form.changedCount === 1 ? 'change' : 'changes'}` : 'No unsaved changes'}
+          {form.invalid ? 'Fix the fields marked in red to save.' : form.changedCount ? counted(form.changedCount, 'unsaved change') : 'No unsaved changes'}
         </span>
         <button type="button" className="button" disabled={form.changedCount === 0 || form.saving} onClick={form.discard}>
           Discard

@@ -3,6 +3,7 @@ import type { RetryHistogram } from '../../../shared/contract.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { formatCount } from '../../format/time.js';
 import { barsOf, countAxis, delayPosition } from './histogram-geometry.js';
+import { counted } from '../../../shared/plural.js';
 
 const HEIGHT = 250;
 const MARGIN = { top: 26, right: 12, bottom: 40, left: 52 };
@@ -51,7 +52,7 @@ export function RetryHistogramChart({ histogram, label }: { histogram: RetryHist
           const top = y(bar.count);
           return (
             <g key={index} className={`histogram-bar histogram-bar-${bar.early}`}>
-              <title>{`${bar.label}: ${formatCount(bar.count)} ${bar.count === 1 ? 'retry' : 'retries'} (${Math.round(bar.share * 100)}%)${bar.early === 'all' ? ', shorter than the delay' : bar.early === 'some' ? ', around the delay' : ''}`}</title>
+              <title>{`${bar.label}: ${counted(bar.count, 'retry', 'retries')} (${Math.round(bar.share * 100)}%)${bar.early === 'all' ? ', shorter than the delay' : bar.early === 'some' ? ', around the delay' : ''}`}</title>
               <rect x={x + 2} y={top} width={Math.max(1, slot - 4)} height={Math.max(0, MARGIN.top + plotHeight - top)} rx={2} />
               {bar.count > 0 && (
                 <text x={x + slot / 2} y={top - 4} textAnchor="middle" className="histogram-count">

@@ -7,6 +7,7 @@ import { TRACE_LIMIT } from '../../store/insight-slice.js';
 import { useApp } from '../../store/store.js';
 import { Simulator } from './Simulator.js';
 import { TraceResults } from './TraceResults.js';
+import { counted } from '../../../shared/plural.js';
 
 export function TraceScreen() {
   const query = useApp((state) => state.insight.traceQuery);
@@ -30,7 +31,7 @@ export function TraceScreen() {
               placeholder="Client address or network, sender (<> for bounces), recipient or queue id"
             />
             <span className="toolbar-info">
-              {rows && tracedFor && (rows.length >= TRACE_LIMIT ? `the newest ${formatCount(TRACE_LIMIT)} attempts; narrow the search for older ones` : `${formatCount(rows.length)} ${rows.length === 1 ? 'attempt' : 'attempts'}, newest first`)}
+              {rows && tracedFor && (rows.length >= TRACE_LIMIT ? `the newest ${formatCount(TRACE_LIMIT)} attempts; narrow the search for older ones` : `${counted(rows.length, 'attempt')}, newest first`)}
               {trace.loading && rows && ' · searching…'}
             </span>
           </div>
