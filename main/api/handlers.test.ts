@@ -74,7 +74,7 @@ describe('handlers', () => {
   it('add list entries all or none, naming the bad ones, and the filter applies them', async () => {
     const { ask, call, filter } = await setup();
     const bad = await call('lists.add', { entries: [{ list: 'allow', kind: 'client-address', pattern: '192.0.2.0/24' }, { list: 'allow', kind: 'client-address', pattern: '192.0.2.0/33' }], source: 'ui' });
-    expect(bad).toMatchObject({ ok: false, error: { message: '1 of 2 entries are not valid; nothing was added', details: [expect.stringMatching(/^entry 2: .*prefix length/)] } });
+    expect(bad).toMatchObject({ ok: false, error: { message: '1 of 2 entries is not valid; nothing was added', details: [expect.stringMatching(/^entry 2: .*prefix length/)] } });
     const own = async (list?: 'allow') => ((await call('lists.get', list ? { list } : {})) as { value: Array<{ source: string }> }).value.filter((e) => e.source !== 'default');
     expect(await own()).toEqual([]);
     expect(await call('lists.add', { entries: [{ list: 'allow', kind: 'client-address', pattern: '192.0.2.0/24', comment: 'partner' }], source: 'ui' })).toEqual({ ok: true, value: { added: 1, duplicates: 0 } });
