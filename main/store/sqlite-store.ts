@@ -301,11 +301,13 @@ export class SqliteStore implements FilterStore, AdminStore {
         .pluck()
         .get(current.list, current.kind, checked.pattern, id) as number | undefined;
       if (other !== undefined) throw new Error(`${checked.pattern} is already on the ${current.list} list (entry ${other}): edit or remove that one`);
-      // Only the columns that change are written: the policy version moves when the filter must match differently.
       const sets = (['pattern', 'comment', 'expiresAt'] as const).filter((field) => (field === 'expiresAt' ? expiresAt : checked[field]) !== current[field]);
       if (sets.length > 0) {
         const columns = sets.map((field) => (field === 'expiresAt' ? 'expires_at = @expiresAt' : `${field} = @${field}`)).join(', ');
         this.db.prepare(`UPDATE list_entries SET ${columns} WHERE id = @id`).run({ id, pattern: checked.pattern, comment: checked.comment, expiresAt });
+        // The version's triggers leave comments out (hit counts update that row all the time); an
+        // edited comment still moves it, so that every open screen reads the lists again.
+        if (sets.length === 1 && sets[0] === 'comment') this.db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'policy_version'").run();
       }
       return toListEntry(select.get(id) as ListEntryRow);
     })();

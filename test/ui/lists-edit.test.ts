@@ -117,6 +117,16 @@ describe('the screens read and edit as an administrator expects', () => {
     await page.close();
   });
 
+  it('Lists: an entry edited from the command line shows on the open screen by itself, its comment too', async () => {
+    const page = await ui.newPage();
+    await openScreen(page, 'Lists');
+    await row(page, '9.9.9.9').waitFor();
+    const { id } = (await ui.listEntries()).find((entry) => entry.pattern === '9.9.9.9')!;
+    await ui.cli('lists', 'edit', String(id), '--comment', 'resolver, noted from the shell');
+    await eventually(() => row(page, '9.9.9.9').innerText()).toContain('resolver, noted from the shell');
+    await page.close();
+  });
+
   it('Lists: a successful import closes its dialog and says what it added, in the right number', async () => {
     const page = await ui.newPage();
     await openScreen(page, 'Lists');
