@@ -1,5 +1,6 @@
 import type { FilterStatus } from '../../shared/contract.js';
 import { formatListFile } from '../../shared/list-files.js';
+import { counted } from '../../shared/plural.js';
 import { SettingsRefused } from '../../shared/settings-change.js';
 import { resolveSettings } from '../../shared/settings.js';
 import type { Decision } from '../filter/engine.js';
@@ -10,7 +11,6 @@ import type { AdminQueries } from '../store/admin-queries.js';
 import { InvalidEntriesError, type SqliteStore } from '../store/sqlite-store.js';
 import { UserError, type Handlers } from './dispatch.js';
 import { saveSettings } from './save-settings.js';
-import { counted } from '../../shared/plural.js';
 
 export interface HandlerContext {
   store: SqliteStore;

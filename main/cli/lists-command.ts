@@ -4,10 +4,10 @@ import { DURATION_RULE, parseDuration } from '../../shared/duration.js';
 import { normaliseEntryPattern, validateExpiry } from '../../shared/list-entry-checks.js';
 import { isListKind, isListName, LIST_KIND_HELP, LIST_KINDS, LIST_NAMES, unicodePattern, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
 import { formatListFile, LIST_FILE_FORMATS, type ListFileFormat } from '../../shared/list-files.js';
+import { counted } from '../../shared/plural.js';
 import { escapeControls, unshowableTime } from '../../shared/printable.js';
 import { importListFile } from './list-import.js';
 import { dbOption, formatTable, jsonOption, nowSeconds, printJson, withStore } from './options.js';
-import { counted } from '../../shared/plural.js';
 
 const formatOption = () =>
   new Option('--format <format>', "the file's format").choices([...LIST_FILE_FORMATS]).makeOptionMandatory();

@@ -1,6 +1,6 @@
 import type { CredibilityReason, SuspectClass } from '../../shared/insight-contract.js';
-import { ipFamilyOfGroup, registrableDomain } from './domains.js';
 import { counted } from '../../shared/plural.js';
+import { ipFamilyOfGroup, registrableDomain } from './domains.js';
 
 /**
  * Weights of what the log shows about a suspect, added to a base and clamped to 0..1. The

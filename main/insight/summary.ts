@@ -1,7 +1,7 @@
 import type { SuspectClass } from '../../shared/insight-contract.js';
+import { counted } from '../../shared/plural.js';
 import type { WaitingAttemptRow } from '../store/insight-queries.js';
 import { humanDuration } from './domains.js';
-import { counted } from '../../shared/plural.js';
 
 export interface SummaryFacts {
   primary: SuspectClass;

@@ -1,6 +1,6 @@
+import { counted } from '../../../shared/plural.js';
 import { SUSPECT_LIST_LIMIT } from '../../store/insight-slice.js';
 import { useApp } from '../../store/store.js';
-import { counted } from '../../../shared/plural.js';
 
 /**
  * How many mails are at risk, beside "At risk" in the navigation; red when one is about to be

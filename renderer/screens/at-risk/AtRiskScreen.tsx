@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { counted } from '../../../shared/plural.js';
 import { ScreenHeader } from '../../app/ScreenHeader.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Empty, Loading } from '../../components/StatusMessage.js';
@@ -7,7 +8,6 @@ import { SUSPECT_LIST_LIMIT } from '../../store/insight-slice.js';
 import { useApp } from '../../store/store.js';
 import { SuspectDetail } from './SuspectDetail.js';
 import { SuspectList } from './SuspectList.js';
-import { counted } from '../../../shared/plural.js';
 
 /** Without new attempts, silence alone turns a deferred mail into a suspect: look again every minute. */
 const QUIET_REFRESH_MS = 60_000;

@@ -1,7 +1,7 @@
 import { AT_RISK_ALERT } from '../../../shared/at-risk.js';
 import type { Suspect, SuspectClass, SuspectFix } from '../../../shared/insight-contract.js';
-import { formatSpan } from '../../format/time.js';
 import { counted } from '../../../shared/plural.js';
+import { formatSpan } from '../../format/time.js';
 
 /** The classes of main/insight/classify.ts, in an administrator's words. */
 export const CLASS_INFO: Record<SuspectClass, { label: string; meaning: string }> = {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { TRIPLET_STATES, type Triplet } from '../../../shared/contract.js';
+import { counted } from '../../../shared/plural.js';
 import { ScreenHeader } from '../../app/ScreenHeader.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -10,7 +11,6 @@ import { useApp } from '../../store/store.js';
 import type { TripletState } from '../../store/triplets-slice.js';
 import { GreylistTable, MAX_SCROLL_ROWS } from './GreylistTable.js';
 import { TripletDetailPanel } from './TripletDetailPanel.js';
-import { counted } from '../../../shared/plural.js';
 
 type Pending = { action: 'pass' | 'delete'; ids: number[]; named: Triplet[] };
 

@@ -1,8 +1,8 @@
 import type { ListEntryView } from '../../../shared/contract.js';
+import { counted } from '../../../shared/plural.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { formatCount } from '../../format/time.js';
 import { useApp } from '../../store/store.js';
-import { counted } from '../../../shared/plural.js';
 
 const NAMED = 8;
 

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { ListEntryView, RequestPayload } from '../../../shared/contract.js';
+import { counted } from '../../../shared/plural.js';
 import { unshowableTime } from '../../../shared/printable.js';
 import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -8,7 +9,6 @@ import { formatFull, nowSeconds } from '../../format/time.js';
 import type { ApiError } from '../../store/remote.js';
 import { useApp } from '../../store/store.js';
 import { checkPattern, EXPIRY_CHOICES, PatternMessage } from './entry-fields.js';
-import { counted } from '../../../shared/plural.js';
 
 const KEEP = -1;
 

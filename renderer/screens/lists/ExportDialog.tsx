@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import type { ListName } from '../../../shared/lists.js';
 import { LIST_FILE_FORMATS, type ListFileFormat } from '../../../shared/list-files.js';
+import { counted } from '../../../shared/plural.js';
 import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import type { ApiError } from '../../store/remote.js';
 import { useApp } from '../../store/store.js';
 import { FORMAT_LABELS } from './import-formats.js';
-import { counted } from '../../../shared/plural.js';
 
 function download(text: string, fileName: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { LIST_NAMES, type ListName } from '../../../shared/lists.js';
 import { LIST_FILE_FORMATS, parseListFile, refusedByList, type ListFileError, type ListFileFormat, type ParsedListLine } from '../../../shared/list-files.js';
+import { counted } from '../../../shared/plural.js';
 import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { formatCount } from '../../format/time.js';
@@ -8,7 +9,6 @@ import type { ImportResult } from '../../store/lists-slice.js';
 import { useApp } from '../../store/store.js';
 import { FORMAT_LABELS, guessFormat } from './import-formats.js';
 import { ImportEntries, ImportErrors, ImportProgress } from './ImportPreview.js';
-import { counted } from '../../../shared/plural.js';
 
 type Parsed = { entries: ParsedListLine[]; errors: ListFileError[] };
 

@@ -1,8 +1,8 @@
 import type { ListFileError, ParsedListLine } from '../../../shared/list-files.js';
 import { unicodePattern } from '../../../shared/lists.js';
+import { counted } from '../../../shared/plural.js';
 import { KIND_LABELS } from '../../format/list-kinds.js';
 import { formatCount } from '../../format/time.js';
-import { counted } from '../../../shared/plural.js';
 
 const SHOWN_ERRORS = 300;
 const SHOWN_ENTRIES = 200;

@@ -1,7 +1,7 @@
+import { counted } from '../../../shared/plural.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { SaveOutcome } from './SaveOutcome.js';
 import type { useSettingsForm } from './use-settings-form.js';
-import { counted } from '../../../shared/plural.js';
 
 export function SaveBar({ form }: { form: ReturnType<typeof useSettingsForm> }) {
   return (

@@ -1,9 +1,9 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import type { RetryHistogram } from '../../../shared/contract.js';
 import { formatDuration } from '../../../shared/duration.js';
+import { counted } from '../../../shared/plural.js';
 import { formatCount } from '../../format/time.js';
 import { barsOf, countAxis, delayPosition } from './histogram-geometry.js';
-import { counted } from '../../../shared/plural.js';
 
 const HEIGHT = 250;
 const MARGIN = { top: 26, right: 12, bottom: 40, left: 52 };

@@ -1,3 +1,4 @@
+import { counted } from '../../../shared/plural.js';
 import { ScreenHeader } from '../../app/ScreenHeader.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { SearchBox } from '../../components/SearchBox.js';
@@ -7,7 +8,6 @@ import { TRACE_LIMIT } from '../../store/insight-slice.js';
 import { useApp } from '../../store/store.js';
 import { Simulator } from './Simulator.js';
 import { TraceResults } from './TraceResults.js';
-import { counted } from '../../../shared/plural.js';
 
 export function TraceScreen() {
   const query = useApp((state) => state.insight.traceQuery);
