@@ -38,6 +38,43 @@ describe('policy request parser', () => {
     expect(parseAll(REQUEST + REQUEST + REQUEST)).toHaveLength(3);
   });
 
+  it('hands out at most the requests asked for, keeping the rest, in order, for the next push', () => {
+    const numbered = (i: number, end = '\n') => `request=smtpd_access_policy${end}recipient=r${i}@example.net${end}${end}`;
+    const text = Array.from({ length: 10 }, (_, i) => numbered(i, i % 3 === 0 ? '\r\n' : '\n')).join('') + 'request=smtpd_acc';
+    const parser = new PolicyRequestParser();
+    const taken: string[][] = [[]];
+    taken[0] = parser.push(Buffer.from(text), 3).map((request) => request.get('recipient')!);
+    while (parser.hasLeftOver) taken.push(parser.push(Buffer.alloc(0), 3).map((request) => request.get('recipient')!));
+    expect(taken).toEqual([['r0@example.net', 'r1@example.net', 'r2@example.net'], ['r3@example.net', 'r4@example.net', 'r5@example.net'], ['r6@example.net', 'r7@example.net', 'r8@example.net'], ['r9@example.net']]);
+    // The unfinished request is still there, and completed by the next chunk.
+    expect(parser.midRequest).toBe(true);
+    expect(parser.push(Buffer.from('ess_policy\nrecipient=last@example.net\n\n'), 3).map((request) => request.get('recipient'))).toEqual(['last@example.net']);
+    expect(parser.midRequest).toBe(false);
+  });
+
+  it('reads the same requests, whatever the limit per push and however the bytes are split', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 30 }), { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 5 }), fc.nat(), (sizes, max, splitAt) => {
+        const text = sizes.map((size, i) => `request=smtpd_access_policy\nsender=${'s'.repeat(size)}\nrecipient=r${i}\n\n`).join('');
+        const bytes = Buffer.from(text);
+        const cut = splitAt % (bytes.length + 1);
+        const parser = new PolicyRequestParser();
+        const seen: string[] = [];
+        for (const chunk of [bytes.subarray(0, cut), bytes.subarray(cut)]) {
+          let requests = parser.push(chunk, max);
+          for (;;) {
+            expect(requests.length).toBeLessThanOrEqual(max);
+            seen.push(...requests.map((request) => request.get('recipient')!));
+            if (!parser.hasLeftOver) break;
+            requests = parser.push(Buffer.alloc(0), max);
+          }
+        }
+        expect(seen).toEqual(sizes.map((_, i) => `r${i}`));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('accepts CRLF line ends and values containing "="', () => {
     const [request] = parseAll('request=smtpd_access_policy\r\nprotocol_state=RCPT\r\nclient_address=::1\r\nrecipient=a=b@example.net\r\nsender=\r\n\r\n');
     expect(readPolicyRequest(request!)).toMatchObject({ recipient: 'a=b@example.net', sender: '', clientName: 'unknown' });

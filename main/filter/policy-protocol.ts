@@ -20,6 +20,7 @@ export type PolicyAttributes = ReadonlyMap<string, string>;
 
 const ATTRIBUTE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
 /** What Postfix sends (SMTPD_POLICY_README): known good without the pattern test. */
 const POSTFIX_ATTRIBUTES = new Set(
   (
@@ -42,8 +43,10 @@ const POSTFIX_ATTRIBUTES = new Set(
  * commonest legacy encoding correctly.
  */
 export class PolicyRequestParser {
-  /** The bytes of an unfinished last line. */
+  /** Bytes not parsed yet: the unfinished last line, and complete requests left over by a limited push. */
   private pending: Buffer | undefined;
+  /** Whether pending holds complete lines, left over by a push limited to fewer requests than it had. */
+  private leftOver = false;
   private attributes = new Map<string, string>();
   private requestBytes = 0;
 
@@ -54,13 +57,33 @@ export class PolicyRequestParser {
     return this.pending !== undefined || this.attributes.size > 0;
   }
 
-  push(chunk: Buffer): PolicyAttributes[] {
-    const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+  /** True when requests read already are left to parse: push(EMPTY, max) takes the next ones. */
+  get hasLeftOver(): boolean {
+    return this.leftOver;
+  }
+
+  /**
+   * Adds a chunk and returns the requests it completes, at most max of them: the rest stays here,
+   * unparsed and uncopied, for the next push. The server takes a few requests per connection at a
+   * time, so that a client that sends thousands at once cannot make others wait for them all.
+   */
+  push(chunk: Buffer, max = Infinity): PolicyAttributes[] {
+    const data = this.pending ? (chunk.length > 0 ? Buffer.concat([this.pending, chunk]) : this.pending) : chunk;
     this.pending = undefined;
-    const lastNewline = data.lastIndexOf(NEWLINE);
+    this.leftOver = false;
+    let lastNewline = data.lastIndexOf(NEWLINE);
     const restBytes = data.length - lastNewline - 1;
     if (restBytes > this.limits.maxLineBytes) throw new ProtocolError(`line longer than ${this.limits.maxLineBytes} bytes`);
-    if (restBytes > 0) this.pending = Buffer.from(data.subarray(lastNewline + 1));
+    if (lastNewline !== -1 && max !== Infinity) {
+      const end = endOfRequests(data, lastNewline, max);
+      if (end < lastNewline) {
+        lastNewline = end;
+        this.leftOver = true;
+      }
+    }
+    if (this.leftOver) this.pending = data.subarray(lastNewline + 1);
+    // Copied: a few bytes kept must not hold a whole chunk in memory.
+    else if (restBytes > 0) this.pending = Buffer.from(data.subarray(lastNewline + 1));
     if (lastNewline === -1) return [];
     const text = data.toString('utf8', 0, lastNewline);
     const requests: PolicyAttributes[] = [];
@@ -104,6 +127,21 @@ export class PolicyRequestParser {
     if (this.attributes.size > this.limits.maxAttributes) throw new ProtocolError(`more than ${this.limits.maxAttributes} attributes`);
     return undefined;
   }
+}
+
+/**
+ * The index of the newline that ends the max-th request (an empty line, CRLF or not) in data, which
+ * starts at the beginning of a line; lastNewline when fewer than max requests end by then.
+ */
+function endOfRequests(data: Buffer, lastNewline: number, max: number): number {
+  let count = 0;
+  for (let lineStart = 0; lineStart <= lastNewline; ) {
+    const newline = data.indexOf(NEWLINE, lineStart);
+    const length = newline - lineStart;
+    if ((length === 0 || (length === 1 && data[lineStart] === CARRIAGE_RETURN)) && ++count === max) return newline;
+    lineStart = newline + 1;
+  }
+  return lastNewline;
 }
 
 export interface PolicyRequest {
