@@ -1,9 +1,11 @@
 // What hostile or broken clients of the policy port cost the filter: each scenario starts the
 // built `greyward filter` (as installed: bin/greyward.cjs with its V8 flags) on a fresh database,
 // runs the clients for a while, and prints the filter's resident memory (sampled every 100 ms,
-// and the kernel's peak VmHWM) and whether a Postfix-like client was still answered meanwhile.
+// and the kernel's peak VmHWM) and how Postfix-like clients were answered meanwhile: on a kept
+// connection ("kept") and on a new connection each second ("new"), answers and latencies.
 //
-//   node bench/flood-bench.mjs            (after npm run build; FLOOD_SECONDS, FLOOD_SCENARIOS narrow it)
+//   node bench/flood-bench.mjs            (after npm run build; FLOOD_SECONDS, FLOOD_SCENARIOS narrow it;
+//                                          FLOOD_SERIES=1 prints every latency, in order)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -69,34 +71,64 @@ function connect(port) {
   });
 }
 
+/** One request on a socket, the answer or why there is none (after 30 s at most). */
+function askOn(socket, request) {
+  return new Promise((resolve) => {
+    let data = '';
+    const finish = (value) => {
+      clearTimeout(timer);
+      socket.off('data', onData).off('error', onError).off('close', onClose);
+      resolve(value);
+    };
+    const onData = (chunk) => (data += chunk).includes('\n\n') && finish(data);
+    const onError = (error) => finish(`error ${error.code}`);
+    const onClose = () => finish('closed');
+    const timer = setTimeout(() => finish(undefined), 30_000);
+    socket.on('data', onData).on('error', onError).on('close', onClose);
+    socket.write(request);
+  });
+}
+
+function latencies(result) {
+  const sorted = [...result.ms].sort((a, b) => a - b);
+  const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN);
+  return { ...result, p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
 /**
- * A Postfix-like client in its own process (the flood must not slow it down): one request at a
- * time on a new connection each second until stopAt, giving up on an answer after 30 s; prints
- * what it saw as JSON.
+ * Postfix-like clients in their own process (the flood must not slow them down), until stopAt:
+ * "kept" asks one request at a time on one connection, 100 ms after each answer, as smtpd does
+ * on a reused policy connection; "new" asks one request on a new connection each second. Each
+ * gives up on an answer after 30 s (and connects again). Prints what they saw as JSON.
  */
 async function probe(port, stopAt) {
-  const result = { asked: 0, answered: 0, slowestMs: 0, failures: [] };
-  for (let i = 0; Date.now() < stopAt; i++) {
-    const started = Date.now();
-    result.asked++;
-    const answer = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => socket.write(rcpt(5_000_000 + i)));
-      let data = '';
-      const finish = (value) => (socket.destroy(), clearTimeout(timer), resolve(value));
-      const timer = setTimeout(() => finish(undefined), 30_000);
-      socket.setEncoding('utf8').on('data', (chunk) => (data += chunk).includes('\n\n') && finish(data));
-      socket.on('error', (error) => finish(`error ${error.code} after ${Date.now() - started} ms`));
-      socket.on('close', () => finish(`closed after ${Date.now() - started} ms`));
-    });
-    if (answer?.startsWith('action=')) {
-      result.answered++;
-      result.slowestMs = Math.max(result.slowestMs, Date.now() - started);
-    } else {
-      result.failures.push(answer ?? 'no answer within 30 s');
+  const open = () => new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+    socket.setEncoding('utf8').on('error', () => resolve(socket));
+  });
+  const run = async (keep, pauseMs, base) => {
+    const result = { asked: 0, answered: 0, ms: [], failures: [] };
+    let socket;
+    for (let i = 0; Date.now() < stopAt; i++) {
+      const started = Date.now();
+      result.asked++;
+      if (!socket || socket.destroyed) socket = await open();
+      const answer = await askOn(socket, rcpt(base + i));
+      const ms = Date.now() - started;
+      if (answer?.startsWith('action=')) {
+        result.answered++;
+        result.ms.push(ms);
+      } else {
+        result.failures.push(`${answer ?? 'no answer within 30 s'} after ${ms} ms`);
+      }
+      if (!keep || !answer?.startsWith('action=')) socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  return result;
+    socket?.destroy();
+    return latencies(result);
+  };
+  const [kept, fresh] = await Promise.all([run(true, 100, 5_000_000), run(false, 1000, 6_000_000)]);
+  return { kept, new: fresh };
 }
 
 function startProbe(port, stopAt) {
@@ -170,7 +202,10 @@ const scenarios = {
 };
 
 const only = process.env.FLOOD_SCENARIOS?.split(',');
-console.log(`scenario         peak RSS  end RSS  VmHWM    filter alive  probe answered  slowest probe`);
+const mib = (bytes) => `${(bytes / MiB).toFixed(0)} MiB`;
+const row = (cells, widths) => cells.map((cell, i) => String(cell).padEnd(widths[i])).join('');
+const WIDTHS = [16, 10, 10, 10, 7, 6, 10, 9, 9, 9];
+console.log(row(['scenario', 'peak RSS', 'end RSS', 'VmHWM', 'alive', 'probe', 'answered', 'p50 ms', 'p99 ms', 'max ms'], WIDTHS));
 for (const [name, run] of Object.entries(scenarios)) {
   if (only && !only.includes(name)) continue;
   const filter = await startFilter();
@@ -179,16 +214,20 @@ for (const [name, run] of Object.entries(scenarios)) {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, memory(filter.pid).rss)), 100);
   const sockets = await run(filter.port);
-  const { answered, asked, slowestMs, failures } = await probed;
+  const seen = await probed;
   clearInterval(sampler);
   const end = memory(filter.pid);
   peak = Math.max(peak, end.rss);
-  const mib = (bytes) => `${(bytes / MiB).toFixed(0)} MiB`.padEnd(9);
-  console.log(
-    `${name.padEnd(16)} ${mib(peak)}${mib(end.rss)}${mib(end.hwm)}${String(filter.alive()).padEnd(14)}${`${answered}/${asked}`.padEnd(16)}${slowestMs} ms`,
-  );
-  for (const failure of failures) console.log(`  probe: ${failure}`);
+  for (const kind of ['kept', 'new']) {
+    const { answered, asked, p50, p99, max } = seen[kind];
+    const memoryCells = kind === 'kept' ? [name, mib(peak), mib(end.rss), mib(end.hwm), filter.alive()] : ['', '', '', '', ''];
+    console.log(row([...memoryCells, kind, `${answered}/${asked}`, p50, p99, max], WIDTHS));
+  }
+  const failures = [...seen.kept.failures.map((f) => `kept: ${f}`), ...seen.new.failures.map((f) => `new: ${f}`)];
+  for (const failure of failures.slice(0, 5)) console.log(`  probe ${failure}`);
+  if (failures.length > 5) console.log(`  probe: ${failures.length - 5} more failures`);
   if (failures.length > 0) console.log(filter.stderr().split('\n').filter((line) => /^(warning|error)/.test(line)).slice(-5).map((line) => `  filter: ${line}`).join('\n'));
+  if (process.env.FLOOD_SERIES) console.log(JSON.stringify({ kept: seen.kept.ms, new: seen.new.ms }));
   for (const socket of sockets) socket.destroy();
   if (!filter.alive()) console.log(filter.stderr().split('\n').slice(-15).join('\n'));
   await filter.stop();
