@@ -298,6 +298,34 @@ describe('bad input: logged, bounded, never a crash, never an answer to a broken
     await expect.poll(() => received.length, { timeout: 20_000 }).toBe(count * answer.length);
     expect(received).toBe(answer.repeat(count));
   }, 40_000);
+
+  it('answers a client that waits for each answer before the requests of connections that pipeline thousands at once', async () => {
+    const f = await filter();
+    const postfix = await PolicyClient.connect(f.tcp);
+    expect(await postfix.ask(rcpt())).toMatch(/^DEFER_IF_PERMIT/);
+    const flooders = await Promise.all(Array.from({ length: 20 }, () => PolicyClient.connect(f.unix)));
+    cleanups.push(() => flooders.forEach((client) => client.socket.destroy()));
+    const perFlooder = 2000;
+    const answeredToFlooders = () => f.log.lines.filter((line) => line.startsWith('debug: not greylisted')).length;
+    // Every flooder's requests reach the filter's sockets before the one request of the client that waits.
+    for (const flooder of flooders) {
+      flooder.socket.pause();
+      flooder.socket.write('request=smtpd_access_policy\nprotocol_state=DATA\n\n'.repeat(perFlooder));
+    }
+    const answeredBefore = await postfix.ask(rcpt({ recipient: 'during@example.net' })).then(answeredToFlooders);
+    // It waits for a few requests of each flooder, not for any flooder's whole pipeline.
+    expect(answeredBefore).toBeLessThan(perFlooder / 2);
+    // The flooders are answered all the same, every request in order, once they read.
+    const received = flooders.map(() => '');
+    flooders.forEach((flooder, i) => {
+      flooder.socket.removeAllListeners('data');
+      flooder.socket.on('data', (chunk: string) => (received[i] += chunk));
+      flooder.socket.resume();
+    });
+    const answers = 'action=DUNNO\n\n'.repeat(perFlooder);
+    await expect.poll(() => received.every((text) => text.length === answers.length), { timeout: 20_000 }).toBe(true);
+    expect(received.every((text) => text === answers)).toBe(true);
+  }, 40_000);
 });
 
 describe('internal errors fail open', () => {

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { networkContains, parseNetwork, type Network } from '../../shared/net.js';
 import type { Log } from './log.js';
+import { RoundRobin } from './round-robin.js';
 import {
   DEFAULT_LIMITS,
   formatReply,
@@ -39,11 +40,43 @@ export interface PolicyServerOptions {
 
 interface Connection {
   socket: net.Socket;
+  peer: string;
+  parser: PolicyRequestParser;
   /** Answers still being decided: a connection with any is in use, never closed to make room. */
   busy: number;
   /** Answers owed and not yet handed to the system: being decided, or waiting in the socket's buffer. */
   unsent: number;
+  /** Settles when the last answer decided later is written: answers go out in the order asked. */
+  answers: Promise<unknown>;
+  requestTimer: NodeJS.Timeout | undefined;
   closing: boolean;
+}
+
+const NOTHING = Buffer.alloc(0);
+/**
+ * A connection that sent more requests than it has answers for is not read further: its requests
+ * are answered this many at a time, taking turns with the others like it, so that they cannot make
+ * a client that asks one question at a time (Postfix) wait for all of theirs.
+ */
+const REQUESTS_PER_SLICE = 16;
+/** An event-loop turn answers this many slices at most, and none after TURN_MS, before the sockets are polled again. */
+const SLICES_PER_TURN = 32;
+const TURN_MS = 1;
+
+/**
+ * Stops reading a socket at once, so that what its peer sends next waits in the system's buffers.
+ * pause() alone stops the 'data' events, yet the stream goes on reading a chunk of up to 64 KB into
+ * its own buffer: a hundred MB at the connection cap. This is what pause() does for sockets that
+ * read into a buffer of their own (the onread option, which an accepted socket cannot have), and
+ * with no high-water mark the stream does not read ahead either; resume() reads again.
+ */
+function stopReading(socket: net.Socket): void {
+  socket.pause();
+  const handle = (socket as unknown as { _handle?: { reading?: boolean; readStop?(): number } })._handle;
+  if (handle?.reading && typeof handle.readStop === 'function' && !socket.destroyed) {
+    handle.reading = false;
+    handle.readStop();
+  }
 }
 
 /** Repeated warnings about one cause are told once per interval, with a count, so a flood cannot flood the log too. */
@@ -71,10 +104,15 @@ export class PolicyServer {
   private readonly throttle: WarningThrottle;
   private readonly limits: ProtocolLimits;
   private readonly unixPaths: string[] = [];
+  /** Connections with more requests read than one slice, and room for their answers. */
+  private readonly turns: RoundRobin<Connection>;
+  private readonly maxUnsent: number;
 
   constructor(private readonly options: PolicyServerOptions) {
     this.throttle = new WarningThrottle(options.log);
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.maxUnsent = options.maxUnsentAnswers ?? 64;
+    this.turns = new RoundRobin((connection) => this.serve(connection, NOTHING, REQUESTS_PER_SLICE), SLICES_PER_TURN, TURN_MS);
   }
 
   get connectionCount(): number {
@@ -134,7 +172,8 @@ export class PolicyServer {
   }
 
   private createServer(checkPeer: boolean): net.Server {
-    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, checkPeer));
+    // No read-ahead: a socket not being read holds nothing here (see stopReading).
+    const server = net.createServer({ noDelay: true, highWaterMark: 0 }, (socket) => this.accept(socket, checkPeer));
     server.on('error', (error) => this.options.log.error(`policy server: ${error.message}`));
     this.servers.push(server);
     return server;
@@ -167,80 +206,117 @@ export class PolicyServer {
       socket.destroy();
       return;
     }
-    const connection: Connection = { socket, busy: 0, unsent: 0, closing: false };
+    const connection: Connection = { socket, peer, parser: new PolicyRequestParser(this.limits), busy: 0, unsent: 0, answers: Promise.resolve(), requestTimer: undefined, closing: false };
     this.connections.add(connection);
-    const parser = new PolicyRequestParser(this.limits);
-    const requestMs = this.options.requestTimeoutMs ?? 30_000;
-    const maxUnsent = this.options.maxUnsentAnswers ?? 64;
-    let answers: Promise<unknown> = Promise.resolve();
-    let requestTimer: NodeJS.Timeout | undefined;
     socket.setTimeout(this.options.idleTimeoutMs ?? 600_000);
-
-    const drop = (why: string) => {
-      this.throttle.warn(`drop ${why}`, `closed connection from ${peer} without an answer: ${why}`);
-      socket.destroy();
-    };
-    const send = (text: string, count: number) => {
-      socket.write(text, () => {
-        connection.unsent -= count;
-        if (socket.isPaused() && connection.unsent <= maxUnsent && !socket.destroyed) socket.resume();
-      });
-    };
     // Idle: no byte read or written for the idle timeout. A peer that stopped reading its answers is cut off too.
-    socket.on('timeout', () => (connection.unsent > 0 ? drop('answers not read within the idle timeout') : socket.end()));
+    socket.on('timeout', () => (connection.unsent > 0 ? this.drop(connection, 'answers not read within the idle timeout') : socket.end()));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
-      clearTimeout(requestTimer);
+      clearTimeout(connection.requestTimer);
       this.connections.delete(connection);
+      this.turns.delete(connection);
     });
     socket.on('data', (chunk: Buffer) => {
-      let requests: PolicyAttributes[];
-      try {
-        requests = parser.push(chunk);
-      } catch (error) {
-        if (error instanceof ProtocolError) return drop(error.message);
-        throw error;
+      // Read at once: a client that waits for each answer. Any more read with it wait for their turn.
+      if (this.serve(connection, chunk, 1)) this.turns.add(connection);
+    });
+  }
+
+  private drop(connection: Connection, why: string): void {
+    this.throttle.warn(`drop ${why}`, `closed connection from ${connection.peer} without an answer: ${why}`);
+    connection.socket.destroy();
+  }
+
+  /**
+   * Answers up to max of the requests read on a connection. True when more are read and waiting,
+   * and the connection may have another slice now: it is not read meanwhile, so that what it
+   * sent waits in the system's buffers, not in memory here.
+   */
+  private serve(connection: Connection, chunk: Buffer, max: number): boolean {
+    const { socket, parser } = connection;
+    if (socket.destroyed || socket.writableEnded || (chunk === NOTHING && !this.mayHaveSlice(connection))) return false;
+    let requests: PolicyAttributes[];
+    try {
+      requests = parser.push(chunk, max);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.drop(connection, error.message);
+      return false;
+    }
+    if (requests.length > 0) {
+      clearTimeout(connection.requestTimer);
+      connection.requestTimer = undefined;
+      // Most recently used last: the connections at the front are the longest idle.
+      this.connections.delete(connection);
+      this.connections.add(connection);
+    }
+    // While requests read wait for their turn, the delay is the filter's: the deadline runs once they are answered.
+    if (parser.midRequest && !parser.hasLeftOver && !connection.requestTimer) {
+      const requestMs = this.options.requestTimeoutMs ?? 30_000;
+      connection.requestTimer = setTimeout(() => this.drop(connection, `request not finished within ${requestMs / 1000} s`), requestMs).unref();
+    }
+    connection.unsent += requests.length;
+    // Answers ready at once go out together, in order, in one write; the rest follow in order as they come.
+    let ready = '';
+    let readyCount = 0;
+    for (const attributes of requests) {
+      const reply = this.answer(attributes, connection.peer);
+      if (typeof reply === 'string' && connection.busy === 0) {
+        ready += formatReply(reply);
+        readyCount++;
+        continue;
       }
-      if (requests.length > 0) {
-        clearTimeout(requestTimer);
-        requestTimer = undefined;
-        // Most recently used last: the connections at the front are the longest idle.
-        this.connections.delete(connection);
-        this.connections.add(connection);
-      }
-      if (parser.midRequest && !requestTimer) {
-        requestTimer = setTimeout(() => drop(`request not finished within ${requestMs / 1000} s`), requestMs).unref();
-      }
-      connection.unsent += requests.length;
-      // Answers ready at once go out together, in order, in one write; the rest follow in order as they come.
-      let ready = '';
-      let readyCount = 0;
-      for (const attributes of requests) {
-        const reply = this.answer(attributes, peer);
-        if (typeof reply === 'string' && connection.busy === 0) {
-          ready += formatReply(reply);
-          readyCount++;
-          continue;
-        }
-        if (ready) send(ready, readyCount);
-        ready = '';
-        readyCount = 0;
-        connection.busy++;
-        answers = answers
-          .then(() => reply)
-          .then((action) => {
-            if (!socket.destroyed) send(formatReply(action), 1);
-          })
-          .finally(() => {
-            connection.busy--;
-            if (connection.closing && connection.busy === 0) socket.end();
-          });
-      }
-      if (ready) {
-        send(ready, readyCount);
-        if (connection.closing) socket.end();
-      }
-      if (connection.unsent > maxUnsent) socket.pause();
+      if (ready) this.send(connection, ready, readyCount);
+      ready = '';
+      readyCount = 0;
+      connection.busy++;
+      connection.answers = connection.answers
+        .then(() => reply)
+        .then((action) => {
+          if (!socket.destroyed) this.send(connection, formatReply(action), 1);
+        })
+        .finally(() => {
+          if (--connection.busy > 0) return;
+          if (connection.closing) socket.end();
+          else this.proceed(connection);
+        });
+    }
+    if (ready) {
+      this.send(connection, ready, readyCount);
+      if (connection.closing && connection.busy === 0) socket.end();
+    }
+    if (connection.closing) return false;
+    if (parser.hasLeftOver || connection.unsent > this.maxUnsent) stopReading(socket);
+    else if (socket.isPaused()) socket.resume();
+    return parser.hasLeftOver && this.mayHaveSlice(connection);
+  }
+
+  /**
+   * A connection with requests waiting gets its next slice once the answers of the last one are
+   * decided: answers the store gives later queue in one line for every connection, and a client
+   * that sends thousands at once must not fill it.
+   */
+  private mayHaveSlice(connection: Connection): boolean {
+    return connection.busy === 0 && connection.unsent <= this.maxUnsent;
+  }
+
+  /** Reads on, or queues the next slice, once a connection's answers make room. */
+  private proceed(connection: Connection): void {
+    const { socket, parser } = connection;
+    if (socket.destroyed || connection.closing || connection.unsent > this.maxUnsent) return;
+    if (!parser.hasLeftOver) {
+      if (socket.isPaused()) socket.resume();
+    } else if (this.mayHaveSlice(connection)) {
+      this.turns.add(connection);
+    }
+  }
+
+  private send(connection: Connection, text: string, count: number): void {
+    const { socket } = connection;
+    socket.write(text, () => {
+      connection.unsent -= count;
+      this.proceed(connection);
     });
   }
 
