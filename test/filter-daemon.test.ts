@@ -299,6 +299,22 @@ describe('bad input: logged, bounded, never a crash, never an answer to a broken
     expect(received).toBe(answer.repeat(count));
   }, 40_000);
 
+  it('closes the policy port while a client has sent requests not answered yet, once that client closes its side and reads what it was sent', async () => {
+    const f = await filter();
+    const client = await PolicyClient.connect(f.unix);
+    cleanups.push(() => {
+      client.socket.destroy();
+    });
+    client.socket.pause();
+    client.socket.write('request=smtpd_access_policy\nprotocol_state=DATA\n\n'.repeat(20_000));
+    await expect.poll(() => f.log.lines.some((line) => line.startsWith('debug: not greylisted')), { timeout: 10_000 }).toBe(true);
+    // The filter is not reading this client (its requests wait for their turn), yet sees it close.
+    const closed = f.running.server.close();
+    client.socket.resume();
+    client.socket.end();
+    expect(await Promise.race([closed.then(() => 'closed'), sleep(10_000).then(() => 'still open')])).toBe('closed');
+  }, 20_000);
+
   it('answers a client that waits for each answer before the requests of connections that pipeline thousands at once', async () => {
     const f = await filter();
     const postfix = await PolicyClient.connect(f.tcp);

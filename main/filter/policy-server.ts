@@ -63,19 +63,31 @@ const REQUESTS_PER_SLICE = 16;
 const SLICES_PER_TURN = 32;
 const TURN_MS = 1;
 
+type StreamHandle = { reading?: boolean; readStart?(): number; readStop?(): number };
+const handleOf = (socket: net.Socket) => (socket as unknown as { _handle?: StreamHandle })._handle;
+
 /**
  * Stops reading a socket at once, so that what its peer sends next waits in the system's buffers.
  * pause() alone stops the 'data' events, yet the stream goes on reading a chunk of up to 64 KB into
- * its own buffer: a hundred MB at the connection cap. This is what pause() does for sockets that
- * read into a buffer of their own (the onread option, which an accepted socket cannot have), and
- * with no high-water mark the stream does not read ahead either; resume() reads again.
+ * its own buffer: 64 MB more at the connection cap. This pair does what pause() and resume() do for
+ * sockets that read into a buffer of their own (the onread option, which an accepted socket cannot
+ * have); with no high-water mark the stream does not read ahead either.
  */
 function stopReading(socket: net.Socket): void {
   socket.pause();
-  const handle = (socket as unknown as { _handle?: { reading?: boolean; readStop?(): number } })._handle;
+  const handle = handleOf(socket);
   if (handle?.reading && typeof handle.readStop === 'function' && !socket.destroyed) {
     handle.reading = false;
     handle.readStop();
+  }
+}
+
+function readOn(socket: net.Socket): void {
+  socket.resume();
+  const handle = handleOf(socket);
+  if (handle && handle.reading === false && typeof handle.readStart === 'function' && !socket.destroyed) {
+    handle.reading = true;
+    handle.readStart();
   }
 }
 
@@ -159,6 +171,9 @@ export class PolicyServer {
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     for (const connection of this.connections) {
       connection.closing = true;
+      // Requests read and not yet answered are dropped; reading on (and discarding) sees the peer close.
+      this.turns.delete(connection);
+      readOn(connection.socket);
       if (connection.busy === 0) connection.socket.end();
     }
     await Promise.all(closed);
@@ -235,7 +250,7 @@ export class PolicyServer {
    */
   private serve(connection: Connection, chunk: Buffer, max: number): boolean {
     const { socket, parser } = connection;
-    if (socket.destroyed || socket.writableEnded || (chunk === NOTHING && !this.mayHaveSlice(connection))) return false;
+    if (socket.destroyed || connection.closing || (chunk === NOTHING && !this.mayHaveSlice(connection))) return false;
     let requests: PolicyAttributes[];
     try {
       requests = parser.push(chunk, max);
@@ -282,13 +297,9 @@ export class PolicyServer {
           else this.proceed(connection);
         });
     }
-    if (ready) {
-      this.send(connection, ready, readyCount);
-      if (connection.closing && connection.busy === 0) socket.end();
-    }
-    if (connection.closing) return false;
+    if (ready) this.send(connection, ready, readyCount);
     if (parser.hasLeftOver || connection.unsent > this.maxUnsent) stopReading(socket);
-    else if (socket.isPaused()) socket.resume();
+    else if (socket.isPaused()) readOn(socket);
     return parser.hasLeftOver && this.mayHaveSlice(connection);
   }
 
@@ -306,7 +317,7 @@ export class PolicyServer {
     const { socket, parser } = connection;
     if (socket.destroyed || connection.closing || connection.unsent > this.maxUnsent) return;
     if (!parser.hasLeftOver) {
-      if (socket.isPaused()) socket.resume();
+      if (socket.isPaused()) readOn(socket);
     } else if (this.mayHaveSlice(connection)) {
       this.turns.add(connection);
     }
