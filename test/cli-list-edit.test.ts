@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { greyward } from './support/greyward-process.js';
+import type { ListEntry } from '../shared/lists.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -15,19 +16,7 @@ function tempDb(): string {
   return join(dir, 'g.db');
 }
 
-interface Shown {
-  id: number;
-  list: string;
-  kind: string;
-  pattern: string;
-  comment: string;
-  source: string;
-  createdAt: number;
-  expiresAt: number | null;
-  hits: number;
-  lastHitAt: number | null;
-}
-const show = async (db: string): Promise<Shown[]> => JSON.parse((await greyward('lists', 'show', '--db', db, '--json')).stdout);
+const show = async (db: string): Promise<ListEntry[]> => JSON.parse((await greyward('lists', 'show', '--db', db, '--json')).stdout);
 const entryOf = async (db: string, pattern: string) => (await show(db)).find((entry) => entry.pattern === pattern);
 const decide = async (db: string, clientAddress: string) =>
   JSON.parse((await greyward('check', '--db', db, '--client-address', clientAddress, '--sender', 'a@example.org', '--recipient', 'b@example.net', '--json')).stdout).action;
