@@ -64,7 +64,7 @@ describe('the filter over real sockets', () => {
       'decision queue_id=ABC123 client=192.0.2.10[mail.example.com] helo=mail.example.com sender=<alice@example.com> recipient=<bob@example.net> action=defer reason=new delay=300 rule="triplet 192.0.2.0/24 alice@example.com bob@example.net"',
     );
     expect(decisions.map((line) => /reason=(\S+)/.exec(line)?.[1])).toEqual(['new', 'early', 'passed']);
-    const rows = f.admin.db.prepare('SELECT action, reason, delay FROM attempts ORDER BY id').all();
+    const rows = f.admin.db.prepare('SELECT action, reason, delay FROM attempt_view ORDER BY id').all();
     expect(rows).toEqual([
       { action: 'defer', reason: 'new', delay: 300 },
       { action: 'defer', reason: 'early', delay: 240 },
@@ -173,7 +173,7 @@ describe('valid requests Greyward does not greylist: DUNNO on the same connectio
     expect(f.log.lines.filter((line) => line.startsWith('debug: not greylisted'))).toEqual([expect.stringMatching(why)]);
     expect(f.log.lines.filter((line) => /^(warning|error):/.test(line))).toEqual([]);
     // Only the greylisting decision is recorded.
-    expect(f.admin.db.prepare('SELECT reason FROM attempts').pluck().all()).toEqual(['new']);
+    expect(f.admin.db.prepare('SELECT reason FROM attempt_view').pluck().all()).toEqual(['new']);
   });
 
   it('greylists a request without sender or client_name as the null sender from an unknown client', async () => {
@@ -182,8 +182,8 @@ describe('valid requests Greyward does not greylist: DUNNO on the same connectio
     expect(await client.ask(without(rcpt(), 'sender', 'client_name', 'reverse_client_name'))).toMatch(/^DEFER_IF_PERMIT 4\.7\.1/);
     client.close();
     await f.running.service.settle();
-    expect(f.admin.db.prepare('SELECT sender, client_name AS clientName FROM attempts').get()).toEqual({ sender: '', clientName: 'unknown' });
-    expect(f.admin.db.prepare('SELECT sender FROM triplets').pluck().get()).toBe('<>');
+    expect(f.admin.db.prepare('SELECT sender, client_name AS clientName FROM attempt_view').get()).toEqual({ sender: '', clientName: 'unknown' });
+    expect(f.admin.db.prepare('SELECT sender FROM triplet_view').pluck().get()).toBe('<>');
   });
 
   it('answers a request of another type DUNNO and says so, rather than leaving Postfix to time out', async () => {
@@ -206,7 +206,7 @@ describe('8-bit envelope addresses', () => {
     expect(await client.askRaw(request)).toMatch(/^PREPEND X-Greylist: delayed 300 seconds/);
     client.close();
     await f.running.service.settle();
-    expect(f.admin.db.prepare('SELECT sender FROM triplets').pluck().all()).toEqual(['j\u00fcrg@b\u00fccher.example']);
+    expect(f.admin.db.prepare('SELECT sender FROM triplet_view').pluck().all()).toEqual(['j\u00fcrg@b\u00fccher.example']);
     expect(f.log.lines.filter((line) => line.startsWith('decision '))[0]).toContain('sender=<j\u00fcrg@b\u00fccher.example>');
     expect(f.log.lines.filter((line) => /^(warning|error):/.test(line))).toEqual([]);
   });
@@ -393,7 +393,7 @@ describe('internal errors fail open', () => {
     locker.close();
     await f.running.service.settle();
     // Nothing decided is lost: the six are stored once the lock is gone.
-    expect(f.admin.db.prepare('SELECT recipient FROM attempts ORDER BY id').pluck().all()).toEqual(Array.from({ length: 6 }, (_, i) => `r${i}@example.net`));
+    expect(f.admin.db.prepare('SELECT recipient FROM attempt_view ORDER BY id').pluck().all()).toEqual(Array.from({ length: 6 }, (_, i) => `r${i}@example.net`));
     expect(await client.ask(rcpt({ recipient: 'after@example.net' }))).toMatch(/^DEFER_IF_PERMIT 4\.7\.1/);
     expect(f.log.lines.join('\n')).toMatch(/info: the database takes decisions again; 6 requests were answered .* without being recorded/);
     client.close();
@@ -435,7 +435,7 @@ describe('expiry', () => {
     expect(replies.every((reply) => reply.startsWith('DEFER_IF_PERMIT'))).toBe(true);
     expect(await expiring).toBe(6000);
     await f.running.service.settle();
-    expect(f.admin.db.prepare("SELECT count(*) FROM triplets WHERE sender LIKE '%@old.example'").pluck().get()).toBe(0);
+    expect(f.admin.db.prepare("SELECT count(*) FROM triplet_view WHERE sender LIKE '%@old.example'").pluck().get()).toBe(0);
     expect(f.admin.db.prepare('SELECT count(*) FROM triplets').pluck().get()).toBe(20);
     expect(f.log.lines).toContain('info: expired 6000 old triplets, clients and log rows');
   });

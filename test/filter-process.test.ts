@@ -57,7 +57,7 @@ describe('the filter as a process', () => {
 
     const after = new Database(db);
     expect(after.pragma('integrity_check', { simple: true })).toBe('ok');
-    const committed = after.prepare('SELECT recipient FROM triplets').pluck().all() as string[];
+    const committed = after.prepare('SELECT recipient FROM triplet_view').pluck().all() as string[];
     after.close();
     const committedNumbers = committed.map((recipient) => Number(/^rcpt(\d+)x@/.exec(recipient)![1]));
     expect(answered.size).toBeGreaterThan(100);

@@ -130,7 +130,7 @@ describe('mail at risk, from real traffic through the filter', () => {
     const [first, second] = planted.filter((s) => s.pattern === 'early-then-gone').map((s) => listed.find((x) => keyOf(x) === keyOf(s))!);
     expect(first && second).toBeTruthy();
 
-    const snapshot = () => JSON.stringify([w.admin.db.prepare('SELECT * FROM triplets ORDER BY id').all(), w.admin.db.prepare('SELECT * FROM list_entries ORDER BY id').all()]);
+    const snapshot = () => JSON.stringify([w.admin.db.prepare('SELECT * FROM triplet_view ORDER BY id').all(), w.admin.db.prepare('SELECT * FROM list_entries ORDER BY id').all()]);
     const before = snapshot();
     for (const fix of ['pass-now', 'allow-client-network', 'allow-sender-domain'] as const) {
       const dry = await w.call<{ changes: string[]; applied: boolean }>('suspects.fix', { tripletIds: first!.tripletIds, fix, dryRun: true });
@@ -155,7 +155,7 @@ describe('mail at risk, from real traffic through the filter', () => {
     const sibling = { address: secondSender.clients[0]!.address.replace(/\.\d+$/, '.200'), name: 'unknown' };
     expect(await retryNow(w.endpoint, { ...secondSender, sender: 'someone-else@elsewhere.example' }, sibling)).toBe('DUNNO');
     await w.running.service.settle();
-    expect(w.admin.db.prepare("SELECT reason, rule FROM attempts ORDER BY id DESC LIMIT 1").get()).toEqual({ reason: 'allow-list', rule: expect.stringMatching(new RegExp(`^allow client-address ${second!.clientGroups[0]!.replace(/\./g, '\\.')} `)) });
+    expect(w.admin.db.prepare("SELECT reason, rule FROM attempt_view ORDER BY id DESC LIMIT 1").get()).toEqual({ reason: 'allow-list', rule: expect.stringMatching(new RegExp(`^allow client-address ${second!.clientGroups[0]!.replace(/\./g, '\\.')} `)) });
     expect((await w.call<{ changes: string[] }>('suspects.fix', { tripletIds: second!.tripletIds, fix: 'allow-sender-domain', dryRun: true })).changes).toEqual([]);
 
     const after = (await w.call<Suspect[]>('suspects.list', {})).map(keyOf);

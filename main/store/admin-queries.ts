@@ -1,6 +1,7 @@
 import { CHART_RANGES, SEARCH_COUNT_LIMIT, type Attempt, type ChartRange, type MailPassed, type Triplet } from '../../shared/contract.js';
 import { ipv4Bytes, networkContains, parseIp, parseNetwork, type Network } from '../../shared/net.js';
 import type { Settings } from '../../shared/settings.js';
+import { attemptIdAt, stringId, stringIds } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
 
 /** Read and maintenance queries of the administration screens; none of them is on the filter's request path. */
@@ -86,12 +87,13 @@ export class AdminQueries {
   }
 
   attemptsAfter(afterId: number, limit: number): Attempt[] {
-    return this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as Attempt[];
+    return this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempt_view WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as Attempt[];
   }
 
   recentAttempts(limit: number, actions?: readonly string[]): Attempt[] {
-    const filter = actions?.length ? `WHERE action IN (${actions.map(() => '?').join(', ')})` : '';
-    const rows = this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts ${filter} ORDER BY id DESC LIMIT ?`).all(...(actions ?? []), limit) as Attempt[];
+    const ids = actions?.length ? [...stringIds(this.db, actions).values()] : undefined;
+    const filter = ids ? `WHERE action_id IN (${ids.map(() => '?').join(', ') || 'NULL'})` : '';
+    const rows = this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempt_view ${filter} ORDER BY id DESC LIMIT ?`).all(...(ids ?? []), limit) as Attempt[];
     return rows.reverse();
   }
 
@@ -107,15 +109,15 @@ export class AdminQueries {
     const tripletIds = [...new Set(deferrals.map((d) => d.tripletId).filter((id): id is number => id !== null))];
     const passedTriplets = this.db.prepare(
       `SELECT t.id, t.passed_at AS at,
-              EXISTS (SELECT 1 FROM attempts a WHERE a.triplet_id = t.id AND a.reason = 'passed' AND a.at = t.passed_at) AS byRetry
+              EXISTS (SELECT 1 FROM attempts a WHERE a.triplet_id = t.id AND a.reason = ? AND a.at = t.passed_at) AS byRetry
        FROM triplets t WHERE t.id IN (SELECT value FROM json_each(?)) AND t.passed_at IS NOT NULL`,
     );
-    for (const row of passedTriplets.all(JSON.stringify(tripletIds)) as Array<{ id: number; at: number; byRetry: number }>) tripletPasses.set(row.id, row);
+    for (const row of passedTriplets.all(stringId(this.db, 'passed'), JSON.stringify(tripletIds)) as Array<{ id: number; at: number; byRetry: number }>) tripletPasses.set(row.id, row);
     const mailKey = (sender: string, recipient: string) => `${sender.toLowerCase()}\n${recipient.toLowerCase()}`;
     const allowedMail = new Map<string, Array<{ id: number; at: number }>>();
     const wanted = new Set(deferrals.map((d) => mailKey(d.sender, d.recipient)));
-    const allowed = this.db.prepare(`SELECT id, at, sender, recipient FROM attempts WHERE id > ? AND action = 'allow' ORDER BY id`);
-    for (const row of allowed.iterate(deferrals[0]!.id) as Iterable<{ id: number; at: number; sender: string; recipient: string }>) {
+    const allowed = this.db.prepare(`SELECT id, at, sender, recipient FROM attempt_view WHERE id > ? AND action_id = ? ORDER BY id`);
+    for (const row of allowed.iterate(deferrals[0]!.id, stringId(this.db, 'allow')) as Iterable<{ id: number; at: number; sender: string; recipient: string }>) {
       const key = mailKey(row.sender, row.recipient);
       if (!wanted.has(key)) continue;
       const list = allowedMail.get(key) ?? [];
@@ -143,16 +145,22 @@ export class AdminQueries {
     const q = query.trim();
     if (!q) return [];
     const select = (where: string, params: Record<string, unknown>) =>
-      this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE ${where} ORDER BY id DESC LIMIT @limit`).all({ ...params, limit }) as Attempt[];
-    if (q === '<>') return select("sender = ''", {});
+      this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempt_view WHERE ${where} ORDER BY id DESC LIMIT @limit`).all({ ...params, limit }) as Attempt[];
+    if (q === '<>') return select('sender_id = @empty', { empty: stringId(this.db, '') });
     const network = q.includes('/') ? networkOf(q) : undefined;
     if (network) {
       this.registerNetworkFunction();
-      return select('client_address LIKE @textPrefix AND greyward_in_network(client_address, @network)', { textPrefix: networkTextPrefix(network), network: q });
+      return select(
+        `client_address_id IN (SELECT id FROM strings WHERE text LIKE @textPrefix AND greyward_in_network(text, @network))`,
+        { textPrefix: networkTextPrefix(network), network: q },
+      );
     }
     const ip = parseIp(q);
+    // The texts are searched once, among the distinct strings; the log is then read by id.
+    const matching = `(SELECT id FROM strings WHERE text LIKE @like ESCAPE '\\')`;
     return select(
-      `client_address IN (@q, @address) OR queue_id = @q OR sender LIKE @like ESCAPE '\\' OR recipient LIKE @like ESCAPE '\\' OR client_name LIKE @like ESCAPE '\\'`,
+      `client_address_id IN (SELECT id FROM strings WHERE text IN (@q, @address)) OR queue_id = @q
+       OR sender_id IN ${matching} OR recipient_id IN ${matching} OR client_name_id IN ${matching}`,
       { q, address: ip?.address ?? q, like: likePattern(q) },
     );
   }
@@ -178,11 +186,11 @@ export class AdminQueries {
   }
 
   attemptsOfTriplet(tripletId: number): Attempt[] {
-    return this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE triplet_id = ? ORDER BY id`).all(tripletId) as Attempt[];
+    return this.db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempt_view WHERE triplet_id = ? ORDER BY id`).all(tripletId) as Attempt[];
   }
 
   triplet(id: number, now: number, timing: Timing): Triplet | null {
-    const row = this.db.prepare(`SELECT ${this.tripletColumns()} FROM triplets WHERE id = @id`).get({ id, ...this.stateParams(now, timing) });
+    const row = this.db.prepare(`SELECT ${this.tripletColumns()} FROM triplet_view WHERE id = @id`).get({ id, ...this.stateParams(now, timing) });
     return row ? this.withSecondsLeft(row as Triplet, now, timing) : null;
   }
 
@@ -190,7 +198,8 @@ export class AdminQueries {
     const where: string[] = [];
     const params: Record<string, string | number> = { ...this.stateParams(now, timing), limit: query.limit, offset: query.offset };
     if (query.search?.trim()) {
-      where.push("(sender LIKE @like ESCAPE '\\' OR recipient LIKE @like ESCAPE '\\' OR client_group LIKE @like ESCAPE '\\')");
+      const matching = `(SELECT id FROM strings WHERE text LIKE @like ESCAPE '\\')`;
+      where.push(`(sender_id IN ${matching} OR recipient_id IN ${matching} OR client_group_id IN ${matching})`);
       params.like = likePattern(query.search.trim());
     }
     if (query.state === 'waiting') where.push('passed_at IS NULL AND first_seen >= @waitingSince');
@@ -199,12 +208,12 @@ export class AdminQueries {
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const direction = query.descending ? 'DESC' : 'ASC';
     const rows = this.db
-      .prepare(`SELECT ${this.tripletColumns()} FROM triplets ${clause} ORDER BY ${SORT_COLUMNS[query.sort]} ${direction}, id ${direction} LIMIT @limit OFFSET @offset`)
+      .prepare(`SELECT ${this.tripletColumns()} FROM triplet_view ${clause} ORDER BY ${SORT_COLUMNS[query.sort]} ${direction}, id ${direction} LIMIT @limit OFFSET @offset`)
       .all(params) as Triplet[];
     const { limit: _limit, offset: _offset, ...countParams } = params;
     // A substring search cannot use an index: count its matches only up to a limit, so the page stays quick.
     const countLimit = params.like === undefined ? -1 : SEARCH_COUNT_LIMIT + 1;
-    const counted = this.db.prepare(`SELECT count(*) FROM (SELECT 1 FROM triplets ${clause} LIMIT @countLimit)`).pluck().get({ ...countParams, countLimit }) as number;
+    const counted = this.db.prepare(`SELECT count(*) FROM (SELECT 1 FROM triplet_view ${clause} LIMIT @countLimit)`).pluck().get({ ...countParams, countLimit }) as number;
     const capped = countLimit !== -1 && counted > SEARCH_COUNT_LIMIT;
     return { rows: rows.map((row) => this.withSecondsLeft(row, now, timing)), total: capped ? SEARCH_COUNT_LIMIT : counted, capped };
   }
@@ -232,16 +241,20 @@ export class AdminQueries {
   overview(now: number, startOfDay: number, range?: ChartRange) {
     const counts = { defer: 0, pass: 0, allow: 0, reject: 0 };
     const today = { ...counts };
-    for (const row of this.db.prepare('SELECT action, count(*) AS n FROM attempts WHERE at >= ? GROUP BY action').all(startOfDay) as Array<{ action: string; n: number }>) {
+    const rows = this.db
+      .prepare('SELECT (SELECT text FROM strings WHERE id = action) AS action, count(*) AS n FROM attempts WHERE id >= ? GROUP BY action')
+      .all(attemptIdAt(this.db, startOfDay)) as Array<{ action: string; n: number }>;
+    for (const row of rows) {
       if (row.action in today) today[row.action as keyof typeof today] = row.n;
     }
     const chart = this.decisionChart(now, range);
     const topDeferred = this.db
       .prepare(
-        `SELECT sender, count(*) AS deferrals, max(at) AS lastAt FROM attempts
-         WHERE action = 'defer' AND at >= ? GROUP BY sender ORDER BY deferrals DESC, lastAt DESC LIMIT 10`,
+        `SELECT (SELECT text FROM strings WHERE id = sender) AS sender, deferrals, lastAt FROM (
+           SELECT sender, count(*) AS deferrals, max(at) AS lastAt FROM attempts
+           WHERE id >= ? AND action = ? GROUP BY sender ORDER BY deferrals DESC, lastAt DESC LIMIT 10)`,
       )
-      .all(now - 86_400) as Array<{ sender: string; deferrals: number; lastAt: number }>;
+      .all(attemptIdAt(this.db, now - 86_400), stringId(this.db, 'defer')) as Array<{ sender: string; deferrals: number; lastAt: number }>;
     return { today, chart, topDeferred };
   }
 
@@ -250,17 +263,23 @@ export class AdminQueries {
    * last hour, so that fresh traffic spreads over the chart instead of being a spike at its right edge.
    */
   private decisionChart(now: number, asked: ChartRange | undefined) {
-    const firstAt = this.db.prepare('SELECT min(at) FROM attempts').pluck().get() as number | null;
-    const range: ChartRange = asked ?? (firstAt !== null && now - firstAt <= 2 * 3600 ? '1h' : '24h');
+    const firstAt = this.db.prepare('SELECT at FROM attempts ORDER BY id LIMIT 1').pluck().get() as number | undefined;
+    const range: ChartRange = asked ?? (firstAt !== undefined && now - firstAt <= 2 * 3600 ? '1h' : '24h');
     const { seconds, bucketSeconds } = CHART_RANGES[range];
     const start = Math.floor(now / bucketSeconds) * bucketSeconds - seconds + bucketSeconds;
+    const actions = stringIds(this.db, ['defer', 'pass', 'allow', 'reject']);
     const buckets = this.db
       .prepare(
-        `SELECT (at / @bucket) * @bucket AS at, sum(action = 'defer') AS defer, sum(action = 'pass') AS pass,
-                sum(action = 'allow') AS allow, sum(action = 'reject') AS reject
-         FROM attempts WHERE at >= @start GROUP BY at / @bucket ORDER BY 1`,
+        `SELECT (at / @bucket) * @bucket AS at, sum(action = @defer) AS defer, sum(action = @pass) AS pass,
+                sum(action = @allow) AS allow, sum(action = @reject) AS reject
+         FROM attempts WHERE id >= @from AND at >= @start GROUP BY at / @bucket ORDER BY 1`,
       )
-      .all({ bucket: bucketSeconds, start }) as Array<{ at: number; defer: number; pass: number; allow: number; reject: number }>;
+      .all({
+        bucket: bucketSeconds,
+        start,
+        from: attemptIdAt(this.db, start),
+        ...Object.fromEntries(['defer', 'pass', 'allow', 'reject'].map((action) => [action, actions.get(action) ?? -1])),
+      }) as Array<{ at: number; defer: number; pass: number; allow: number; reject: number }>;
     return { range, bucketSeconds, start, buckets };
   }
 

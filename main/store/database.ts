@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { migrate } from './migrations.js';
+import type { MigrationProgress } from './compact-migration.js';
+import { COMPACT_LAYOUT_VERSION, migrate } from './migrations.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -7,9 +8,30 @@ export interface OpenOptions {
   /** How long a write waits for another process's lock. The filter keeps this short: it answers Postfix, and fails open. */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /** Where a long upgrade says how far it is; standard error unless given. */
+  progress?: MigrationProgress;
 }
 
 export class DatabaseOpenError extends Error {}
+
+/** An upgrade that rewrote the tables leaves the old pages free: give them back to the disk. */
+function releaseFreedPages(db: SqliteDatabase, progress: MigrationProgress): void {
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  if (free < pages / 4) return;
+  // Only a copy that takes a while is worth a word.
+  const say = free >= 25_000 ? progress : () => {};
+  const started = Date.now();
+  say(`giving ${Math.round((free * (db.pragma('page_size', { simple: true }) as number)) / 2 ** 20)} MiB of freed space back to the disk`);
+  try {
+    db.exec('VACUUM');
+  } catch (error) {
+    // Another process has the database open: the space stays free inside the file, and is reused.
+    progress(`the freed space stays in the file for now (${(error as Error).message})`);
+    return;
+  }
+  say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
 
 /** Opens (and creates or upgrades) a Greyward database, with a message an administrator can act on when it cannot. */
 export function openDatabase(path: string, options: OpenOptions = {}): SqliteDatabase {
@@ -21,7 +43,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDat
       db.pragma('journal_mode = WAL');
       // WAL with NORMAL keeps every committed transaction across a process crash; only power loss can cost the last ones.
       db.pragma('synchronous = NORMAL');
-      migrate(db);
+      const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
+      const { from } = migrate(db, undefined, progress);
+      if (from > 0 && from < COMPACT_LAYOUT_VERSION) releaseFreedPages(db, progress);
     }
     db.pragma('foreign_keys = ON');
     return db;

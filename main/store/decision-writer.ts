@@ -1,4 +1,6 @@
+import { attemptIdAt, tripletRuleText } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
+import { StringTable } from './string-table.js';
 import type { DecisionWrite, ExpiryLimits, FilterPresence } from './greylist-store.js';
 
 /** The filter's writes: decisions in batches and expiry in slices. Runs wherever its connection lives. */
@@ -9,13 +11,20 @@ export interface DecisionWriter {
   announce(presence: FilterPresence, running: boolean): void;
 }
 
+interface KeyIds {
+  sender: number;
+  recipient: number;
+  clientGroup: number;
+}
+
 export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
+  const strings = new StringTable(db);
   // Positional parameters: the commit runs for every decision, and binding by name costs an object per row.
   const upsertTriplet = db
     .prepare(
-      `INSERT INTO triplets (client_group, sender, recipient, first_seen, last_seen, attempts, early_attempts, passed_at, passes)
+      `INSERT INTO triplets (sender, recipient, client_group, first_seen, last_seen, attempts, early_attempts, passed_at, passes)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (client_group, sender, recipient) DO UPDATE SET
+       ON CONFLICT (sender, recipient, client_group) DO UPDATE SET
          first_seen = excluded.first_seen, last_seen = excluded.last_seen, attempts = excluded.attempts,
          early_attempts = excluded.early_attempts, passed_at = excluded.passed_at, passes = excluded.passes
        RETURNING id`,
@@ -26,11 +35,12 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
   // rewrites its index entry even when the value is the same.
   const updateRetry = db.prepare(
     `UPDATE triplets SET last_seen = ?, attempts = ?, early_attempts = ?, passed_at = ?, passes = ?
-     WHERE id = ? AND client_group = ? AND sender = ? AND recipient = ? AND first_seen = ?`,
+     WHERE id = ? AND sender = ? AND recipient = ? AND client_group = ? AND first_seen = ?`,
   );
   const insertAttempt = db.prepare(
-    `INSERT INTO attempts (at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id, attempt_number)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO attempts (at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id,
+       attempt_number, client_group, key_sender, key_recipient)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const upsertClient = db.prepare(
     `INSERT INTO client_passes (client, passes, last_counted_at, last_seen)
@@ -50,36 +60,54 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
     db.prepare('DELETE FROM triplets WHERE id IN (SELECT id FROM triplets WHERE passed_at IS NULL AND first_seen < ? LIMIT ?)'),
     db.prepare('DELETE FROM triplets WHERE id IN (SELECT id FROM triplets WHERE last_seen < ? LIMIT ?)'),
     db.prepare('DELETE FROM client_passes WHERE client IN (SELECT client FROM client_passes WHERE last_seen < ? LIMIT ?)'),
-    db.prepare('DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE at < ? ORDER BY at LIMIT ?)'),
   ] as const;
+  // The log is in time order: what is older than the cutoff is a run of the lowest ids.
+  const expireAttempts = db.prepare('DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE id < ? ORDER BY id LIMIT ?)');
 
-  const storeTriplet = ({ key, state: s, id }: NonNullable<DecisionWrite['triplet']>): number => {
+  const storeTriplet = ({ state: s, id }: NonNullable<DecisionWrite['triplet']>, key: KeyIds): number => {
     if (id !== undefined) {
-      const updated = updateRetry.run(s.lastSeen, s.attempts, s.earlyAttempts, s.passedAt, s.passes, id, key.clientGroup, key.sender, key.recipient, s.firstSeen);
+      const updated = updateRetry.run(s.lastSeen, s.attempts, s.earlyAttempts, s.passedAt, s.passes, id, key.sender, key.recipient, key.clientGroup, s.firstSeen);
       if (updated.changes === 1) return id;
     }
-    return upsertTriplet.get(key.clientGroup, key.sender, key.recipient, s.firstSeen, s.lastSeen, s.attempts, s.earlyAttempts, s.passedAt, s.passes) as number;
+    return upsertTriplet.get(key.sender, key.recipient, key.clientGroup, s.firstSeen, s.lastSeen, s.attempts, s.earlyAttempts, s.passedAt, s.passes) as number;
   };
   const commit = db.transaction((writes: readonly DecisionWrite[]) => {
     for (const { attempt: a, triplet, clientPasses: c, listHit } of writes) {
-      const tripletId = triplet ? storeTriplet(triplet) : null;
+      const sender = strings.intern(a.sender);
+      const recipient = strings.intern(a.recipient);
+      const key = triplet && { sender: strings.intern(triplet.key.sender), recipient: strings.intern(triplet.key.recipient), clientGroup: strings.intern(triplet.key.clientGroup) };
+      const tripletId = triplet ? storeTriplet(triplet, key!) : null;
+      // A triplet's rule is its key, which the row holds: no text for it.
+      const ruleIsKey = key !== undefined && a.rule === tripletRuleText(triplet!.key.clientGroup, triplet!.key.sender, triplet!.key.recipient);
       insertAttempt.run(
-        a.at, a.clientAddress, a.clientName, a.helo, a.sender, a.recipient, a.queueId, a.action, a.reason, a.rule, a.delay,
+        a.at, strings.intern(a.clientAddress), strings.intern(a.clientName), strings.intern(a.helo), sender, recipient, a.queueId,
+        strings.intern(a.action), strings.intern(a.reason), ruleIsKey ? null : strings.intern(a.rule), a.delay,
         tripletId, triplet?.state.attempts ?? null,
+        key ? key.clientGroup : null, key && key.sender !== sender ? key.sender : null, key && key.recipient !== recipient ? key.recipient : null,
       );
       if (c) upsertClient.run(c.client, c.passes, c.lastCountedAt, c.lastSeen);
       if (listHit) hit.run(listHit.at, listHit.entryId);
     }
   });
   const expire = db.transaction(({ now, settings, batch }: ExpiryLimits) => {
-    const cutoffs = [now - settings.retryWindow - 86_400, now - settings.maxAge, now - settings.maxAge, now - settings.logRetention];
-    return expiryStatements.reduce((total, statement, i) => total + statement.run(cutoffs[i], batch).changes, 0);
+    const cutoffs = [now - settings.retryWindow - 86_400, now - settings.maxAge, now - settings.maxAge];
+    const expired = expiryStatements.reduce((total, statement, i) => total + statement.run(cutoffs[i], batch).changes, 0);
+    return expired + expireAttempts.run(attemptIdAt(db, now - settings.logRetention), batch).changes;
   });
   return {
     commit: (writes) => {
-      if (writes.length > 0) commit(writes);
+      if (writes.length === 0) return;
+      try {
+        // Immediate: the batch reads strings before it writes, and a read that turns into a write while
+        // another process holds the lock fails at once instead of waiting for it.
+        commit.immediate(writes);
+      } catch (error) {
+        // Strings numbered in the rolled-back transaction were never stored.
+        strings.forget();
+        throw error;
+      }
     },
-    expire: (limits) => expire(limits),
+    expire: (limits) => expire.immediate(limits),
     announce: (presence, running) => {
       if (running) announce.run({ ...presence, endpoints: JSON.stringify(presence.endpoints) });
       else withdraw.run(presence.host, presence.pid);

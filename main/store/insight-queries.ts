@@ -1,3 +1,4 @@
+import { attemptIdAt, stringIds } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
 
 /** Reads behind the insight features (mail at risk, retry behaviour, impact preview); none is on the filter's path. */
@@ -59,9 +60,21 @@ export interface AttemptScan {
 }
 
 const CHUNK_IDS = 65_536;
-const KIND_SQL = `CASE reason WHEN 'early' THEN ${REPLAY_KIND.retry} WHEN 'passed' THEN ${REPLAY_KIND.passed} WHEN 'known' THEN ${REPLAY_KIND.known}
-  WHEN 'new' THEN ${REPLAY_KIND.firstContact} WHEN 'window-expired' THEN ${REPLAY_KIND.firstContact} WHEN 'max-age-expired' THEN ${REPLAY_KIND.firstContact}
-  ELSE ${REPLAY_KIND.retry} END`;
+const REASON_KINDS: Record<string, number> = {
+  early: REPLAY_KIND.retry,
+  passed: REPLAY_KIND.passed,
+  known: REPLAY_KIND.known,
+  new: REPLAY_KIND.firstContact,
+  'window-expired': REPLAY_KIND.firstContact,
+  'max-age-expired': REPLAY_KIND.firstContact,
+};
+
+/** A CASE over reason ids giving each reason's kind, `otherwise` for the rest. */
+export function reasonKindSql(db: SqliteDatabase, kinds: Record<string, number>, otherwise: number): string {
+  const ids = stringIds(db, Object.keys(kinds));
+  const whens = [...ids].map(([reason, id]) => `WHEN ${id} THEN ${kinds[reason]}`).join(' ');
+  return whens ? `CASE reason ${whens} ELSE ${otherwise} END` : `${otherwise}`;
+}
 
 function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
@@ -76,7 +89,7 @@ export class InsightQueries {
       .prepare(
         `SELECT id, client_group AS clientGroup, sender, recipient, first_seen AS firstSeen, last_seen AS lastSeen, attempts,
                 early_attempts AS earlyAttempts
-         FROM triplets WHERE passed_at IS NULL AND first_seen >= ?`,
+         FROM triplet_view WHERE passed_at IS NULL AND first_seen >= ?`,
       )
       .all(since) as WaitingTripletRow[];
   }
@@ -87,7 +100,7 @@ export class InsightQueries {
       .prepare(
         `SELECT a.triplet_id AS tripletId, a.at, a.client_address AS clientAddress, a.client_name AS clientName, a.sender,
                 a.recipient, a.action, a.reason
-         FROM triplets t JOIN attempts a ON a.triplet_id = t.id AND a.at >= t.first_seen
+         FROM triplets t JOIN attempt_view a ON a.triplet_id = t.id AND a.at >= t.first_seen
          WHERE t.passed_at IS NULL AND t.first_seen >= ?
          ORDER BY a.triplet_id, a.id`,
       )
@@ -97,7 +110,7 @@ export class InsightQueries {
   /** Passed triplets used since `since` (through the last_seen index; the caller picks the mails it wants). */
   passedSince(since: number): PassedTripletRow[] {
     return this.db
-      .prepare('SELECT sender, recipient, client_group AS clientGroup, last_seen AS lastSeen FROM triplets WHERE last_seen >= ? AND passed_at IS NOT NULL')
+      .prepare('SELECT sender, recipient, client_group AS clientGroup, last_seen AS lastSeen FROM triplet_view WHERE last_seen >= ? AND passed_at IS NOT NULL')
       .all(since) as PassedTripletRow[];
   }
 
@@ -107,11 +120,13 @@ export class InsightQueries {
    */
   passedNetworkCounts(domains: readonly string[]): Array<{ domain: string; networks: number }> {
     if (domains.length === 0) return [];
+    // The senders are found among the distinct strings, then their triplets through the key's index.
     return this.db
       .prepare(
         `SELECT CASE WHEN d IN (SELECT value FROM json_each(@set)) THEN d ELSE substr(d, instr(d, '.') + 1) END AS domain,
-                count(DISTINCT client_group) AS networks
-         FROM (SELECT substr(sender, instr(sender, '@') + 1) AS d, client_group FROM triplets WHERE passed_at IS NOT NULL)
+                count(DISTINCT t.client_group) AS networks
+         FROM (SELECT id, substr(text, instr(text, '@') + 1) AS d FROM strings WHERE text LIKE '%@%') s
+         JOIN triplets t ON t.sender = s.id AND t.passed_at IS NOT NULL
          WHERE d IN (SELECT value FROM json_each(@set)) OR substr(d, instr(d, '.') + 1) IN (SELECT value FROM json_each(@set))
          GROUP BY 1`,
       )
@@ -122,7 +137,7 @@ export class InsightQueries {
     return this.db
       .prepare(
         `SELECT id, client_group AS clientGroup, sender, recipient, first_seen AS firstSeen, passed_at AS passedAt
-         FROM triplets WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+         FROM triplet_view WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
       )
       .all(JSON.stringify(ids)) as TripletKeyRow[];
   }
@@ -137,19 +152,21 @@ export class InsightQueries {
     const bounds = {
       lastId: one('SELECT max(id) FROM attempts'),
       maxTripletId: one('SELECT max(triplet_id) FROM attempts'),
-      minAt: one('SELECT min(at) FROM attempts'),
-      maxAt: one('SELECT max(at) FROM attempts'),
+      // The log is in time order: its first and last rows hold its earliest and latest times.
+      minAt: one('SELECT at FROM attempts ORDER BY id LIMIT 1'),
+      maxAt: one('SELECT at FROM attempts ORDER BY id DESC LIMIT 1'),
     };
     const maxTripletId = bounds.maxTripletId ?? 0;
     const since = options.since ?? bounds.minAt ?? 0;
     const base = Math.max(since, bounds.minAt ?? 0);
-    const firstId = options.since === undefined ? 0 : ((this.db.prepare('SELECT id FROM attempts WHERE at >= ? ORDER BY at LIMIT 1').pluck().get(since) as number | undefined) ?? Infinity) - 1;
+    const firstId = options.since === undefined ? 0 : attemptIdAt(this.db, since) - 1;
     const tripletSpan = 2 ** Math.ceil(Math.log2(maxTripletId + 2));
     const packable = !options.unpacked && ((bounds.maxAt ?? 0) - base + 1) * tripletSpan * 4 < Number.MAX_SAFE_INTEGER;
     const domainFilter = options.senderDomain
-      ? `AND triplet_id IN (SELECT id FROM triplets WHERE sender LIKE @atDomain ESCAPE '\\' OR sender LIKE @subDomain ESCAPE '\\')`
+      ? `AND triplet_id IN (SELECT t.id FROM strings s JOIN triplets t ON t.sender = s.id WHERE s.text LIKE @atDomain ESCAPE '\\' OR s.text LIKE @subDomain ESCAPE '\\')`
       : '';
     const where = `WHERE id > @from AND id <= @to AND triplet_id IS NOT NULL AND at >= @since ${domainFilter}`;
+    const KIND_SQL = reasonKindSql(this.db, REASON_KINDS, REPLAY_KIND.retry);
     const statement = packable
       ? this.db.prepare(`SELECT ((at - @base) * @span + triplet_id) * 4 + ${KIND_SQL} FROM attempts ${where} ORDER BY id`).pluck()
       : this.db.prepare(`SELECT triplet_id, at, ${KIND_SQL} FROM attempts ${where} ORDER BY id`).raw();

@@ -27,7 +27,7 @@ export class KnownKeys {
   /** `capacity`: keys each filter is sized for; by default twice the rows the tables hold. */
   constructor(db: SqliteDatabase, private readonly capacity?: number) {
     this.rowCounts = db.prepare('SELECT (SELECT count(*) FROM triplets), (SELECT count(*) FROM client_passes)').raw();
-    this.tripletRows = db.prepare('SELECT id, client_group, sender, recipient FROM triplets WHERE id > ? ORDER BY id LIMIT ?').raw();
+    this.tripletRows = db.prepare('SELECT id, client_group, sender, recipient FROM triplet_view WHERE id > ? ORDER BY id LIMIT ?').raw();
     this.clientRows = db.prepare('SELECT rowid, client FROM client_passes WHERE rowid > ? ORDER BY rowid LIMIT ?').raw();
     this.restart();
   }

@@ -1,4 +1,6 @@
+import { attemptIdAt, stringIds } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
+import { reasonKindSql } from './insight-queries.js';
 
 /**
  * The attempt log as a replay under other settings needs it: every attempt that reached
@@ -11,9 +13,16 @@ import type { SqliteDatabase } from './database.js';
 /** What an attempt was in the log; the filter's reasons folded into what a replay needs. */
 export const MAIL_KIND = { firstContact: 0, retry: 1, passed: 2, known: 3, autoAllowed: 4, notGreyListed: 5 } as const;
 
-const KIND_SQL = `CASE reason WHEN 'early' THEN ${MAIL_KIND.retry} WHEN 'passed' THEN ${MAIL_KIND.passed} WHEN 'known' THEN ${MAIL_KIND.known}
-  WHEN 'new' THEN ${MAIL_KIND.firstContact} WHEN 'window-expired' THEN ${MAIL_KIND.firstContact} WHEN 'max-age-expired' THEN ${MAIL_KIND.firstContact}
-  WHEN 'auto-allowed' THEN ${MAIL_KIND.autoAllowed} WHEN 'not-grey-listed' THEN ${MAIL_KIND.notGreyListed} ELSE ${MAIL_KIND.retry} END`;
+const REASON_KINDS: Record<string, number> = {
+  early: MAIL_KIND.retry,
+  passed: MAIL_KIND.passed,
+  known: MAIL_KIND.known,
+  new: MAIL_KIND.firstContact,
+  'window-expired': MAIL_KIND.firstContact,
+  'max-age-expired': MAIL_KIND.firstContact,
+  'auto-allowed': MAIL_KIND.autoAllowed,
+  'not-grey-listed': MAIL_KIND.notGreyListed,
+};
 
 /** A slice of the log; the arrays are reused from one chunk to the next. */
 export interface MailChunk {
@@ -61,22 +70,26 @@ const one = (db: SqliteDatabase, sql: string) => db.prepare(sql).pluck().get() a
 export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailScan {
   const lastId = one(db, 'SELECT max(id) FROM attempts') ?? 0;
   const maxTripletId = one(db, 'SELECT max(triplet_id) FROM attempts') ?? 0;
-  const minAt = one(db, 'SELECT min(at) FROM attempts') ?? 0;
-  const maxAt = one(db, 'SELECT max(at) FROM attempts') ?? 0;
+  // The log is in time order: its first and last rows hold its earliest and latest times.
+  const minAt = one(db, 'SELECT at FROM attempts ORDER BY id LIMIT 1') ?? 0;
+  const maxAt = one(db, 'SELECT at FROM attempts ORDER BY id DESC LIMIT 1') ?? 0;
   const since = options.since ?? minAt;
   const base = Math.max(since, minAt);
-  const firstId = options.since === undefined ? 0 : ((db.prepare('SELECT id FROM attempts WHERE at >= ? ORDER BY at LIMIT 1').pluck().get(since) as number | undefined) ?? Infinity) - 1;
+  const firstId = options.since === undefined ? 0 : attemptIdAt(db, since) - 1;
   const span = 2 ** Math.ceil(Math.log2(maxTripletId + 2));
   const packable = (maxAt - base + 1) * span * 8 < Number.MAX_SAFE_INTEGER;
-  const where = `WHERE id > @from AND id <= @to AND at >= @since AND (triplet_id IS NOT NULL OR reason IN ('auto-allowed', 'not-grey-listed'))`;
+  const untrackedReasons = [...stringIds(db, ['auto-allowed', 'not-grey-listed']).values()].join(', ') || 'NULL';
+  const where = `WHERE id > @from AND id <= @to AND at >= @since AND (triplet_id IS NOT NULL OR reason IN (${untrackedReasons}))`;
+  const KIND_SQL = reasonKindSql(db, REASON_KINDS, MAIL_KIND.retry);
   const rowsOf = packable
     ? db.prepare(`SELECT ((at - @base) * @span + coalesce(triplet_id, 0)) * 8 + ${KIND_SQL} FROM attempts ${where} ORDER BY id`).pluck()
     : db.prepare(`SELECT coalesce(triplet_id, 0), at, ${KIND_SQL} FROM attempts ${where} ORDER BY id`).raw();
   // Separate reads of the same rows: one string per row instead of one array per row.
   const addressesOf = db.prepare(`SELECT client_address FROM attempts ${where} ORDER BY id`).pluck();
-  const untrackedOf = db.prepare(`SELECT sender, recipient FROM attempts ${where} AND triplet_id IS NULL ORDER BY id`).raw();
-  const subjectsOf = db.prepare(`SELECT client_name, sender, recipient FROM attempts ${where} ORDER BY id`).raw();
-  const firstOfTriplet = db.prepare('SELECT sender, recipient FROM attempts WHERE triplet_id = ? ORDER BY id LIMIT 1').raw();
+  const untrackedOf = db.prepare(`SELECT sender, recipient FROM attempt_view WHERE id IN (SELECT id FROM attempts ${where} AND triplet_id IS NULL) ORDER BY id`).raw();
+  const subjectsOf = db.prepare(`SELECT client_name, sender, recipient FROM attempt_view WHERE id IN (SELECT id FROM attempts ${where}) ORDER BY id`).raw();
+  const firstOfTriplet = db.prepare('SELECT sender, recipient FROM attempt_view WHERE triplet_id = ? ORDER BY id LIMIT 1').raw();
+  const textOf = db.prepare('SELECT text FROM strings WHERE id = ?').pluck();
   const params = { since, base, span };
 
   const mailIds = new Map<string, number>();
@@ -89,7 +102,7 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
   // A triplet's stored sender and recipient are its mail already (joined by SQLite: one flat string a row);
   // a triplet expired since is read from its first attempt.
   const mailOfTriplet = new Int32Array(maxTripletId + 1).fill(-1);
-  const triplets = db.prepare(`SELECT id, sender || char(10) || recipient FROM triplets ${options.since === undefined ? '' : 'WHERE last_seen >= @since'}`).raw();
+  const triplets = db.prepare(`SELECT id, sender || char(10) || recipient FROM triplet_view ${options.since === undefined ? '' : 'WHERE last_seen >= @since'}`).raw();
   for (const [id, key] of triplets.all(...(options.since === undefined ? [] : [{ since }])) as Array<[number, string]>) {
     if (id <= maxTripletId) mailOfTriplet[id] = mailOfKey(key);
   }
@@ -113,8 +126,8 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
     return mail;
   };
   const clients: string[] = [];
-  const clientIds = new Map<string, number>();
-  const lastAddress = new Array<string>(maxTripletId + 1).fill('');
+  const clientIds = new Map<number, number>();
+  const lastAddress = new Int32Array(maxTripletId + 1);
   const lastClient = new Int32Array(maxTripletId + 1);
   const greyMemo = new Map<string, boolean>();
 
@@ -136,7 +149,7 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
         const range = { ...params, from, to: from + CHUNK_IDS };
         const rows = rowsOf.all(range) as unknown[];
         if (rows.length === 0) continue;
-        const addresses = addressesOf.all(range) as string[];
+        const addresses = addressesOf.all(range) as number[];
         const untracked = untrackedOf.all(range) as Array<[string, string]>;
         const subjects = options.greyListed ? (subjectsOf.all(range) as Array<[string, string, string]>) : undefined;
         let nextUntracked = 0;
@@ -156,7 +169,7 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
           let client = triplet !== 0 && lastAddress[triplet] === address ? lastClient[triplet]! : clientIds.get(address);
           if (client === undefined) {
             clientIds.set(address, (client = clients.length));
-            clients.push(address);
+            clients.push(textOf.get(address) as string);
           }
           if (triplet !== 0) {
             lastAddress[triplet] = address;
@@ -174,9 +187,10 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
           }
           if (subjects) {
             const [clientName, sender, recipient] = subjects[i]!;
-            const memo = `${address}\n${clientName}\n${sender}\n${recipient}`;
+            const clientAddress = clients[client]!;
+            const memo = `${clientAddress}\n${clientName}\n${sender}\n${recipient}`;
             let grey = greyMemo.get(memo);
-            if (grey === undefined) greyMemo.set(memo, (grey = options.greyListed!({ clientAddress: address, clientName, sender, recipient })));
+            if (grey === undefined) greyMemo.set(memo, (grey = options.greyListed!({ clientAddress, clientName, sender, recipient })));
             chunk.grey[i] = grey ? 1 : 0;
           }
         }

@@ -1,13 +1,14 @@
 import type { Database } from 'better-sqlite3';
 import { recountClientPasses } from './client-counters.js';
 import { addDefaultEntries } from './default-entries.js';
+import { compactAttemptLog, type MigrationProgress } from './compact-migration.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
   /** A step SQL alone cannot say, run after `sql` in the same transaction. */
-  apply?: (db: Database) => void;
+  apply?: (db: Database, progress: MigrationProgress) => void;
 }
 
 const POLICY_TABLE_TRIGGERS = ['settings', 'list_entries']
@@ -144,7 +145,16 @@ CREATE INDEX triplets_first_seen ON triplets (first_seen);
     sql: 'ALTER TABLE client_passes RENAME COLUMN client_group TO client;',
     apply: recountClientPasses,
   },
+  {
+    version: 7,
+    name: 'the compact layout: repeated texts stored once, rows of integers',
+    sql: '',
+    apply: compactAttemptLog,
+  },
 ];
+
+/** The first schema of the compact layout (see compact-log.ts). */
+export const COMPACT_LAYOUT_VERSION = 7;
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
@@ -157,7 +167,7 @@ export class FutureSchemaError extends Error {
   }
 }
 
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, progress: MigrationProgress = () => {}): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations.at(-1)?.version ?? 0;
   if (from > latest) throw new FutureSchemaError(from);
@@ -165,7 +175,7 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     if (migration.version <= from) continue;
     db.transaction(() => {
       db.exec(migration.sql);
-      migration.apply?.(db);
+      migration.apply?.(db, progress);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }

@@ -77,7 +77,9 @@ function checkEntry(entry: NewListEntry, now: number): Pick<ListEntry, 'list' | 
 export const FIND_STATE_SQL = `
   SELECT t.first_seen, t.last_seen, t.attempts, t.early_attempts, t.passed_at, t.passes, t.id, c.passes, c.last_counted_at, c.last_seen
   FROM (SELECT ? AS client_group, ? AS sender, ? AS recipient, ? AS client) k
-  LEFT JOIN triplets t ON t.client_group = k.client_group AND t.sender = k.sender AND t.recipient = k.recipient
+  LEFT JOIN triplets t ON t.sender = (SELECT id FROM strings WHERE text = k.sender)
+    AND t.recipient = (SELECT id FROM strings WHERE text = k.recipient)
+    AND t.client_group = (SELECT id FROM strings WHERE text = k.client_group)
   LEFT JOIN client_passes c ON c.client = k.client`;
 
 export interface SqliteStoreOptions {
