@@ -15,6 +15,17 @@ export type MigrationProgress = (line: string) => void;
  * looking each up in SQLite would take minutes at a million triplets.
  */
 export function compactAttemptLog(db: Database, progress: MigrationProgress = () => {}): void {
+  // Pages of the new tables stay in memory until the transaction commits: a cache of 256 MB keeps them from being spilled and read back.
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma('cache_size = -262144');
+  try {
+    copyIntoCompactLayout(db, progress);
+  } finally {
+    db.pragma(`cache_size = ${cacheSize}`);
+  }
+}
+
+function copyIntoCompactLayout(db: Database, progress: MigrationProgress): void {
   db.exec(`
     ALTER TABLE triplets RENAME TO old_triplets;
     ALTER TABLE attempts RENAME TO old_attempts;
@@ -47,49 +58,55 @@ export function compactAttemptLog(db: Database, progress: MigrationProgress = ()
   };
   if (triplets + attempts > 100_000) progress(`upgrading the database to the compact layout: ${triplets.toLocaleString('en')} triplets, ${attempts.toLocaleString('en')} attempts`);
 
-  const readTriplets = db.prepare('SELECT * FROM old_triplets WHERE id > ? ORDER BY id LIMIT ?');
+  // Rows as arrays: an object per row costs more than the copy itself at millions of rows.
+  const readTriplets = db
+    .prepare('SELECT id, client_group, sender, recipient, first_seen, last_seen, attempts, early_attempts, passed_at, passes FROM old_triplets WHERE id > ? ORDER BY id LIMIT ?')
+    .raw();
   const insertTriplet = db.prepare(
     `INSERT INTO triplets (id, sender, recipient, client_group, first_seen, last_seen, attempts, early_attempts, passed_at, passes)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  type OldTriplet = { id: number; client_group: string; sender: string; recipient: string; first_seen: number; last_seen: number; attempts: number; early_attempts: number; passed_at: number | null; passes: number };
+  type OldTriplet = [id: number, clientGroup: string, sender: string, recipient: string, ...state: Array<number | null>];
   for (let after = 0, done = 0; ; ) {
     const rows = readTriplets.all(after, CHUNK) as OldTriplet[];
     if (rows.length === 0) break;
-    for (const t of rows) {
-      insertTriplet.run(t.id, intern(t.sender), intern(t.recipient), intern(t.client_group), t.first_seen, t.last_seen, t.attempts, t.early_attempts, t.passed_at, t.passes);
-    }
-    after = rows.at(-1)!.id;
+    for (const [id, clientGroup, sender, recipient, ...state] of rows) insertTriplet.run(id, intern(sender), intern(recipient), intern(clientGroup), ...state);
+    after = rows.at(-1)![0];
     report('triplets', (done += rows.length), triplets);
   }
 
-  const readAttempts = db.prepare('SELECT * FROM old_attempts WHERE id > ? ORDER BY id LIMIT ?');
+  const readAttempts = db
+    .prepare(
+      `SELECT id, at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id, attempt_number
+       FROM old_attempts WHERE id > ? ORDER BY id LIMIT ?`,
+    )
+    .raw();
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (id, at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id,
        attempt_number, client_group, key_sender, key_recipient)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  type OldAttempt = {
-    id: number; at: number; client_address: string; client_name: string; helo: string; sender: string; recipient: string; queue_id: string;
-    action: string; reason: string; rule: string; delay: number | null; triplet_id: number | null; attempt_number: number | null;
-  };
+  type OldAttempt = [
+    id: number, at: number, clientAddress: string, clientName: string, helo: string, sender: string, recipient: string, queueId: string,
+    action: string, reason: string, rule: string, delay: number | null, tripletId: number | null, attemptNumber: number | null,
+  ];
   for (let after = 0, done = 0; ; ) {
     const rows = readAttempts.all(after, CHUNK) as OldAttempt[];
     if (rows.length === 0) break;
-    for (const a of rows) {
-      const sender = intern(a.sender);
-      const recipient = intern(a.recipient);
-      const key = parseTripletRule(a.rule);
+    for (const [id, at, clientAddress, clientName, helo, senderText, recipientText, queueId, action, reason, rule, delay, tripletId, attemptNumber] of rows) {
+      const sender = intern(senderText);
+      const recipient = intern(recipientText);
+      const key = parseTripletRule(rule);
       const keySender = key && intern(key.sender);
       const keyRecipient = key && intern(key.recipient);
       insertAttempt.run(
-        a.id, a.at, intern(a.client_address), intern(a.client_name), intern(a.helo), sender, recipient, a.queue_id, intern(a.action), intern(a.reason),
-        key ? null : intern(a.rule), a.delay, a.triplet_id, a.attempt_number,
+        id, at, intern(clientAddress), intern(clientName), intern(helo), sender, recipient, queueId, intern(action), intern(reason),
+        key ? null : intern(rule), delay, tripletId, attemptNumber,
         key ? intern(key.clientGroup) : null, keySender === undefined || keySender === sender ? null : keySender,
         keyRecipient === undefined || keyRecipient === recipient ? null : keyRecipient,
       );
     }
-    after = rows.at(-1)!.id;
+    after = rows.at(-1)![0];
     report('attempts', (done += rows.length), attempts);
   }
   db.exec(`DROP TABLE old_triplets; DROP TABLE old_attempts; ${COMPACT_INDEXES} ${COMPACT_VIEWS}`);
