@@ -3,6 +3,8 @@ import { ipv4Bytes, networkContains, parseIp, parseNetwork, type Network } from 
 import type { Settings } from '../../shared/settings.js';
 import { attemptIdAt, stringId, stringIds } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
+import { StringCatalogue } from './string-catalogue.js';
+import { TripletKeyColumns } from './triplet-key-columns.js';
 
 /** Read and maintenance queries of the administration screens; none of them is on the filter's request path. */
 
@@ -29,10 +31,6 @@ export interface TripletPageQuery {
 }
 
 type Timing = Pick<Settings, 'delay' | 'retryWindow' | 'maxAge'>;
-
-function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
-}
 
 function networkOf(text: string): Network | undefined {
   try {
@@ -68,8 +66,34 @@ function expandIpv6(address: string): number[] {
 
 const ipv4Number = (bytes: number[]) => ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
 
+/** Matches that an id list names in SQL; more are tested through a bitmap, row by row, where the rows are read in order anyway. */
+const LISTED_MATCHES = 50_000;
+
 export class AdminQueries {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly catalogue: StringCatalogue;
+  private readonly keyColumns: TripletKeyColumns;
+  /** The strings (or triplets) the current search matched, by id. */
+  private hits: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.catalogue = new StringCatalogue(db);
+    this.keyColumns = new TripletKeyColumns(db);
+    db.function('greyward_search_hit', { deterministic: false }, (id: unknown) => (typeof id === 'number' && this.hits[id] ? 1 : 0));
+  }
+
+  /** Ids of the strings containing `term`, and the same as a bitmap (in `hits`). */
+  private stringsContaining(term: string): number[] {
+    this.catalogue.catchUp();
+    const ids = this.catalogue.idsContaining(term);
+    this.hits = bitmapOf(ids, this.catalogue.maxId);
+    return ids;
+  }
+
+  /** An SQL condition: `column` is one of `ids` (listed when few; through the bitmap in `hits` when many). */
+  private oneOf(column: string, ids: readonly number[]): string {
+    if (ids.length === 0) return '0';
+    return ids.length <= LISTED_MATCHES ? `${column} IN (${ids.join(',')})` : `greyward_search_hit(${column})`;
+  }
 
   /**
    * A summary of the lists that moves with an entry added, removed or given another expiry: it
@@ -156,12 +180,12 @@ export class AdminQueries {
       );
     }
     const ip = parseIp(q);
-    // The texts are searched once, among the distinct strings; the log is then read by id.
-    const matching = `(SELECT id FROM strings WHERE text LIKE @like ESCAPE '\\')`;
+    const matching = this.stringsContaining(q);
+    const addresses = [...stringIds(this.db, [q, ip?.address ?? q]).values()];
     return select(
-      `client_address_id IN (SELECT id FROM strings WHERE text IN (@q, @address)) OR queue_id = @q
-       OR sender_id IN ${matching} OR recipient_id IN ${matching} OR client_name_id IN ${matching}`,
-      { q, address: ip?.address ?? q, like: likePattern(q) },
+      `client_address_id IN (${addresses.join(',') || 'NULL'}) OR queue_id = @q
+       OR ${this.oneOf('sender_id', matching)} OR ${this.oneOf('recipient_id', matching)} OR ${this.oneOf('client_name_id', matching)}`,
+      { q },
     );
   }
 
@@ -197,10 +221,14 @@ export class AdminQueries {
   tripletPage(query: TripletPageQuery, now: number, timing: Timing): { rows: Triplet[]; total: number; capped: boolean } {
     const where: string[] = [];
     const params: Record<string, string | number> = { ...this.stateParams(now, timing), limit: query.limit, offset: query.offset };
-    if (query.search?.trim()) {
-      const matching = `(SELECT id FROM strings WHERE text LIKE @like ESCAPE '\\')`;
-      where.push(`(sender_id IN ${matching} OR recipient_id IN ${matching} OR client_group_id IN ${matching})`);
-      params.like = likePattern(query.search.trim());
+    const searching = !!query.search?.trim();
+    if (searching) {
+      // The distinct strings are searched in memory, then the triplets' keys in memory: no table is scanned.
+      this.stringsContaining(query.search!.trim());
+      this.keyColumns.catchUp();
+      const triplets = this.keyColumns.matching(this.hits);
+      this.hits = bitmapOf(triplets, triplets.at(-1) ?? 0);
+      where.push(this.oneOf('id', triplets));
     }
     if (query.state === 'waiting') where.push('passed_at IS NULL AND first_seen >= @waitingSince');
     if (query.state === 'passed') where.push('passed_at IS NOT NULL AND last_seen >= @passedSince');
@@ -212,7 +240,7 @@ export class AdminQueries {
       .all(params) as Triplet[];
     const { limit: _limit, offset: _offset, ...countParams } = params;
     // A substring search cannot use an index: count its matches only up to a limit, so the page stays quick.
-    const countLimit = params.like === undefined ? -1 : SEARCH_COUNT_LIMIT + 1;
+    const countLimit = searching ? SEARCH_COUNT_LIMIT + 1 : -1;
     const counted = this.db.prepare(`SELECT count(*) FROM (SELECT 1 FROM triplet_view ${clause} LIMIT @countLimit)`).pluck().get({ ...countParams, countLimit }) as number;
     const capped = countLimit !== -1 && counted > SEARCH_COUNT_LIMIT;
     return { rows: rows.map((row) => this.withSecondsLeft(row, now, timing)), total: capped ? SEARCH_COUNT_LIMIT : counted, capped };
@@ -298,4 +326,10 @@ export class AdminQueries {
   private withSecondsLeft(row: Triplet, now: number, timing: Timing): Triplet {
     return { ...row, secondsLeft: row.state === 'waiting' ? Math.max(0, row.firstSeen + timing.delay - now) : null };
   }
+}
+
+function bitmapOf(ids: readonly number[], max: number): Uint8Array {
+  const bitmap = new Uint8Array(max + 1);
+  for (const id of ids) bitmap[id] = 1;
+  return bitmap;
 }
