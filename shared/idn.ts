@@ -31,3 +31,12 @@ export function asciiAddress(address: string): string {
   const at = address.lastIndexOf('@');
   return at === -1 ? address : `${address.slice(0, at + 1)}${asciiDomain(address.slice(at + 1))}`;
 }
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+
+/** A domain or hostname as stored in the lists: lower-case, punycode, no leading or trailing dot; or an Error. */
+export function normaliseDomain(text: string): string {
+  const domain = asciiDomain(text.trim().toLowerCase().replace(/^\.+/, '').replace(/\.$/, ''));
+  if (!HOSTNAME.test(domain)) throw new Error(`"${text.trim()}" is not a valid domain or hostname`);
+  return domain;
+}

@@ -66,3 +66,38 @@ describe('entry expiry', () => {
     expect(() => validateExpiry(expiresAt, NOW)).toThrow(message);
   });
 });
+
+describe('sender-domain-scoped entries: a sender domain from given clients only', () => {
+  it.each<[string, string]>([
+    ['cloudmail.example from 192.0.2.0/24, 198.51.100.0/22', 'cloudmail.example from 192.0.2.0/24, 198.51.100.0/22'],
+    ['  CloudMail.Example.  FROM 192.0.2.7 198.51.100.9/22,2001:DB8::/32 ', 'cloudmail.example from 192.0.2.7, 198.51.100.0/22, 2001:db8::/32'],
+    ['cloudmail.example from 192.0.2.0/24, 192.0.2.0/24', 'cloudmail.example from 192.0.2.0/24'],
+    ['cloudmail.example via outbound.cloudmail.example', 'cloudmail.example via outbound.cloudmail.example'],
+    ['saasvendor.example Via .Outbound.CloudMail.Example.', 'saasvendor.example via outbound.cloudmail.example'],
+    ['bücher.example via mx.bücher.example', 'xn--bcher-kva.example via mx.xn--bcher-kva.example'],
+  ])('stores %j as %j', (text, stored) => {
+    for (const list of ['allow', 'grey', 'deny'] as const) expect(normaliseEntryPattern(list, 'sender-domain-scoped', text)).toBe(stored);
+  });
+
+  it.each<[string, RegExp]>([
+    ['cloudmail.example', /says from which clients: write "cloudmail\.example from 192\.0\.2\.0\/24" \(client networks\) or "cloudmail\.example via outbound\.cloudmail\.example" \(client hostname suffix\); for the domain from any client, use a sender-domain entry/],
+    ['cloudmail.example 192.0.2.0/24', /is not "DOMAIN from NETWORKS" or "DOMAIN via HOSTNAME-SUFFIX"/],
+    ['cloudmail.example from', /names no client network after "from"/],
+    ['cloudmail.example from 192.0.2.0/33', /"192\.0\.2\.0\/33": the prefix length must be a number from 0 to 32/],
+    ['cloudmail.example from 192.0.2', /"192\.0\.2" is not an IPv4 or IPv6 address or CIDR network/],
+    ['cloudmail.example from mail.cloudmail.example', /"mail\.cloudmail\.example" is not an IPv4 or IPv6 address or CIDR network.*write "cloudmail\.example via mail\.cloudmail\.example"/],
+    ['cloudmail.example from 0.0.0.0/0', /0\.0\.0\.0\/0 is every IPv4 client: the domain from anywhere, which anyone can forge/],
+    ['cloudmail.example from ::/0', /::\/0 is every IPv6 client/],
+    ['cloud_mail..example from 192.0.2.0/24', /"cloud_mail\.\.example" is not a valid domain/],
+    ['alice@cloudmail.example from 192.0.2.0/24', /"alice@cloudmail\.example" contains @: the sender domain of a sender-domain-scoped entry is a domain only/],
+    ['com from 192.0.2.0/24', /"com" is a public suffix, not one sender's domain: every sender under it would match; for all mail from those clients, use a client-address or client-name entry/],
+    ['cloudmail.example via', /names no client hostname suffix after "via"/],
+    ['cloudmail.example via example', /"example" is a public suffix: every client named under it would match; give the provider's hostname suffix, e.g\. outbound\.cloudmail\.example/],
+    ['cloudmail.example via co.uk', /"co\.uk" is a public suffix/],
+    ['cloudmail.example via 192.0.2.7', /"192\.0\.2\.7" is an address, not a hostname: write "cloudmail\.example from 192\.0\.2\.7"/],
+    ['cloudmail.example via a.example, b.example', /"via" takes one hostname suffix/],
+    ['cloudmail.example via out bound.example', /"via" takes one hostname suffix/],
+  ])('refuses %j, saying why', (text, message) => {
+    expect(() => normaliseEntryPattern('allow', 'sender-domain-scoped', text)).toThrow(message);
+  });
+});

@@ -1,7 +1,10 @@
 import { RE2JS } from 're2js';
-import { asciiDomain, unicodeDomain } from './idn.js';
+import { normaliseDomain, unicodeDomain } from './idn.js';
 import { formatNetwork, parseNetwork } from './net.js';
 import { escapeControls } from './printable.js';
+import { normaliseScopedSender, unicodeScopedSender } from './scoped-sender.js';
+
+export { normaliseDomain };
 
 export const LIST_NAMES = ['allow', 'grey', 'deny'] as const;
 export type ListName = (typeof LIST_NAMES)[number];
@@ -12,6 +15,7 @@ export const LIST_KINDS = [
   'client-name-pattern',
   'sender-address',
   'sender-domain',
+  'sender-domain-scoped',
   'sender-pattern',
   'recipient-address',
   'recipient-user',
@@ -26,6 +30,8 @@ export const LIST_KIND_HELP: Record<ListKind, string> = {
   'client-name-pattern': 'regular expression (RE2 syntax, case-insensitive) searched in the client hostname',
   'sender-address': 'envelope sender address; user+tag@example.com matches an entry user@example.com',
   'sender-domain': 'sender domain: matches the domain and its subdomains',
+  'sender-domain-scoped':
+    'sender domain (and its subdomains) from given clients only: "cloudmail.example from 192.0.2.0/24, 198.51.100.0/22" (client networks) or "cloudmail.example via outbound.cloudmail.example" (clients whose forward-confirmed hostname is that name or ends in .that name)',
   'sender-pattern': 'regular expression (RE2 syntax, case-insensitive) searched in the sender address',
   'recipient-address': 'recipient address; user+tag@example.com matches an entry user@example.com',
   'recipient-user': 'recipient local part in any domain, written user@',
@@ -36,7 +42,6 @@ export const LIST_KIND_HELP: Record<ListKind, string> = {
 /** Patterns are data typed by people: bounded in size, and regexes are RE2 so matching stays linear. */
 export const MAX_PATTERN_LENGTH = 512;
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 const LOCAL_PART = /^[^\s@<>()[\]\\,;:"]{1,64}$/;
 
 export function isListName(value: string): value is ListName {
@@ -45,12 +50,6 @@ export function isListName(value: string): value is ListName {
 
 export function isListKind(value: string): value is ListKind {
   return (LIST_KINDS as readonly string[]).includes(value);
-}
-
-export function normaliseDomain(text: string): string {
-  const domain = asciiDomain(text.trim().toLowerCase().replace(/^\.+/, '').replace(/\.$/, ''));
-  if (!HOSTNAME.test(domain)) throw new Error(`"${text.trim()}" is not a valid domain or hostname`);
-  return domain;
 }
 
 export function normaliseAddress(text: string): string {
@@ -89,6 +88,8 @@ export function normalisePattern(kind: ListKind, text: string): string {
     case 'sender-address':
     case 'recipient-address':
       return normaliseAddress(trimmed);
+    case 'sender-domain-scoped':
+      return normaliseScopedSender(trimmed);
     case 'recipient-user': {
       const user = trimmed.toLowerCase().replace(/@$/, '');
       if (!LOCAL_PART.test(user)) throw new Error(`"${trimmed}" is not a valid local part (write it as user@)`);
@@ -118,6 +119,8 @@ export function unicodePattern(kind: ListKind, pattern: string): string | undefi
       const domain = unicodeDomain(pattern.slice(at + 1));
       return domain === undefined ? undefined : `${pattern.slice(0, at + 1)}${domain}`;
     }
+    case 'sender-domain-scoped':
+      return unicodeScopedSender(pattern);
     default:
       return undefined;
   }

@@ -220,3 +220,21 @@ describe('decision order', () => {
     expect(g.ask({}, T0).reply).toBe('REJECT 5.7.1 no mail from alice@example.com');
   });
 });
+
+describe('sender-domain-scoped allow entries', () => {
+  it('let the domain in from its provider only, naming the entry; another sender from the same client is greylisted', () => {
+    const g = greylist({}, [
+      entry('allow', 'sender-domain-scoped', 'cloudmail.example via outbound.cloudmail.example', { id: 11 }),
+      entry('allow', 'sender-domain-scoped', 'saasvendor.example from 203.0.112.0/20', { id: 12 }),
+    ]);
+    const provider = { clientAddress: '198.51.100.17', clientName: 'mta-3.outbound.cloudmail.example' };
+    const viaName = g.ask({ ...provider, sender: 'billing@cloudmail.example' }, T0);
+    expect(viaName).toMatchObject({ action: 'allow', reason: 'allow-list', reply: 'DUNNO', rule: 'allow sender-domain-scoped cloudmail.example via outbound.cloudmail.example (#11)' });
+    const fromNetwork = g.ask({ clientAddress: '203.0.120.9', clientName: 'unknown', sender: 'noreply@saasvendor.example' }, T0);
+    expect(fromNetwork).toMatchObject({ action: 'allow', rule: 'allow sender-domain-scoped saasvendor.example from 203.0.112.0/20 (#12)' });
+
+    expect(g.ask({ ...provider, sender: 'someone@elsewhere.example' }, T0)).toMatchObject({ action: 'defer', reason: 'new' });
+    expect(g.ask({ ...provider, clientName: 'unknown', sender: 'billing@cloudmail.example' }, T0)).toMatchObject({ action: 'defer', reason: 'new' });
+    expect(g.ask({ clientAddress: '203.0.128.9', clientName: 'unknown', sender: 'noreply@saasvendor.example' }, T0)).toMatchObject({ action: 'defer', reason: 'new' });
+  });
+});

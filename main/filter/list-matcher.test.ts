@@ -121,6 +121,16 @@ function referenceMatch(entries: readonly ListEntry[], list: ListName, subject: 
   if (sender) {
     candidates.push(() => first('sender-address', (p) => p === subject.sender), () => first('sender-address', (p) => p === `${sender.base}@${sender.domain}`));
     for (const s of suffixes(sender.domain)) candidates.push(() => first('sender-domain', (p) => p === s));
+    const named = (suffix: string) => subject.clientName !== '' && (subject.clientName === suffix || subject.clientName.endsWith(`.${suffix}`));
+    for (const s of suffixes(sender.domain)) {
+      candidates.push(() =>
+        first('sender-domain-scoped', (p) => {
+          const [domain, keyword, ...scope] = p.split(' ');
+          if (domain !== s) return false;
+          return keyword === 'via' ? named(scope[0]!) : scope.join('').split(',').some(inNetwork);
+        }),
+      );
+    }
   }
   const recipient = split(subject.recipient);
   if (recipient) {
@@ -149,6 +159,8 @@ function referenceMatch(entries: readonly ListEntry[], list: ListName, subject: 
 describe('the compact matcher against a plain scan of the entries', () => {
   const labels = ['a', 'b', 'mx', 'example', 'com'];
   const domain = fc.array(fc.constantFrom(...labels), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
+  // Domains of the labels above that are not public suffixes (com.mx is one), as a scoped entry needs.
+  const domain2 = fc.constantFrom('a.b', 'mx.a.b', 'b.a.b', 'example.com', 'mx.example.com', 'a.example', 'b.a.example', 'a.com');
   const local = fc.constantFrom('bob', 'bob+tag', 'alice', 'postmaster', 'a+b+c');
   const v4 = fc.tuple(fc.constantFrom(10, 192), fc.constantFrom(0, 2, 255), fc.constantFrom(0, 1, 128), fc.integer({ min: 0, max: 255 })).map((b) => b.join('.'));
   const v6 = fc.tuple(fc.constantFrom('2001:db8', '2001:db9', 'fe80'), fc.constantFrom('0', '1', 'ffff:1'), fc.constantFrom('1', '2')).map(([a, b, c]) => `${a}:${b}::${c}`);
@@ -162,6 +174,13 @@ describe('the compact matcher against a plain scan of the entries', () => {
     'client-name-pattern': fc.constantFrom('^mx', 'example', 'a\\.b', 'com$'),
     'sender-address': fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
     'sender-domain': domain,
+    'sender-domain-scoped': fc.tuple(
+      domain2,
+      fc.oneof(
+        fc.array(fc.oneof(fc.tuple(v4, fc.integer({ min: 1, max: 32 })).map(([a, p]) => `${a}/${p}`), fc.tuple(v6, fc.integer({ min: 1, max: 128 })).map(([a, p]) => `${a}/${p}`)), { minLength: 1, maxLength: 3 }).map((networks) => `from ${networks.join(', ')}`),
+        domain2.map((suffix) => `via ${suffix}`),
+      ),
+    ).map(([d, scope]) => `${d} ${scope}`),
     'sender-pattern': fc.constantFrom('^bob', 'tag@', '\\.com$'),
     'recipient-address': fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
     'recipient-user': local.map((l) => `${l}@`),
@@ -235,5 +254,54 @@ describe('reading stored networks', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('sender-domain-scoped entries', () => {
+  const scoped = (pattern: string) => matcherOf('sender-domain-scoped', pattern);
+  const fromNetworks = scoped('cloudmail.example from 192.0.2.0/24, 198.51.100.0/22, 2001:db8:5::/48');
+  const viaSuffix = scoped('cloudmail.example via outbound.cloudmail.example');
+  const at = (over: Partial<MatchSubject>) => subject({ sender: 'billing@cloudmail.example', clientName: 'unknown-host.example.net', ...over });
+
+  it.each<[string, Partial<MatchSubject>, boolean]>([
+    ['a client inside a listed network', { clientAddress: '192.0.2.77' }, true],
+    ['a client inside the /22', { clientAddress: '198.51.103.254' }, true],
+    ['an IPv6 client inside the /48', { clientAddress: '2001:db8:5:ff::25' }, true],
+    ['an IPv4-mapped client inside a listed network', { clientAddress: '::ffff:192.0.2.8' }, true],
+    ['a subdomain of the sender domain', { clientAddress: '192.0.2.77', sender: 'bounce-17@mail.cloudmail.example' }, true],
+    ['a client just outside the /22', { clientAddress: '198.51.104.1' }, false],
+    ['a client outside every network', { clientAddress: '203.0.113.5' }, false],
+    ['another sender domain from a listed network', { clientAddress: '192.0.2.77', sender: 'spam@elsewhere.example' }, false],
+    ['a domain that only ends like it', { clientAddress: '192.0.2.77', sender: 'x@evilcloudmail.example' }, false],
+    ['a bounce (empty sender) from a listed network', { clientAddress: '192.0.2.77', sender: '' }, false],
+  ])('from networks: %s', (_what, over, matches) => {
+    expect(fromNetworks.match('allow', at(over), 0)?.id).toBe(matches ? 1 : undefined);
+  });
+
+  it.each<[string, Partial<MatchSubject>, boolean]>([
+    ['a client named exactly the suffix', { clientName: 'outbound.cloudmail.example' }, true],
+    ['a client named under the suffix', { clientName: 'mta-17.eu.outbound.cloudmail.example' }, true],
+    ['a name that ends in the suffix text without a dot before it', { clientName: 'evil-outbound.cloudmail.example' }, false],
+    ['a name that holds the suffix elsewhere', { clientName: 'outbound.cloudmail.example.attacker.example' }, false],
+    ['an unverified client (Postfix said "unknown")', { clientName: '' }, false],
+    ['another sender domain via the suffix', { clientName: 'mta-1.outbound.cloudmail.example', sender: 'other@saasvendor.example' }, false],
+  ])('via a hostname suffix: %s', (_what, over, matches) => {
+    expect(viaSuffix.match('allow', at(over), 0)?.id).toBe(matches ? 1 : undefined);
+  });
+
+  it('takes the first entry in order of several for one domain, and skips expired ones', () => {
+    const entry = (id: number, pattern: string, expiresAt: number | null = null): ListEntry => ({
+      id, list: 'allow', kind: 'sender-domain-scoped', pattern, comment: '', source: '', createdAt: 0, expiresAt, hits: 0, lastHitAt: null,
+    });
+    const matcher = new ListMatcher([
+      entry(1, 'cloudmail.example via outbound.cloudmail.example', 50),
+      entry(2, 'cloudmail.example from 10.0.0.0/8'),
+      entry(3, 'cloudmail.example via cloudmail.example'),
+    ]);
+    const named = at({ clientAddress: '10.1.2.3', clientName: 'mta-1.outbound.cloudmail.example' });
+    expect(matcher.match('allow', named, 10)?.id).toBe(1);
+    expect(matcher.match('allow', named, 100)?.id).toBe(2);
+    expect(matcher.match('allow', { ...named, clientAddress: '192.0.2.1' }, 100)?.id).toBe(3);
+    expect(matcher.match('allow', { ...named, clientAddress: '192.0.2.1', clientName: '' }, 100)).toBeUndefined();
   });
 });

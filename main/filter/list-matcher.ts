@@ -1,6 +1,7 @@
 import { compilePattern, LIST_KINDS, LIST_NAMES, type ListEntry, type ListKind, type ListName } from '../../shared/lists.js';
-import { clientAddressBytes } from '../../shared/net.js';
-import { KIND_CODE, listTablesOf, nameHash, type ListTable, type ListTables } from '../store/list-tables.js';
+import { clientAddressBytes, formatNetwork } from '../../shared/net.js';
+import { parseScopedSender } from '../../shared/scoped-sender.js';
+import { KIND_CODE, listTablesOf, maskByte, nameHash, networkOf, type ListTable, type ListTables } from '../store/list-tables.js';
 
 /** What a request offers to the lists, computed once per request. */
 export interface MatchSubject {
@@ -37,6 +38,37 @@ function* domainSuffixes(domain: string): Generator<string> {
 
 const NONE = -1;
 const decoder = new TextDecoder();
+
+/** The clients of a sender-domain-scoped entry, read once from its pattern: networks as masked bytes, or a hostname suffix. */
+interface ClientScope {
+  domain: string;
+  networks: Array<{ prefix: number; bytes: number[] }>;
+  via: string | undefined;
+}
+
+function scopeOf(pattern: string): ClientScope | undefined {
+  try {
+    const scoped = parseScopedSender(pattern);
+    return { domain: scoped.domain, networks: (scoped.networks ?? []).map((network) => networkOf(formatNetwork(network))), via: scoped.via };
+  } catch {
+    // Written by other means and unreadable: it matches nothing rather than everything.
+    return undefined;
+  }
+}
+
+function inNetwork(bytes: readonly number[], network: { prefix: number; bytes: number[] }): boolean {
+  if (bytes.length !== network.bytes.length) return false;
+  for (let i = 0; i * 8 < network.prefix; i++) if ((bytes[i]! & maskByte(network.prefix, i)) !== network.bytes[i]) return false;
+  return true;
+}
+
+/** A client is in scope by its address, or by a verified name that is the suffix or ends in "." and the suffix (never "evil-" + suffix). */
+function inScope(scope: ClientScope, clientBytes: () => readonly number[] | undefined, clientName: string): boolean {
+  const bytes = scope.networks.length > 0 ? clientBytes() : undefined;
+  if (bytes && scope.networks.some((network) => inNetwork(bytes, network))) return true;
+  const via = scope.via;
+  return via !== undefined && clientName !== '' && (clientName === via || (clientName.length > via.length && clientName.endsWith(via) && clientName[clientName.length - via.length - 1] === '.'));
+}
 
 /** First index in [from, to) whose value is not below `key`, in a sorted array. */
 function lowerBound(values: ArrayLike<number>, key: number, from: number, to: number): number {
@@ -148,6 +180,25 @@ class CompiledList {
     return best;
   }
 
+  /** Scopes of the sender-domain-scoped entries looked at so far, by position: few entries, read on first use. */
+  private readonly scopes = new Map<number, ClientScope | undefined>();
+
+  /** The first live sender-domain-scoped entry for exactly `domain` whose clients include this one. */
+  scoped(domain: string, clientBytes: () => readonly number[] | undefined, clientName: string, now: number): number {
+    const { table } = this;
+    const code = KIND_CODE['sender-domain-scoped'];
+    const hash = nameHash(code, domain);
+    let best = NONE;
+    for (let i = lowerBound(table.nameHashes, hash, 0, table.nameHashes.length); i < table.nameHashes.length && table.nameHashes[i] === hash; i++) {
+      const position = table.namePositions[i]!;
+      if ((best !== NONE && position > best) || table.kinds[position] !== code || !this.live(position, now)) continue;
+      if (!this.scopes.has(position)) this.scopes.set(position, scopeOf(this.pattern(position)));
+      const scope = this.scopes.get(position);
+      if (scope && scope.domain === domain && inScope(scope, clientBytes, clientName)) best = position;
+    }
+    return best;
+  }
+
   /** The first live regex of `kind` found in `text`. */
   search(kind: ListKind, text: string, now: number): number {
     const { table } = this;
@@ -228,6 +279,15 @@ export class ListMatcher {
         () => list.exact('sender-address', subject.sender, now),
         () => list.exact('sender-address', `${sender.base}@${sender.domain}`, now),
         () => bySuffix('sender-domain', sender.domain),
+        () => {
+          let bytes: number[] | undefined | null = null;
+          const clientBytes = () => (bytes === null ? (bytes = clientAddressBytes(subject.clientAddress)) : bytes);
+          for (const suffix of domainSuffixes(sender.domain)) {
+            const position = list.scoped(suffix, clientBytes, subject.clientName, now);
+            if (position !== NONE) return position;
+          }
+          return NONE;
+        },
       );
       if (hit !== NONE) return hit;
     }

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { LIST_KINDS, LIST_NAMES, type ListKind, type ListName } from '../../shared/lists.js';
 import { parseNetwork } from '../../shared/net.js';
+import { scopedSenderDomain } from '../../shared/scoped-sender.js';
 
 /**
  * The lists as the filter holds them: typed arrays and one byte string per list, no object per
@@ -21,7 +22,10 @@ export interface ListTable {
   /** The pattern of position i is the UTF-8 of text[textEnds[i - 1] ?? 0, textEnds[i]). */
   text: Uint8Array;
   textEnds: Uint32Array;
-  /** Names and addresses compared whole: positions sorted by nameHash(kind, pattern). */
+  /**
+   * Names and addresses compared whole: positions sorted by nameHash(kind, pattern); a
+   * sender-domain-scoped entry is hashed by its sender domain, its clients checked once it is found.
+   */
   nameHashes: Uint32Array;
   namePositions: Uint32Array;
   /** IPv4 networks: prefix * 2^32 + network address, sorted, with their positions. */
@@ -182,7 +186,7 @@ class ListTableBuilder {
     } else if (isPatternKind(kind)) {
       this.patterns.push(position);
     } else {
-      this.hashes.push(nameHash(KIND_CODE[kind], pattern));
+      this.hashes.push(nameHash(KIND_CODE[kind], kind === 'sender-domain-scoped' ? scopedSenderDomain(pattern) : pattern));
       this.hashed.push(position);
     }
     this.ids.push(id);
