@@ -191,6 +191,17 @@ export function parseListLines(
 }
 
 /**
+ * Why a line that reads as a sender domain from given clients ("DOMAIN from NETWORKS", "DOMAIN via
+ * SUFFIX") cannot be imported: postgrey and sqlgrey whitelist clients or recipients, never a sender
+ * tied to its clients. Undefined for any other line.
+ */
+function scopedLine(uncommented: string): string | undefined {
+  const text = uncommented.trim();
+  if (!/^[^\s/@]+\s+(?:from|via)\s+\S/i.test(text)) return undefined;
+  return `postgrey and sqlgrey whitelists cannot express a sender domain from given clients; add it with: greyward lists add allow sender-domain-scoped "${text}"`;
+}
+
+/**
  * Reads a list file one line at a time, in order, so that a file of any size is read in bounded
  * memory: the entry or error of each line, or undefined for a blank or comment line.
  */
@@ -223,6 +234,8 @@ export function listLineReader(
       block = [];
     }
     previous = 'entry';
+    const scoped = scopedLine(hash === -1 ? raw : raw.slice(0, hash));
+    if (scoped) return { line, text: escapeControls(raw.trim()), message: escapeControls(scoped) };
     try {
       const { kind, pattern } = parseToken(token);
       return { line, kind, pattern, comment: [runComment, remark].filter((part) => part !== '').join('\n') };
@@ -256,7 +269,7 @@ export function regexLine(pattern: string): string {
 function entryLine(format: PostgreyFormat, kind: ListKind, pattern: string): string {
   if (!POSTGREY_FORMAT_KINDS[format].includes(kind)) {
     const file = format === 'postgrey-clients' ? 'whitelist_clients' : 'whitelist_recipients';
-    throw new Error(`postgrey's ${file} cannot express ${kind} entries`);
+    throw new Error(`postgrey's ${file} cannot express ${kind} entries${kind === 'sender-domain-scoped' ? ' (a sender domain from given clients)' : ''}`);
   }
   const canonical = normalisePattern(kind, pattern);
   switch (kind) {

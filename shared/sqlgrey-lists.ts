@@ -79,7 +79,9 @@ export function sqlgreyLineReader(format: SqlgreyFormat): (raw: string, line: nu
 }
 
 function entryLines(format: SqlgreyFormat, kind: ListKind, pattern: string): string[] {
-  if (!SQLGREY_FORMAT_KINDS[format].includes(kind)) throw new Error(`sqlgrey's ${format.replace('sqlgrey-', '')}_whitelist cannot express ${kind} entries`);
+  if (!SQLGREY_FORMAT_KINDS[format].includes(kind)) {
+    throw new Error(`sqlgrey's ${format.replace('sqlgrey-', '').replace('-', '_')}_whitelist cannot express ${kind} entries${kind === 'sender-domain-scoped' ? ' (a sender domain from given clients)' : ''}`);
+  }
   const canonical = normalisePattern(kind, pattern);
   if (kind === 'client-name-pattern') return [regexLine(canonical)];
   if (kind === 'client-name') return [canonical, `*.${canonical}`];

@@ -148,7 +148,10 @@ export function listsCommand(): Command {
       const { text, skipped } = formatListFile(options.format, entries);
       if (file === '-') process.stdout.write(text);
       else writeFileSync(file, text);
-      if (skipped.length > 0) process.stderr.write(`${counted(skipped.length, 'entry of a kind', 'entries of kinds')} this format cannot hold ${skipped.length === 1 ? 'was' : 'were'} left out\n`);
+      if (skipped.length > 0) {
+        const reasons = [...new Set(skipped.map((entry) => entry.reason))];
+        process.stderr.write(`${counted(skipped.length, 'entry was', 'entries were')} left out: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? '; …' : ''}\n`);
+      }
     });
   return command;
 }
