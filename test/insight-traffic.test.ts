@@ -139,7 +139,7 @@ describe('mail at risk, from real traffic through the filter', () => {
     }
     const poolSuspect = listed.find((s) => s.primary === 'pool-rotation')!;
     const poolDry = await w.call<{ changes: string[] }>('suspects.fix', { tripletIds: poolSuspect.tripletIds, fix: 'allow-sender-domain', dryRun: true });
-    expect(poolDry.changes).toEqual(poolSuspect.clientGroups.map((g) => `allow client-address ${g} (for sender domain ${poolSuspect.senderDomain})`));
+    expect(poolDry.changes).toEqual([`allow sender-domain-scoped ${poolSuspect.senderDomain} via pool.mailhost.example`]);
     expect(snapshot()).toBe(before);
 
     const passNow = await w.call<{ changes: string[]; applied: boolean }>('suspects.fix', { tripletIds: first!.tripletIds, fix: 'pass-now', dryRun: false });
@@ -162,6 +162,45 @@ describe('mail at risk, from real traffic through the filter', () => {
     expect(after).not.toContain(keyOf(first!));
     expect(after).not.toContain(keyOf(second!));
     expect(after).toContain(keyOf(poolSuspect));
+  });
+
+  it('allow-sender-domain lets the domain in via its provider suffix or from its covering network, and no other sender from there', async () => {
+    const w = await world();
+    const [pool] = await w.traffic({ mix: { honest: 0, 'early-then-gone': 0, 'never-retried': 0, 'pool-rotation': 1, 'family-switch': 0, hammering: 0, 'pool-healed': 0 }, spread: HOUR, until: T0 + 2 * HOUR });
+    // A pool without forward-confirmed names, retrying from three /24s of one /19.
+    const unnamed: PlantedSender = { pattern: 'pool-rotation', sender: 'noreply@saasvendor.example', recipient: 'sales@example.net', firstAt: w.clock.now, clients: [], sent: [], passed: false };
+    for (const address of ['10.200.4.9', '10.200.9.9', '10.200.17.9']) {
+      w.clock.now += 700;
+      expect(await retryNow(w.endpoint, unnamed, { address, name: 'unknown' })).toMatch(/^DEFER_IF_PERMIT/);
+    }
+    await w.running.service.settle();
+    const listed = await w.call<Suspect[]>('suspects.list', { all: true });
+    const named = listed.find((s) => keyOf(s) === keyOf(pool!))!;
+    const saas = listed.find((s) => s.sender === unnamed.sender)!;
+    expect(named.clientGroups).toHaveLength(3);
+    expect(saas.clientGroups).toEqual(['10.200.4.0/24', '10.200.9.0/24', '10.200.17.0/24']);
+
+    const fix = (suspect: Suspect, dryRun: boolean) => w.call<{ changes: string[]; applied: boolean }>('suspects.fix', { tripletIds: suspect.tripletIds, fix: 'allow-sender-domain', dryRun });
+    expect(await fix(named, true)).toEqual({ applied: false, changes: [`allow sender-domain-scoped ${named.senderDomain} via pool.mailhost.example`] });
+    expect(await fix(saas, true)).toEqual({ applied: false, changes: ['allow sender-domain-scoped saasvendor.example from 10.200.0.0/19'] });
+    expect((await fix(named, false)).applied).toBe(true);
+    expect((await fix(saas, false)).applied).toBe(true);
+    expect((await fix(saas, true)).changes).toEqual([]);
+    const entries = w.admin.db.prepare("SELECT kind, pattern, source FROM list_entries WHERE source = 'suspects' ORDER BY id").all();
+    expect(entries).toEqual([
+      { kind: 'sender-domain-scoped', pattern: `${named.senderDomain} via pool.mailhost.example`, source: 'suspects' },
+      { kind: 'sender-domain-scoped', pattern: 'saasvendor.example from 10.200.0.0/19', source: 'suspects' },
+    ]);
+    await w.running.service.reload();
+
+    // The next retries, from a host and a /24 not seen before, pass; another sender from the same client is greylisted.
+    w.clock.now += 60;
+    expect(await retryNow(w.endpoint, pool!, { address: '10.4.9.49', name: 'out9.pool.mailhost.example' })).toBe('DUNNO');
+    expect(await retryNow(w.endpoint, { ...pool!, sender: 'spam@elsewhere.example' }, { address: '10.4.9.49', name: 'out9.pool.mailhost.example' })).toMatch(/^DEFER_IF_PERMIT/);
+    expect(await retryNow(w.endpoint, pool!, { address: '10.4.9.49', name: 'unknown' })).toMatch(/^DEFER_IF_PERMIT/);
+    expect(await retryNow(w.endpoint, unnamed, { address: '10.200.12.9', name: 'unknown' })).toBe('DUNNO');
+    expect(await retryNow(w.endpoint, { ...unnamed, sender: 'spam@elsewhere.example' }, { address: '10.200.12.9', name: 'unknown' })).toMatch(/^DEFER_IF_PERMIT/);
+    expect(await retryNow(w.endpoint, unnamed, { address: '10.200.32.9', name: 'unknown' })).toMatch(/^DEFER_IF_PERMIT/);
   });
 
   it('refuses a fix for triplets that do not exist, as data', async () => {

@@ -3,6 +3,7 @@ import type { ListEntry, NewListEntry } from '../../shared/lists.js';
 import { formatNetwork, networkContains, parseNetwork, type Network } from '../../shared/net.js';
 import type { AdminQueries } from '../store/admin-queries.js';
 import type { InsightQueries, TripletKeyRow } from '../store/insight-queries.js';
+import { scopedAllowOffer } from '../../shared/scoped-fix.js';
 import { senderDomainOf } from './suspects.js';
 
 export interface FixContext {
@@ -53,11 +54,11 @@ function uncoveredNetworks(triplets: readonly TripletKeyRow[], allowed: readonly
 }
 
 /**
- * Plans a fix for the triplets of one suspect and, unless it is a dry run, applies it. The list
- * kinds cannot say "this sender domain from these networks", so allow-sender-domain adds
- * client-address entries for the networks the domain's mail came from, each commented with the
- * domain: allowing the domain everywhere would let anyone forging it skip greylisting, while a
- * client network cannot be forged over TCP.
+ * Plans a fix for the triplets of one suspect and, unless it is a dry run, applies it.
+ * allow-sender-domain adds one sender-domain-scoped entry, chosen from the evidence as the screens
+ * label it (shared/scoped-fix.ts): the domain via its provider's hostname suffix, or from its
+ * covering network. Allowing the domain everywhere would let anyone forging it skip greylisting;
+ * allowing its networks would let in every other sender there.
  */
 export async function applySuspectFix(context: FixContext, request: FixRequest): Promise<FixResult> {
   const triplets = context.queries.tripletsByIds(request.tripletIds);
@@ -71,22 +72,28 @@ export async function applySuspectFix(context: FixContext, request: FixRequest):
     return { changes, applied: !request.dryRun && changes.length > 0 };
   }
 
-  const networks = uncoveredNetworks(triplets, await context.store.listEntries({ list: 'allow' }));
+  const allowed = await context.store.listEntries({ list: 'allow' });
+  const networks = uncoveredNetworks(triplets, allowed);
   const first = triplets[0]!;
-  const domains = [...new Set(triplets.map((t) => senderDomainOf(t.sender)).filter(Boolean))];
-  const forDomain = request.fix === 'allow-sender-domain';
-  if (forDomain && domains.length === 0) throw new Error('a bounce (empty sender) has no sender domain; allow the client network instead');
-  const comment = forDomain
-    ? `sender domain ${domains.join(', ')} from the networks it was seen from (at-risk mail ${mailOf(first)})`
-    : `at-risk mail ${mailOf(first)}`;
-  const entries: NewListEntry[] = networks.map((network) => ({
-    list: 'allow',
-    kind: 'client-address',
-    pattern: formatNetwork(network),
-    comment,
-    source: FIX_SOURCE,
-  }));
-  for (const entry of entries) changes.push(`allow client-address ${entry.pattern}${forDomain ? ` (for sender domain ${domains.join(', ')})` : ''}`);
+  const entries: NewListEntry[] =
+    request.fix === 'allow-sender-domain'
+      ? scopedEntry(context, triplets, allowed, networks.length > 0)
+      : networks.map((network) => ({ list: 'allow', kind: 'client-address', pattern: formatNetwork(network), comment: `at-risk mail ${mailOf(first)}`, source: FIX_SOURCE }));
+  for (const entry of entries) changes.push(`allow ${entry.kind} ${entry.pattern}`);
   if (!request.dryRun && entries.length > 0) await context.store.addEntries(entries, context.now);
   return { changes, applied: !request.dryRun && changes.length > 0 };
+}
+
+/** The sender-domain-scoped entry for these triplets' domain, from their attempts; none when it is there already or nothing is left to allow. */
+function scopedEntry(context: FixContext, triplets: readonly TripletKeyRow[], allowed: readonly ListEntry[], anyUncovered: boolean): NewListEntry[] {
+  const domains = [...new Set(triplets.map((t) => senderDomainOf(t.sender)))];
+  if (domains.length > 1) throw new Error(`these triplets have ${domains.length} sender domains (${domains.join(', ')}); fix one mail at a time`);
+  const ids = new Set(triplets.map((t) => t.id));
+  const since = Math.min(...triplets.map((t) => t.firstSeen));
+  const clients = context.queries.waitingAttempts(since).filter((a) => ids.has(a.tripletId));
+  const offer = scopedAllowOffer({ senderDomain: domains[0] ?? '', clientGroups: [...new Set(triplets.map((t) => t.clientGroup))], clients });
+  if ('unavailable' in offer) throw new Error(offer.unavailable);
+  // Every network is allowed already, or this very entry is there: nothing to change.
+  if (!anyUncovered || allowed.some((e) => e.kind === 'sender-domain-scoped' && e.pattern === offer.pattern)) return [];
+  return [{ list: 'allow', kind: 'sender-domain-scoped', pattern: offer.pattern, comment: `${offer.label} (at-risk mail ${mailOf(triplets[0]!)})`, source: FIX_SOURCE }];
 }

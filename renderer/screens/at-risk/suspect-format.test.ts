@@ -33,14 +33,18 @@ describe('how a suspect reads on the At risk screen', () => {
   });
 
   it('names the networks a fix touches, and refuses a domain fix for a bounce', () => {
-    const suspect = { sender: 'billing@brand.example', senderDomain: 'brand.example', clientGroups: ['10.5.0.0/24', '10.5.1.0/24', '10.5.2.0/24'], tripletIds: [4, 9, 12] };
+    const evidence = ['10.5.0.9', '10.5.1.9', '10.5.2.9'].map((clientAddress, i) => ({ at: i, clientAddress, clientName: `out${i}.pool.mailhost.example`, action: 'defer', reason: 'new', tripletId: 4 }));
+    const suspect = { sender: 'billing@brand.example', senderDomain: 'brand.example', clientGroups: ['10.5.0.0/24', '10.5.1.0/24', '10.5.2.0/24'], tripletIds: [4, 9, 12], evidence };
     const [pass, network, domain] = fixesFor(suspect, 35 * 86_400);
     expect(pass).toMatchObject({ fix: 'pass-now', label: 'Pass now', effect: 'Its next attempt is accepted at once, and for 35 days after (its 3 triplets only).' });
     expect(network).toMatchObject({ fix: 'allow-client-network', label: 'Allow the client networks', effect: 'All mail from 10.5.0.0/24, 10.5.1.0/24 and 1 more skips greylisting from now on.' });
-    expect(domain).toMatchObject({ fix: 'allow-sender-domain', label: 'Allow brand.example from its networks' });
+    expect(domain).toMatchObject({ fix: 'allow-sender-domain', label: 'Allow brand.example via pool.mailhost.example' });
     expect(domain!.unavailable).toBeUndefined();
+    const unverified = fixesFor({ ...suspect, evidence: evidence.map((e) => ({ ...e, clientName: 'unknown' })) }, 86_400)[2]!;
+    expect(unverified).toMatchObject({ label: 'Allow brand.example from 10.5.0.0/22 (/22, 1,024 addresses)' });
+    expect(unverified.effect).toMatch(/^Mail from brand\.example \(and its subdomains\) skips greylisting from 10\.5\.0\.0\/22, the smallest network holding the 3 networks it came from/);
 
-    const bounce = fixesFor({ sender: '', senderDomain: '', clientGroups: ['192.0.2.0/24'], tripletIds: [3] }, 86_400);
+    const bounce = fixesFor({ sender: '', senderDomain: '', clientGroups: ['192.0.2.0/24'], tripletIds: [3], evidence: [] }, 86_400);
     expect(bounce[0]!.effect).toBe('Its next attempt is accepted at once, and for 1 day after (this triplet only).');
     expect(bounce[1]!.label).toBe('Allow the client network');
     expect(bounce[2]!.unavailable).toMatch(/bounce/);

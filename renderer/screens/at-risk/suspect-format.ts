@@ -1,6 +1,7 @@
 import { AT_RISK_ALERT } from '../../../shared/at-risk.js';
 import type { Suspect, SuspectClass, SuspectFix } from '../../../shared/insight-contract.js';
 import { counted } from '../../../shared/plural.js';
+import { scopedAllowOffer } from '../../../shared/scoped-fix.js';
 import { formatSpan } from '../../format/time.js';
 
 /** The classes of main/insight/classify.ts, in an administrator's words. */
@@ -118,7 +119,7 @@ export function silentSenderAdvice(suspect: Pick<Suspect, 'primary'>, maxAge: nu
  * `maxAge`: how long a passed triplet is remembered (the maxAge setting), which is how long
  * "pass now" keeps the mail's way open.
  */
-export function fixesFor(suspect: Pick<Suspect, 'sender' | 'senderDomain' | 'clientGroups' | 'tripletIds'>, maxAge: number): FixInfo[] {
+export function fixesFor(suspect: Pick<Suspect, 'sender' | 'senderDomain' | 'clientGroups' | 'tripletIds' | 'evidence'>, maxAge: number): FixInfo[] {
   const n = suspect.clientGroups.length;
   const networks = n <= 2 ? suspect.clientGroups.join(' and ') : `${suspect.clientGroups.slice(0, 2).join(', ')} and ${n - 2} more`;
   return [
@@ -132,15 +133,15 @@ export function fixesFor(suspect: Pick<Suspect, 'sender' | 'senderDomain' | 'cli
       label: n === 1 ? 'Allow the client network' : 'Allow the client networks',
       effect: `All mail from ${networks} skips greylisting from now on.`,
     },
-    {
-      fix: 'allow-sender-domain',
-      label: suspect.senderDomain ? `Allow ${suspect.senderDomain} from its networks` : 'Allow the sender domain',
-      effect: suspect.senderDomain
-        ? `Allows all mail from ${networks}, where ${suspect.senderDomain}'s mail came from, noted for that domain (an entry cannot be limited to one domain). Mail claiming ${suspect.senderDomain} from elsewhere is still greylisted.`
-        : '',
-      ...(suspect.sender && suspect.senderDomain ? {} : { unavailable: 'a bounce (empty sender) has no sender domain; allow the client network instead' }),
-    },
+    domainFix(suspect),
   ];
+}
+
+/** The sender domain from where its mail came from only, as the fix will add it (shared/scoped-fix.ts): its label says what the entry lets in. */
+function domainFix(suspect: Pick<Suspect, 'sender' | 'senderDomain' | 'clientGroups' | 'evidence'>): FixInfo {
+  const offer = scopedAllowOffer({ senderDomain: suspect.sender ? suspect.senderDomain : '', clientGroups: suspect.clientGroups, clients: suspect.evidence });
+  if ('unavailable' in offer) return { fix: 'allow-sender-domain', label: 'Allow the sender domain', effect: '', unavailable: offer.unavailable };
+  return { fix: 'allow-sender-domain', label: offer.label, effect: offer.effect };
 }
 
 /** How a mail reads in one line, e.g. in a dialog title or a notice. */
