@@ -31,7 +31,7 @@ export const LIST_KIND_HELP: Record<ListKind, string> = {
   'sender-address': 'envelope sender address; user+tag@example.com matches an entry user@example.com',
   'sender-domain': 'sender domain: matches the domain and its subdomains',
   'sender-domain-scoped':
-    'sender domain (and its subdomains) from given clients only: "cloudmail.example from 192.0.2.0/24, 198.51.100.0/22" (client networks) or "cloudmail.example via outbound.cloudmail.example" (clients whose forward-confirmed hostname is that name or ends in .that name)',
+    'sender domain (and its subdomains) from given clients only: "cloudmail.example from 192.0.2.0/24, 198.51.100.0/22" (client networks) or "cloudmail.example via outbound.cloudmail.example" (clients whose forward-confirmed hostname is outbound.cloudmail.example or ends in .outbound.cloudmail.example)',
   'sender-pattern': 'regular expression (RE2 syntax, case-insensitive) searched in the sender address',
   'recipient-address': 'recipient address; user+tag@example.com matches an entry user@example.com',
   'recipient-user': 'recipient local part in any domain, written user@',

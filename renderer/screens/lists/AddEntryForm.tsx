@@ -50,7 +50,7 @@ export function AddEntryForm({ list }: { list: ListName }) {
             ))}
           </select>
         </div>
-        <div className="field field-grow">
+        <div className="field field-grow field-entry">
           <label htmlFor="add-pattern">Entry</label>
           <input
             id="add-pattern"
