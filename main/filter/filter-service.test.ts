@@ -29,6 +29,7 @@ function answeringLater(inner: SqliteStore): FilterStore {
       new Promise<GreylistState>((resolve) => setTimeout(() => resolve(inner.findGreylistState(key, client)), 3)),
     commit: (writes) => inner.commit(writes),
     expire: (limits) => inner.expire(limits),
+    collectStrings: (now) => inner.collectStrings(now),
     announce: (presence, running) => inner.announce(presence, running),
     close: () => inner.close(),
   };

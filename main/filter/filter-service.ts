@@ -323,12 +323,25 @@ export class FilterService {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       if (total > 0) this.options.log.info(`expired ${total} old triplets, clients and log rows`);
+      await this.collectStrings();
     } catch (error) {
       this.options.log.warn(`expiry failed, will retry: ${(error as Error).message}`);
     } finally {
       this.expiring = false;
     }
     return total;
+  }
+
+  /** Deletes the texts nothing names any more, when due, in steps with requests in between. */
+  private async collectStrings(): Promise<void> {
+    let deleted = 0;
+    for (let step = 0; step < 100_000 && !this.stopped; step++) {
+      const collection = await this.options.store.collectStrings(this.clock());
+      deleted += collection.deleted;
+      if (!collection.more) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (deleted > 0) this.options.log.info(`deleted ${deleted} texts no attempt or triplet names any more`);
   }
 
   /** Resolves once every decision made so far has been committed (or has failed to be). */

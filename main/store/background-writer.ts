@@ -1,11 +1,12 @@
 import { WorkerClient, workerUrl } from '../workers/worker-client.js';
 import { encodeWrites, type EncodedWrites } from './decision-codec.js';
 import type { DecisionWriter } from './decision-writer.js';
-import type { DecisionWrite, ExpiryLimits, FilterPresence } from './greylist-store.js';
+import type { DecisionWrite, ExpiryLimits, FilterPresence, StringCollection } from './greylist-store.js';
 
 export type WriterRequest =
   | { type: 'commit'; writes: EncodedWrites }
   | { type: 'expire'; limits: ExpiryLimits }
+  | { type: 'collect'; now: number }
   | { type: 'announce'; presence: FilterPresence; running: boolean }
   | { type: 'close' };
 
@@ -28,6 +29,10 @@ export class BackgroundWriter {
     return this.client.request({ type: 'expire', limits });
   }
 
+  collectStrings(now: number): Promise<StringCollection> {
+    return this.client.request({ type: 'collect', now });
+  }
+
   announce(presence: FilterPresence, running: boolean): Promise<number> {
     return this.client.request({ type: 'announce', presence, running });
   }
@@ -38,10 +43,11 @@ export class BackgroundWriter {
 }
 
 /** The same writer in the calling thread, for in-memory databases and tools. */
-export function inlineWriter(writer: DecisionWriter): Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> {
+export function inlineWriter(writer: DecisionWriter): Pick<BackgroundWriter, 'commit' | 'expire' | 'collectStrings' | 'announce'> {
   return {
     commit: async (writes) => (writer.commit(writes), writes.length),
     expire: async (limits) => writer.expire(limits),
+    collectStrings: async (now) => writer.collectStrings(now),
     announce: async (presence, running) => (writer.announce(presence, running), 1),
   };
 }

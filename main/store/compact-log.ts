@@ -9,7 +9,8 @@ import type { SqliteDatabase } from './database.js';
  * by a binary search of ids (see attemptIdAt).
  */
 export const COMPACT_TABLES = `
-CREATE TABLE strings (id INTEGER PRIMARY KEY, text TEXT NOT NULL) STRICT;
+-- AUTOINCREMENT: strings no row names any more are deleted, and their ids never name another text.
+CREATE TABLE strings (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL) STRICT;
 
 CREATE TABLE triplets (
   id INTEGER PRIMARY KEY,

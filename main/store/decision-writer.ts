@@ -1,12 +1,15 @@
 import { attemptIdAt, tripletRuleText } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
+import { StringCollector } from './string-collector.js';
 import { StringTable } from './string-table.js';
-import type { DecisionWrite, ExpiryLimits, FilterPresence } from './greylist-store.js';
+import type { DecisionWrite, ExpiryLimits, FilterPresence, StringCollection } from './greylist-store.js';
 
 /** The filter's writes: decisions in batches and expiry in slices. Runs wherever its connection lives. */
 export interface DecisionWriter {
   commit(writes: readonly DecisionWrite[]): void;
   expire(limits: ExpiryLimits): number;
+  /** One step of deleting the strings nothing names any more, when due (see StringCollector). */
+  collectStrings(now: number): StringCollection;
   /** Records that this filter is alive (or, with seenAt null, that it has stopped). */
   announce(presence: FilterPresence, running: boolean): void;
 }
@@ -19,6 +22,7 @@ interface KeyIds {
 
 export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
   const strings = new StringTable(db);
+  const collector = new StringCollector(db, strings);
   // Positional parameters: the commit runs for every decision, and binding by name costs an object per row.
   const upsertTriplet = db
     .prepare(
@@ -108,6 +112,7 @@ export function prepareDecisionWriter(db: SqliteDatabase): DecisionWriter {
       }
     },
     expire: (limits) => expire.immediate(limits),
+    collectStrings: (now) => db.transaction(() => collector.step(now)).immediate(),
     announce: (presence, running) => {
       if (running) announce.run({ ...presence, endpoints: JSON.stringify(presence.endpoints) });
       else withdraw.run(presence.host, presence.pid);

@@ -84,6 +84,11 @@ export interface ExpiryLimits {
   batch: number;
 }
 
+export interface StringCollection {
+  deleted: number;
+  more: boolean;
+}
+
 export interface FilterPresence {
   pid: number;
   host: string;
@@ -109,6 +114,11 @@ export interface FilterStore {
   commit(writes: readonly DecisionWrite[]): Promise<void>;
   /** Deletes at most `batch` expired rows of each kind; returns how many went. */
   expire(limits: ExpiryLimits): Promise<number>;
+  /**
+   * One short step of deleting the texts no attempt or triplet names any more, when one is due
+   * (daily); `more` while the collection wants further steps.
+   */
+  collectStrings(now: number): Promise<StringCollection>;
   /** Says this filter serves the database (refreshed while it runs), or that it stopped. */
   announce(presence: FilterPresence, running: boolean): Promise<void>;
   close(): Promise<void>;

@@ -18,6 +18,7 @@ import type {
   ClientPasses,
   FilterPresence,
   FilterStore,
+  StringCollection,
   GreylistState,
   TripletState,
   ListQuery,
@@ -99,7 +100,7 @@ const INLINE_POLICY_ENTRIES = 5_000;
 export class SqliteStore implements FilterStore, AdminStore {
   private readonly findStateStmt: Statement<[string, string, string, string]>;
   private readonly versionStmt: Statement<[]>;
-  private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire' | 'announce'> & { close?(): Promise<void> };
+  private readonly writer: Pick<BackgroundWriter, 'commit' | 'expire' | 'collectStrings' | 'announce'> & { close?(): Promise<void> };
   private readonly memory: MemoryLookups | undefined;
   private readonly policyOnWorker: boolean;
   /** Entries in the lists last read; unknown before the first read. */
@@ -182,6 +183,10 @@ export class SqliteStore implements FilterStore, AdminStore {
     const deleted = await this.writer.expire(limits);
     if (deleted > 0) this.memory?.expired();
     return deleted;
+  }
+
+  collectStrings(now: number): Promise<StringCollection> {
+    return this.writer.collectStrings(now);
   }
 
   async announce(presence: FilterPresence, running: boolean): Promise<void> {

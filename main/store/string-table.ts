@@ -13,6 +13,8 @@ export class StringTable {
   private readonly cache = new Map<string, number>();
   private readonly findStmt: Statement<[string]>;
   private readonly insertStmt: Statement<[string]>;
+  /** Told every id handed out, while a collection of unused strings runs (see StringCollector). */
+  onUse: ((id: number) => void) | undefined;
 
   constructor(db: SqliteDatabase) {
     this.findStmt = db.prepare('SELECT id FROM strings WHERE text = ?').pluck();
@@ -22,10 +24,12 @@ export class StringTable {
   /** The id of `text`, stored now if it is new. Runs inside the caller's write transaction. */
   intern(text: string): number {
     let id = this.cache.get(text);
-    if (id !== undefined) return id;
-    id = (this.findStmt.get(text) as number | undefined) ?? (this.insertStmt.get(text) as number);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(text, id);
+    if (id === undefined) {
+      id = (this.findStmt.get(text) as number | undefined) ?? (this.insertStmt.get(text) as number);
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(text, id);
+    }
+    this.onUse?.(id);
     return id;
   }
 

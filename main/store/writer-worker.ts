@@ -24,6 +24,8 @@ serveRequests<WriterRequest & { id: number }>(
       }
       case 'expire':
         return writer.expire(request.limits);
+      case 'collect':
+        return writer.collectStrings(request.now);
       case 'announce':
         writer.announce(request.presence, request.running);
         return 1;
