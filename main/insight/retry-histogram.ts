@@ -14,7 +14,10 @@ function bucketOf(seconds: number): number {
   return bucket;
 }
 
-/** Seconds between consecutive attempts of the same mail (a first contact and its retries until a pass). */
+/**
+ * Seconds between consecutive attempts of the same mail (a first contact and its retries until a
+ * pass). `delay` is today's, for the chart's mark; retries are counted as early by the delay of their time.
+ */
 export function retryHistogram(scan: AttemptScan, delay: number, domain: string | null): RetryHistogram {
   const size = scan.maxTripletId + 1;
   const mailStart = new Float64Array(size).fill(Number.NaN);
@@ -37,7 +40,8 @@ export function retryHistogram(scan: AttemptScan, delay: number, domain: string 
       }
       counts[bucketOf(at - lastAt[id]!)]!++;
       total++;
-      if (at - mailStart[id]! < delay) beforeDelay++;
+      // Judged by the delay in force when it came: the filter deferred it as early, or it passed.
+      if (kind === REPLAY_KIND.retry) beforeDelay++;
       lastAt[id] = at;
       if (kind === REPLAY_KIND.passed || kind === REPLAY_KIND.known) mailStart[id] = Number.NaN;
     }

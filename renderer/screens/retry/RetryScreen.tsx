@@ -37,7 +37,7 @@ function HistogramCard({ title, remote, subject, onRetry }: { title: string; rem
             <strong className={data.beforeDelay ? 'tone-warn' : undefined}>
               {formatCount(data.beforeDelay)} ({percent(data.beforeDelay, data.total)})
             </strong>{' '}
-            came before the {formatDuration(data.delay)} delay had run out, and were deferred again.
+            came before the delay in force at the time had run out, and were deferred again.
           </p>
           <RetryHistogramChart histogram={data} label={`${title}: retries per interval since the previous attempt, with the current delay of ${formatDuration(data.delay)} marked`} />
           <div className="histogram-legend small muted">
