@@ -106,7 +106,14 @@ export const overviewSchema = z.object({
   filter: filterStatusSchema,
   today: decisionCounts,
   /** Decisions per bucket over the range asked for (or the one that suits the log's age), oldest first; empty buckets left out. */
-  chart: z.object({ range: chartRange, bucketSeconds: z.number().int(), start: unixSeconds, buckets: z.array(decisionCounts.extend({ at: unixSeconds })) }),
+  chart: z.object({
+    range: chartRange,
+    bucketSeconds: z.number().int(),
+    start: unixSeconds,
+    buckets: z.array(decisionCounts.extend({ at: unixSeconds })),
+    /** Settings changed within the range, oldest first; a null value is the default. */
+    settingChanges: z.array(z.object({ at: unixSeconds, key: z.string(), from: z.unknown().nullable(), to: z.unknown().nullable() })),
+  }),
   topDeferred: z.array(z.object({ sender: z.string(), deferrals: z.number(), lastAt: unixSeconds })),
 });
 

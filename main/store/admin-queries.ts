@@ -308,7 +308,15 @@ export class AdminQueries {
         from: attemptIdAt(this.db, start),
         ...Object.fromEntries(['defer', 'pass', 'allow', 'reject'].map((action) => [action, actions.get(action) ?? -1])),
       }) as Array<{ at: number; defer: number; pass: number; allow: number; reject: number }>;
-    return { range, bucketSeconds, start, buckets };
+    const settingChanges = (
+      this.db.prepare('SELECT at, key, old_value AS "from", new_value AS "to" FROM setting_changes WHERE at >= ? ORDER BY at, id').all(start) as Array<{
+        at: number;
+        key: string;
+        from: string | null;
+        to: string | null;
+      }>
+    ).map((change) => ({ ...change, from: change.from === null ? null : (JSON.parse(change.from) as unknown), to: change.to === null ? null : (JSON.parse(change.to) as unknown) }));
+    return { range, bucketSeconds, start, buckets, settingChanges };
   }
 
   private tripletColumns(): string {

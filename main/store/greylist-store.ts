@@ -140,5 +140,4 @@ export interface AdminStore {
   /** Writes the whole change or nothing; refuses (SettingsRefused) settings that do not work together. */
   changeSettings(changes: Partial<Record<string, unknown>>, resets: readonly SettingKey[], now: number): Promise<SettingsChangePlan>;
   setSetting<K extends SettingKey>(key: K, value: Settings[K], now: number): Promise<void>;
-  resetSetting(key: SettingKey): Promise<void>;
 }

@@ -151,6 +151,20 @@ CREATE INDEX triplets_first_seen ON triplets (first_seen);
     sql: '',
     apply: compactAttemptLog,
   },
+  {
+    version: 8,
+    name: 'remember when each setting changed, and from what',
+    // The screens mark a change on the charts, and history is judged by the settings of its time.
+    sql: `
+CREATE TABLE setting_changes (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  old_value TEXT,
+  new_value TEXT
+) STRICT;
+CREATE INDEX setting_changes_at ON setting_changes (at);`,
+  },
 ];
 
 /** The first schema of the compact layout (see compact-log.ts). */

@@ -339,11 +339,20 @@ export class SqliteStore implements FilterStore, AdminStore {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     );
     const remove = this.db.prepare('DELETE FROM settings WHERE key = ?');
+    // NULL stands for the default: a value never set, or reset.
+    const remember = this.db.prepare('INSERT INTO setting_changes (at, key, old_value, new_value) VALUES (?, ?, ?, ?)');
     return this.db.transaction(() => {
-      const plan = planSettingsChange(readStoredSettings(this.db), changes, resets);
+      const stored = readStoredSettings(this.db);
+      const plan = planSettingsChange(stored, changes, resets);
       if (plan.errors.length > 0) throw new SettingsRefused(plan.errors);
-      for (const [key, value] of Object.entries(plan.values)) upsert.run(key, JSON.stringify(value), now);
-      for (const key of plan.resets) remove.run(key);
+      const before = (key: string) => (key in stored ? JSON.stringify(stored[key as SettingKey]) : null);
+      for (const [key, value] of Object.entries(plan.values)) {
+        upsert.run(key, JSON.stringify(value), now);
+        if (before(key) !== JSON.stringify(value)) remember.run(now, key, before(key), JSON.stringify(value));
+      }
+      for (const key of plan.resets) {
+        if (remove.run(key).changes > 0) remember.run(now, key, before(key), null);
+      }
       return plan;
     })();
   }
@@ -352,8 +361,5 @@ export class SqliteStore implements FilterStore, AdminStore {
     await this.changeSettings({ [key]: value }, [], now);
   }
 
-  async resetSetting(key: SettingKey): Promise<void> {
-    await this.changeSettings({}, [key], 0);
-  }
 
 }

@@ -178,4 +178,13 @@ describe('screens an administrator can trust, against the real filter and databa
     await page.getByRole('heading', { name: 'Decisions per 5 minutes, last 24 hours' }).waitFor();
     await page.close();
   });
+
+  it('the Overview chart marks when a setting changed, and from what to what', async () => {
+    await ui.cli('settings', 'set', 'delay', '7m');
+    const page = await ui.newPage();
+    const changes = page.getByRole('list', { name: 'Setting changes in this range, dashed on the chart' });
+    await eventually(() => changes.innerText()).toMatch(/^\s*\d\d:\d\d:\d\d autoAllowAfter 5 \(default\) → 0\s+\d\d:\d\d:\d\d delay 5m \(default\) → 7m$/);
+    await shoot(page, '12-overview-setting-changes', { wholeScreen: true });
+    await page.close();
+  });
 });

@@ -3,7 +3,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { CHART_RANGES, type ChartRange, type Overview } from '../../../shared/contract.js';
 import { Empty } from '../../components/StatusMessage.js';
-import { formatFull } from '../../format/time.js';
+import { formatClock, formatFull } from '../../format/time.js';
+import { describeSettingChange, type SettingChange } from './setting-change.js';
 
 type Chart = Overview['chart'];
 
@@ -54,7 +55,34 @@ function cssColor(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
-function chartOptions(width: number): uPlot.Options {
+/** A dashed line at each setting change, so that a change in the traffic can be told from a change of the rules. */
+function settingChangeMarks(changes: () => readonly SettingChange[]): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: [
+        (u) => {
+          const { ctx } = u;
+          const { top, height } = u.bbox;
+          ctx.save();
+          ctx.strokeStyle = cssColor('--text-muted');
+          ctx.setLineDash([4, 4]);
+          ctx.lineWidth = devicePixelRatio;
+          for (const change of changes()) {
+            const x = Math.round(u.valToPos(change.at, 'x', true));
+            if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+            ctx.beginPath();
+            ctx.moveTo(x, top);
+            ctx.lineTo(x, top + height);
+            ctx.stroke();
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
+}
+
+function chartOptions(width: number, changes: () => readonly SettingChange[]): uPlot.Options {
   const axis = { stroke: cssColor('--text-muted'), grid: { stroke: cssColor('--border'), width: 1 }, ticks: { stroke: cssColor('--border') } };
   return {
     width,
@@ -63,6 +91,7 @@ function chartOptions(width: number): uPlot.Options {
     scales: { x: { time: true }, y: { range: (_self, _min, max) => [0, Math.max(5, max * 1.1)] } },
     // The y axis grows with its longest tick label (30,000 needs more room than 50).
     axes: [{ ...axis, values: timeTicks }, { ...axis, size: (_self, values) => 18 + 7.5 * Math.max(2, ...(values ?? []).map((value) => String(value).length)) }],
+    plugins: [settingChangeMarks(changes)],
     series: [{ label: 'Time', value: (_self, seconds) => (seconds == null ? '—' : formatFull(seconds)) }, ...SERIES.map((series) => ({ label: series.label, stroke: cssColor(series.color), width: 1.5, points: { show: false } }))],
   };
 }
@@ -73,6 +102,8 @@ export function DecisionsChart({ chart }: { chart: Chart }) {
   const data = useMemo(() => bucketSeries(chart), [chart]);
   const latest = useRef(data);
   latest.current = data;
+  const changes = useRef(chart.settingChanges);
+  changes.current = chart.settingChanges;
   const empty = chart.buckets.every((row) => row.defer + row.pass + row.allow + row.reject === 0);
 
   useEffect(() => {
@@ -80,7 +111,7 @@ export function DecisionsChart({ chart }: { chart: Chart }) {
     if (!element || empty) return;
     const create = () => {
       plot.current?.destroy();
-      plot.current = new uPlot(chartOptions(element.clientWidth || 600), latest.current, element);
+      plot.current = new uPlot(chartOptions(element.clientWidth || 600, () => changes.current), latest.current, element);
     };
     create();
     // Colours come from the theme's CSS variables: rebuild when the OS switches light/dark.
@@ -102,11 +133,22 @@ export function DecisionsChart({ chart }: { chart: Chart }) {
 
   if (empty) return <Empty title={`No decisions in the ${RANGE_LABELS[chart.range].title}`}>Once Postfix asks the filter, every decision is counted here.</Empty>;
   return (
-    <div
-      ref={container}
-      className="chart"
-      role="img"
-      aria-label={`Decisions per ${bucketName(chart.bucketSeconds)} over the ${RANGE_LABELS[chart.range].title}: deferred, passed, allowed and rejected`}
-    />
+    <>
+      <div
+        ref={container}
+        className="chart"
+        role="img"
+        aria-label={`Decisions per ${bucketName(chart.bucketSeconds)} over the ${RANGE_LABELS[chart.range].title}: deferred, passed, allowed and rejected`}
+      />
+      {chart.settingChanges.length > 0 && (
+        <ul className="chart-setting-changes small muted" aria-label="Setting changes in this range, dashed on the chart">
+          {chart.settingChanges.map((change, index) => (
+            <li key={`${change.at}-${change.key}-${index}`} title={formatFull(change.at)}>
+              <span className="chart-change-mark" aria-hidden="true" /> {formatClock(change.at)} {describeSettingChange(change)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
