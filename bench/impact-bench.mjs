@@ -115,7 +115,7 @@ const suspectTimes = [];
 let shown = [];
 for (let run = 0; run < 3; run++) {
   const started = process.hrtime.bigint();
-  shown = await findSuspects({ queries, store }, now, { limit: 1000 });
+  shown = await findSuspects({ db: store.db, store }, now, { limit: 1000 });
   suspectTimes.push(Number(process.hrtime.bigint() - started) / 1e6);
 }
 const waiting = store.db.prepare('SELECT count(*) FROM triplets WHERE passed_at IS NULL AND first_seen >= ?').pluck().get(now - settings.retryWindow - 86_400);

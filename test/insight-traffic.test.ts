@@ -11,7 +11,6 @@ import { quietLog } from '../main/filter/log.js';
 import { findSuspects } from '../main/insight/suspects.js';
 import { AdminQueries } from '../main/store/admin-queries.js';
 import { openDatabase } from '../main/store/database.js';
-import { InsightQueries } from '../main/store/insight-queries.js';
 import { SqliteStore } from '../main/store/sqlite-store.js';
 import { AT_RISK, retryNow, runTraffic, type Pattern, type PlantedSender, type TrafficOptions } from './support/traffic-generator.js';
 
@@ -45,7 +44,7 @@ async function world() {
     if (!outcome.ok) throw new Error(`${name}: ${outcome.error.message} ${outcome.error.details?.join('; ') ?? ''}`);
     return outcome.value as T;
   };
-  const suspects = (now = clock.now) => findSuspects({ queries: new InsightQueries(admin.db), store: admin }, now, { all: true });
+  const suspects = (now = clock.now) => findSuspects({ db: admin.db, store: admin }, now, { all: true });
   const traffic = (over: Partial<TrafficOptions> = {}) =>
     runTraffic({ endpoint, clock, start: T0, settle: () => running.service.settle(), ...over });
   return { db, admin, clock, running, endpoint, call, suspects, traffic };

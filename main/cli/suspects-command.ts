@@ -2,9 +2,8 @@ import { Command } from 'commander';
 import type { Suspect } from '../../shared/insight-contract.js';
 import { CLASSIFICATION_RULES } from '../insight/classify.js';
 import { humanDuration } from '../insight/domains.js';
-import { findSuspects } from '../insight/suspects.js';
-import { InsightQueries } from '../store/insight-queries.js';
-import { dbOption, formatTable, jsonOption, nowSeconds, printJson, withStore } from './options.js';
+import { SuspectModel } from '../insight/suspect-model.js';
+import { dbOption, formatTable, jsonOption, nowSeconds, withStore } from './options.js';
 
 const CLASS_HELP = `
 Classes (a suspect may have several; the first is its primary):
@@ -26,13 +25,37 @@ function clients(suspect: Suspect): string {
   return groups.length <= 2 ? groups.join(' ') : `${groups.slice(0, 2).join(' ')} +${groups.length - 2}`;
 }
 
-function printSuspects(suspects: Suspect[]): void {
-  if (suspects.length === 0) return void process.stdout.write('no mail at risk\n');
+/** The table keeps a row of words per suspect, not the suspect: a busy server's list is hundreds of thousands long. */
+function printSuspects(suspects: Iterable<Suspect>): void {
   const rows = [['CLASS', 'CRED', 'SENDER', 'RECIPIENT', 'CLIENTS', 'ATTEMPTS', 'LEFT', 'EVIDENCE']];
   for (const s of suspects) {
     rows.push([s.classes.join(','), s.credibility.toFixed(2), s.sender, s.recipient, clients(s), String(s.attempts), timeLeft(s), s.summary]);
   }
+  if (rows.length === 1) return void process.stdout.write('no mail at risk\n');
   process.stdout.write(formatTable(rows));
+}
+
+/** The JSON of the whole list (as JSON.stringify(list, null, 2) writes it), one suspect at a time. */
+async function streamJson(suspects: Iterable<Suspect>): Promise<void> {
+  let pending: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    size = 0;
+    if (!process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  };
+  let first = true;
+  for (const suspect of suspects) {
+    const item = `${first ? '[\n' : ',\n'}  ${JSON.stringify(suspect, null, 2).replaceAll('\n', '\n  ')}`;
+    first = false;
+    pending.push(item);
+    size += item.length;
+    if (size >= 1 << 20) await flush();
+  }
+  pending.push(first ? '[]\n' : '\n]\n');
+  await flush();
 }
 
 export function suspectsCommand(): Command {
@@ -43,12 +66,14 @@ export function suspectsCommand(): Command {
     .addOption(jsonOption())
     .addHelpText('after', CLASS_HELP)
     .action(async (options: { db: string; all?: boolean; json?: boolean }) => {
-      const suspects = await withStore(
+      await withStore(
         options.db,
-        (store) => findSuspects({ queries: new InsightQueries(store.db), store }, nowSeconds(), { all: options.all ?? false }),
+        async (store) => {
+          const suspects = await new SuspectModel(store.db, store).suspects(nowSeconds(), { all: options.all ?? false });
+          if (options.json) await streamJson(suspects);
+          else printSuspects(suspects);
+        },
         true,
       );
-      if (options.json) printJson(suspects);
-      else printSuspects(suspects);
     });
 }

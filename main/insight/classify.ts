@@ -56,33 +56,72 @@ export interface TripletAttempts {
   rows: WaitingAttemptRow[];
 }
 
-function classesOf(perTriplet: TripletAttempts[], all: WaitingAttemptRow[], settings: ClassifyInput['settings'], now: number): SuspectClass[] {
+/** The attempt times of one triplet of a mail, in log order, and the IP family of its network. */
+export interface TripletTimes {
+  family: 4 | 6;
+  at: ArrayLike<number>;
+}
+
+/**
+ * What the classes of a mail depend on besides the time, one bit each: kept per mail by the
+ * waiting-mail model, and recomputed only when its attempts change.
+ */
+export const SHAPE = {
+  hammering: 1,
+  /** Some triplet retried, and only before the delay. */
+  earlyRetriesOnly: 2,
+  single: 4,
+  poolRotation: 8,
+  familySwitch: 16,
+} as const;
+
+export function mailShape(perTriplet: readonly TripletTimes[], settings: ClassifyInput['settings']): number {
   const rules = CLASSIFICATION_RULES;
-  const silence = now - all.at(-1)!.at;
-  const found = new Set<SuspectClass>();
-  for (const { rows } of perTriplet) {
-    const first = rows[0]!.at;
-    const retries = rows.length - 1;
+  let shape = 0;
+  let attempts = 0;
+  for (const { at } of perTriplet) {
+    attempts += at.length;
+    const first = at[0]!;
+    const retries = at.length - 1;
     let early = 0;
     const gaps: number[] = [];
-    for (let i = 1; i < rows.length; i++) {
-      if (rows[i]!.at - first < settings.delay) early++;
-      gaps.push(rows[i]!.at - rows[i - 1]!.at);
+    for (let i = 1; i < at.length; i++) {
+      if (at[i]! - first < settings.delay) early++;
+      gaps.push(at[i]! - at[i - 1]!);
     }
-    if (early >= rules.hammeringEarlyRetries || (retries >= rules.hammeringMinRetries && median(gaps) < rules.hammeringMedianGap)) found.add('hammering');
-    if (retries >= 1 && early === retries && silence >= rules.goneAfter(settings.delay)) found.add('early-then-gone');
+    if (early >= rules.hammeringEarlyRetries || (retries >= rules.hammeringMinRetries && median(gaps) < rules.hammeringMedianGap)) shape |= SHAPE.hammering;
+    if (retries >= 1 && early === retries) shape |= SHAPE.earlyRetriesOnly;
   }
-  if (all.length === 1 && silence >= rules.neverRetriedAfter) found.add('never-retried');
-
+  if (attempts === 1) shape |= SHAPE.single;
   // Other networks (or the other IP family) count only within a retry window of each other: later, it is another mail.
-  const starts = perTriplet.map(({ clientGroup, rows }) => ({ family: ipFamilyOfGroup(clientGroup), at: rows[0]!.at }));
-  for (const [i, a] of starts.entries()) {
-    for (const b of starts.slice(i + 1)) {
-      if (Math.abs(a.at - b.at) > settings.retryWindow) continue;
-      found.add(a.family === b.family ? 'pool-rotation' : 'family-switch');
+  for (let i = 0; i < perTriplet.length; i++) {
+    for (let j = i + 1; j < perTriplet.length; j++) {
+      const [a, b] = [perTriplet[i]!, perTriplet[j]!];
+      if (Math.abs(a.at[0]! - b.at[0]!) > settings.retryWindow) continue;
+      shape |= a.family === b.family ? SHAPE.poolRotation : SHAPE.familySwitch;
     }
   }
-  return PRIORITY.filter((c) => found.has(c));
+  return shape;
+}
+
+/** One bit per class, the most telling lowest: the primary class is the lowest bit set. */
+export const CLASS_BIT: Readonly<Record<SuspectClass, number>> = Object.fromEntries(PRIORITY.map((c, i) => [c, 1 << i])) as Record<SuspectClass, number>;
+
+/** The classes of a mail of `shape` whose last attempt was at `lastAt`, as bits. */
+export function classMask(shape: number, lastAt: number, settings: ClassifyInput['settings'], now: number): number {
+  const rules = CLASSIFICATION_RULES;
+  const silence = now - lastAt;
+  let mask = 0;
+  if (shape & SHAPE.hammering) mask |= CLASS_BIT.hammering;
+  if (shape & SHAPE.earlyRetriesOnly && silence >= rules.goneAfter(settings.delay)) mask |= CLASS_BIT['early-then-gone'];
+  if (shape & SHAPE.single && silence >= rules.neverRetriedAfter) mask |= CLASS_BIT['never-retried'];
+  if (shape & SHAPE.poolRotation) mask |= CLASS_BIT['pool-rotation'];
+  if (shape & SHAPE.familySwitch) mask |= CLASS_BIT['family-switch'];
+  return mask;
+}
+
+export function classesOfMask(mask: number): SuspectClass[] {
+  return PRIORITY.filter((c) => mask & CLASS_BIT[c]);
 }
 
 /** A sender and recipient with at least one class, before history and credibility. */
@@ -121,14 +160,25 @@ export function findCandidates(input: Omit<ClassifyInput, 'history'>): Candidate
     }
     if (perTriplet.length === 0) continue;
     const all = perTriplet.length === 1 ? perTriplet[0]!.rows : perTriplet.flatMap((t) => t.rows).sort((a, b) => a.at - b.at);
-    const classes = classesOf(perTriplet, all, settings, now);
+    const shape = mailShape(perTriplet.map((t) => ({ family: ipFamilyOfGroup(t.clientGroup), at: t.rows.map((r) => r.at) })), settings);
+    const classes = classesOfMask(classMask(shape, all.at(-1)!.at, settings, now));
     if (classes.length === 0 || input.wouldPass?.(all.at(-1)!)) continue;
     candidates.push({ sender: triplets[0]!.sender, recipient: triplets[0]!.recipient, triplets, perTriplet, all, classes });
   }
   return candidates;
 }
 
-type ScoredSuspect = Omit<Suspect, 'summary' | 'evidence'>;
+/** Below this, a spam-like suspect (hammering, never retried) is left out of the default list. */
+export const SPAM_LIKE_SHOWN_FROM = 0.5;
+
+/** The default list: open windows, and spam-like suspects only when credible. */
+export function isWorthShowing(suspect: Pick<Suspect, 'secondsLeft' | 'primary' | 'credibility'>): boolean {
+  if (suspect.secondsLeft <= 0) return false;
+  const spamLike = suspect.primary === 'hammering' || suspect.primary === 'never-retried';
+  return !spamLike || suspect.credibility >= SPAM_LIKE_SHOWN_FROM;
+}
+
+export type ScoredSuspect = Omit<Suspect, 'summary' | 'evidence'>;
 
 export interface SuspectSelection {
   /** Which suspects to keep, decided before their evidence is built. */
@@ -136,8 +186,63 @@ export interface SuspectSelection {
   limit?: number;
 }
 
-const byRisk = (a: ScoredSuspect, b: ScoredSuspect) =>
+/** Open windows before closed ones, then credibility, then the least time left. */
+export const byRisk = (a: Pick<ScoredSuspect, 'secondsLeft' | 'credibility' | 'id'>, b: Pick<ScoredSuspect, 'secondsLeft' | 'credibility' | 'id'>) =>
   Number(b.secondsLeft > 0) - Number(a.secondsLeft > 0) || b.credibility - a.credibility || a.secondsLeft - b.secondsLeft || a.id - b.id;
+
+/** The suspect a candidate mail makes, scored, before its summary and evidence. */
+export function scoreSuspect(mail: CandidateMail, domainPassedNetworks: number, { settings, now }: Pick<ClassifyInput, 'settings' | 'now'>): ScoredSuspect {
+  const { sender, recipient, triplets, perTriplet, all, classes } = mail;
+  const clientGroups = perTriplet.map((t) => t.clientGroup);
+  const names = new Set<string>();
+  let everyNetworkNamed = true;
+  for (const { rows } of perTriplet) {
+    let named = false;
+    for (const row of rows) {
+      const name = verifiedName(row.clientName);
+      if (name) names.add(name), (named = true);
+    }
+    everyNetworkNamed &&= named;
+  }
+  const senderDomain = registrableDomain(domainOf(sender));
+  const { credibility, reasons } = scoreCredibility({
+    senderDomain,
+    classes,
+    attempts: all.length,
+    clientGroups,
+    clientNames: [...names],
+    everyNetworkNamed,
+    domainPassedNetworks,
+  });
+  const tripletIds = triplets.map((t) => t.id).sort((a, b) => a - b);
+  const windowEndsAt = Math.max(...triplets.map((t) => t.firstSeen)) + settings.retryWindow;
+  return {
+    id: tripletIds[0]!,
+    tripletIds,
+    sender,
+    recipient,
+    senderDomain,
+    primary: classes[0]!,
+    classes,
+    credibility,
+    credibilityReasons: reasons,
+    clientGroups,
+    firstSeen: all[0]!.at,
+    lastSeen: all.at(-1)!.at,
+    attempts: all.length,
+    windowEndsAt,
+    secondsLeft: windowEndsAt - now,
+  };
+}
+
+/** A scored suspect with the one-line summary and every attempt as evidence. */
+export function withEvidence(suspect: ScoredSuspect, all: readonly WaitingAttemptRow[], { settings, now }: Pick<ClassifyInput, 'settings' | 'now'>): Suspect {
+  return {
+    ...suspect,
+    summary: summarise({ primary: suspect.primary, attempts: all, clientGroups: suspect.clientGroups, delay: settings.delay, now }),
+    evidence: all.map(({ at, clientAddress, clientName, action, reason, tripletId }) => ({ at, clientAddress, clientName, action, reason, tripletId })),
+  };
+}
 
 /**
  * Suspects of the candidates, most credible first: open windows before closed ones, then
@@ -156,56 +261,13 @@ export function toSuspects(
   }
   const scored: Array<{ suspect: ScoredSuspect; mail: CandidateMail }> = [];
   for (const mail of candidates) {
-    const { sender, recipient, triplets, perTriplet, all, classes } = mail;
-    if ((gotThrough.get(mailKey(sender, recipient)) ?? -1) >= all[0]!.at) continue;
-    const clientGroups = perTriplet.map((t) => t.clientGroup);
-    const names = new Set<string>();
-    let everyNetworkNamed = true;
-    for (const { rows } of perTriplet) {
-      let named = false;
-      for (const row of rows) {
-        const name = verifiedName(row.clientName);
-        if (name) names.add(name), (named = true);
-      }
-      everyNetworkNamed &&= named;
-    }
-    const senderDomain = registrableDomain(domainOf(sender));
-    const { credibility, reasons } = scoreCredibility({
-      senderDomain,
-      classes,
-      attempts: all.length,
-      clientGroups,
-      clientNames: [...names],
-      everyNetworkNamed,
-      domainPassedNetworks: history?.domainPassedNetworks.get(senderDomain) ?? 0,
-    });
-    const tripletIds = triplets.map((t) => t.id).sort((a, b) => a - b);
-    const windowEndsAt = Math.max(...triplets.map((t) => t.firstSeen)) + settings.retryWindow;
-    const suspect: ScoredSuspect = {
-      id: tripletIds[0]!,
-      tripletIds,
-      sender,
-      recipient,
-      senderDomain,
-      primary: classes[0]!,
-      classes,
-      credibility,
-      credibilityReasons: reasons,
-      clientGroups,
-      firstSeen: all[0]!.at,
-      lastSeen: all.at(-1)!.at,
-      attempts: all.length,
-      windowEndsAt,
-      secondsLeft: windowEndsAt - now,
-    };
+    if ((gotThrough.get(mailKey(mail.sender, mail.recipient)) ?? -1) >= mail.all[0]!.at) continue;
+    const passedNetworks = history?.domainPassedNetworks.get(registrableDomain(domainOf(mail.sender))) ?? 0;
+    const suspect = scoreSuspect(mail, passedNetworks, { settings, now });
     if (!selection.keep || selection.keep(suspect)) scored.push({ suspect, mail });
   }
   scored.sort((a, b) => byRisk(a.suspect, b.suspect));
-  return scored.slice(0, selection.limit ?? scored.length).map(({ suspect, mail }) => ({
-    ...suspect,
-    summary: summarise({ primary: suspect.primary, attempts: mail.all, clientGroups: suspect.clientGroups, delay: settings.delay, now }),
-    evidence: mail.all.map(({ at, clientAddress, clientName, action, reason, tripletId }) => ({ at, clientAddress, clientName, action, reason, tripletId })),
-  }));
+  return scored.slice(0, selection.limit ?? scored.length).map(({ suspect, mail }) => withEvidence(suspect, mail.all, { settings, now }));
 }
 
 /** Mail greylisting is about to lose (or has lost), one suspect per sender and recipient, most credible first. */

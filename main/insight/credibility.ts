@@ -34,32 +34,63 @@ export interface CredibilityFacts {
   domainPassedNetworks: number;
 }
 
+/** Which weights apply, one bit each: what ordering and selection need, without the reasons' words. */
+export const SIGNAL = {
+  domainPassedBefore: 1,
+  verifiedClientName: 2,
+  retried: 4,
+  poolOfOneProvider: 8,
+  clientInSenderDomain: 16,
+  hammering: 32,
+  neverRetried: 64,
+} as const;
+const SIGNAL_ORDER = Object.keys(SIGNAL) as Array<keyof typeof SIGNAL>;
+
+/** The credibility of the signals that apply: the weights added to the base in one fixed order, clamped to 0..1. */
+export function credibilityOf(signals: number): number {
+  let sum: number = CREDIBILITY_WEIGHTS.base;
+  for (const name of SIGNAL_ORDER) if (signals & SIGNAL[name]) sum += CREDIBILITY_WEIGHTS[name];
+  return Math.round(Math.min(1, Math.max(0, sum)) * 100) / 100;
+}
+
+/** The provider of a pool: the one registrable domain of every verified name, when every network showed one. */
+export function oneProvider(clientGroups: number, everyNetworkNamed: boolean, clientNames: readonly string[]): string | undefined {
+  const providers = clientGroups > 1 && everyNetworkNamed ? new Set(clientNames.map(registrableDomain)) : new Set<string>();
+  return providers.size === 1 ? [...providers][0] : undefined;
+}
+
+/** A verified client name that lies in the sender's domain. */
+export function nameInSenderDomain(name: string, senderDomain: string): boolean {
+  return senderDomain !== '' && (name === senderDomain || name.endsWith(`.${senderDomain}`));
+}
+
 export function scoreCredibility(facts: CredibilityFacts): { credibility: number; reasons: CredibilityReason[] } {
   const w = CREDIBILITY_WEIGHTS;
   const reasons: CredibilityReason[] = [];
-  const add = (weight: number, reason: string) => reasons.push({ weight, reason });
+  let signals = 0;
+  const add = (signal: keyof typeof SIGNAL, reason: string) => {
+    signals |= SIGNAL[signal];
+    reasons.push({ weight: w[signal], reason });
+  };
 
   const passedFrom = facts.domainPassedNetworks;
   if (passedFrom > 0 && facts.senderDomain) {
-    add(w.domainPassedBefore, `${facts.senderDomain} has passed before from ${counted(passedFrom, 'client network')}`);
+    add('domainPassedBefore', `${facts.senderDomain} has passed before from ${counted(passedFrom, 'client network')}`);
   }
   if (facts.clientNames.length > 0) {
-    add(w.verifiedClientName, `client has a forward-confirmed reverse name (${facts.clientNames.slice(0, 2).join(', ')}${facts.clientNames.length > 2 ? ', …' : ''})`);
+    add('verifiedClientName', `client has a forward-confirmed reverse name (${facts.clientNames.slice(0, 2).join(', ')}${facts.clientNames.length > 2 ? ', …' : ''})`);
   }
-  if (facts.attempts > 1) add(w.retried, `it retried (${counted(facts.attempts, 'attempt')})`);
-  const providers = facts.clientGroups.length > 1 && facts.everyNetworkNamed ? new Set(facts.clientNames.map(registrableDomain)) : new Set();
-  if (providers.size === 1) {
+  if (facts.attempts > 1) add('retried', `it retried (${counted(facts.attempts, 'attempt')})`);
+  const provider = oneProvider(facts.clientGroups.length, facts.everyNetworkNamed, facts.clientNames);
+  if (provider !== undefined) {
     const families = new Set(facts.clientGroups.map(ipFamilyOfGroup)).size;
     const what = families > 1 ? 'over IPv4 and IPv6' : `from ${counted(facts.clientGroups.length, 'network')}`;
-    add(w.poolOfOneProvider, `retried ${what} of one provider (${[...providers][0]})`);
+    add('poolOfOneProvider', `retried ${what} of one provider (${provider})`);
   }
-  const inSenderDomain = (name: string) => name === facts.senderDomain || name.endsWith(`.${facts.senderDomain}`);
-  if (facts.senderDomain && facts.clientNames.some(inSenderDomain)) {
-    add(w.clientInSenderDomain, `client name lies in the sender's domain ${facts.senderDomain}`);
+  if (facts.clientNames.some((name) => nameInSenderDomain(name, facts.senderDomain))) {
+    add('clientInSenderDomain', `client name lies in the sender's domain ${facts.senderDomain}`);
   }
-  if (facts.classes.includes('hammering')) add(w.hammering, 'hammering: many retries inside the delay, as spam bots do');
-  if (facts.classes.includes('never-retried')) add(w.neverRetried, 'never retried, as most spam');
-
-  const sum = reasons.reduce((total: number, r) => total + r.weight, w.base);
-  return { credibility: Math.round(Math.min(1, Math.max(0, sum)) * 100) / 100, reasons };
+  if (facts.classes.includes('hammering')) add('hammering', 'hammering: many retries inside the delay, as spam bots do');
+  if (facts.classes.includes('never-retried')) add('neverRetried', 'never retried, as most spam');
+  return { credibility: credibilityOf(signals), reasons };
 }

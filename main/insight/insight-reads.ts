@@ -10,7 +10,7 @@ import { ListMatcher } from '../filter/list-matcher.js';
 import { scanMails, type AttemptSubject } from '../store/mail-scan.js';
 import { replayImpact } from './impact.js';
 import { retryHistogram } from './retry-histogram.js';
-import { findSuspects } from './suspects.js';
+import { SuspectModel } from './suspect-model.js';
 
 /** The list a window shows at most; the CLI prints them all. */
 const DEFAULT_SUSPECT_LIMIT = 1000;
@@ -31,9 +31,11 @@ export interface InsightReads {
 export function inlineInsightReads(store: SqliteStore): InsightReads {
   const insight = new InsightQueries(store.db);
   const settings = async () => resolveSettings(await store.storedSettings()).settings;
+  // Kept between reads: each one reads only what the filter committed since the last.
+  const model = new SuspectModel(store.db, store);
   const since = (days: number | undefined, now: number) => (days === undefined ? {} : { since: now - days * DAY });
   return {
-    suspects: ({ all, limit, now }) => findSuspects({ queries: insight, store }, now, { all: all ?? false, limit: limit ?? DEFAULT_SUSPECT_LIMIT }),
+    suspects: ({ all, limit, now }) => model.list(now, { all: all ?? false, limit: limit ?? DEFAULT_SUSPECT_LIMIT }),
     retryHistogram: async ({ domain, days, now }) => {
       const senderDomain = domain?.trim() ? normaliseDomain(domain) : null;
       const scan = insight.scanAttempts({ ...since(days, now), ...(senderDomain ? { senderDomain } : {}) });

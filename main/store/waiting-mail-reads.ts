@@ -1,0 +1,136 @@
+import type { Statement } from 'better-sqlite3';
+import { attemptIdAt } from './compact-log.js';
+import type { SqliteDatabase } from './database.js';
+
+/**
+ * The integer reads behind the waiting-mail model (main/insight/waiting-mail.ts): rows come as
+ * numbers in id ranges, and texts only for the ids asked for, so that a million rows never
+ * become a million objects.
+ */
+
+/** Rows per read: a range of ids, so that each read is a short walk of the primary key. */
+const CHUNK_IDS = 65_536;
+/** Ids per IN list: json_each of a few thousand numbers parses in well under a millisecond. */
+const IDS_PER_READ = 8_192;
+
+/** A triplet as integers; passedAt is -1 for a triplet that has not passed. */
+export interface TripletInts {
+  id: number;
+  sender: number;
+  recipient: number;
+  clientGroup: number;
+  firstSeen: number;
+  lastSeen: number;
+  passedAt: number;
+}
+
+/** An attempt on a triplet, as the model keeps it. */
+export interface AttemptInts {
+  id: number;
+  at: number;
+  tripletId: number;
+  clientName: number;
+}
+
+/** What evidence and the lists need of an attempt, as string ids. */
+export interface AttemptTextIds {
+  id: number;
+  clientAddress: number;
+  clientName: number;
+  sender: number;
+  recipient: number;
+  action: number;
+  reason: number;
+}
+
+type Row = number[];
+
+function* inChunks<T>(ids: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < ids.length; i += size) yield ids.slice(i, i + size);
+}
+
+export class WaitingMailReads {
+  private readonly editsStmt: Statement;
+  private readonly lastAttemptStmt: Statement;
+  private readonly tripletRangeStmt: Statement;
+  private readonly tripletIdsStmt: Statement;
+  private readonly attemptRangeStmt: Statement;
+  private readonly attemptTextsStmt: Statement;
+  private readonly textsStmt: Statement;
+  private readonly lastPassStmt: Statement;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.editsStmt = db.prepare("SELECT value FROM meta WHERE key = 'triplet_edits'").pluck();
+    this.lastAttemptStmt = db.prepare('SELECT max(id) FROM attempts').pluck();
+    const tripletColumns = 'id, sender, recipient, client_group, first_seen, last_seen, coalesce(passed_at, -1)';
+    this.tripletRangeStmt = db.prepare(`SELECT ${tripletColumns} FROM triplets WHERE id > ? AND id <= ?`).raw();
+    this.tripletIdsStmt = db.prepare(`SELECT ${tripletColumns} FROM triplets WHERE id IN (SELECT value FROM json_each(?))`).raw();
+    this.attemptRangeStmt = db.prepare('SELECT id, at, triplet_id, client_name FROM attempts WHERE id >= ? AND id < ? AND triplet_id IS NOT NULL ORDER BY id').raw();
+    this.attemptTextsStmt = db
+      .prepare('SELECT id, client_address, client_name, sender, recipient, action, reason FROM attempts WHERE id IN (SELECT value FROM json_each(?))')
+      .raw();
+    this.textsStmt = db.prepare('SELECT id, text FROM strings WHERE id IN (SELECT value FROM json_each(?))').raw();
+    // Through the key's index: a mail's triplets lie together.
+    this.lastPassStmt = db.prepare('SELECT max(last_seen) FROM triplets WHERE sender = ? AND recipient = ? AND passed_at IS NOT NULL').pluck();
+  }
+
+  /** Moves whenever the administration edits triplets (e.g. "pass now"). */
+  tripletEdits(): number {
+    return (this.editsStmt.get() as number | undefined) ?? 0;
+  }
+
+  lastAttemptId(): number {
+    return (this.lastAttemptStmt.get() as number | null) ?? 0;
+  }
+
+  /** The first attempt id at or after `at`. */
+  attemptIdAt(at: number): number {
+    return attemptIdAt(this.db, at);
+  }
+
+  /** Every triplet, a range of ids at a time. */
+  *triplets(): Generator<TripletInts[]> {
+    const last = (this.db.prepare('SELECT max(id) FROM triplets').pluck().get() as number | null) ?? 0;
+    for (let from = 0; from < last; from += CHUNK_IDS) yield (this.tripletRangeStmt.all(from, from + CHUNK_IDS) as Row[]).map(tripletOf);
+  }
+
+  tripletsByIds(ids: readonly number[]): TripletInts[] {
+    const rows: TripletInts[] = [];
+    for (const chunk of inChunks(ids, IDS_PER_READ)) for (const row of this.tripletIdsStmt.all(JSON.stringify(chunk)) as Row[]) rows.push(tripletOf(row));
+    return rows;
+  }
+
+  /** Attempts on triplets with ids in [from, to), in log order, a range at a time. */
+  *attempts(from: number, to: number): Generator<AttemptInts[]> {
+    for (let start = from; start < to; start += CHUNK_IDS) {
+      const rows = this.attemptRangeStmt.all(start, Math.min(to, start + CHUNK_IDS)) as Row[];
+      yield rows.map(([id, at, tripletId, clientName]) => ({ id: id!, at: at!, tripletId: tripletId!, clientName: clientName! }));
+    }
+  }
+
+  attemptTextIds(ids: readonly number[]): Map<number, AttemptTextIds> {
+    const found = new Map<number, AttemptTextIds>();
+    for (const chunk of inChunks(ids, IDS_PER_READ)) {
+      for (const [id, clientAddress, clientName, sender, recipient, action, reason] of this.attemptTextsStmt.all(JSON.stringify(chunk)) as Row[]) {
+        found.set(id!, { id: id!, clientAddress: clientAddress!, clientName: clientName!, sender: sender!, recipient: recipient!, action: action!, reason: reason! });
+      }
+    }
+    return found;
+  }
+
+  /** The texts of string ids, added to `into`. */
+  texts(ids: Iterable<number>, into: Map<number, string>): Map<number, string> {
+    const wanted = [...new Set(ids)].filter((id) => !into.has(id));
+    for (const chunk of inChunks(wanted, IDS_PER_READ)) for (const [id, text] of this.textsStmt.all(JSON.stringify(chunk)) as Array<[number, string]>) into.set(id, text);
+    return into;
+  }
+
+  /** When the mail of `sender` and `recipient` last got through from any network, or -1. */
+  lastPass(sender: number, recipient: number): number {
+    return (this.lastPassStmt.get(sender, recipient) as number | null) ?? -1;
+  }
+}
+
+function tripletOf(row: Row): TripletInts {
+  return { id: row[0]!, sender: row[1]!, recipient: row[2]!, clientGroup: row[3]!, firstSeen: row[4]!, lastSeen: row[5]!, passedAt: row[6]! };
+}
