@@ -62,14 +62,14 @@ export class WaitingMailReads {
   constructor(private readonly db: SqliteDatabase) {
     this.editsStmt = db.prepare("SELECT value FROM meta WHERE key = 'triplet_edits'").pluck();
     this.lastAttemptStmt = db.prepare('SELECT max(id) FROM attempts').pluck();
-    const tripletColumns = 'id, sender, recipient, client_group, first_seen, last_seen, coalesce(passed_at, -1)';
+    const tripletColumns = 'triplets.id, sender, recipient, client_group, first_seen, last_seen, coalesce(passed_at, -1)';
     this.tripletRangeStmt = db.prepare(`SELECT ${tripletColumns} FROM triplets WHERE id > ? AND id <= ?`).raw();
-    this.tripletIdsStmt = db.prepare(`SELECT ${tripletColumns} FROM triplets WHERE id IN (SELECT value FROM json_each(?))`).raw();
+    this.tripletIdsStmt = db.prepare(`SELECT ${tripletColumns} FROM json_each(?) AS j CROSS JOIN triplets ON triplets.id = j.value`).raw();
     this.attemptRangeStmt = db.prepare('SELECT id, at, triplet_id, client_name FROM attempts WHERE id >= ? AND id < ? AND triplet_id IS NOT NULL ORDER BY id').raw();
     this.attemptTextsStmt = db
-      .prepare('SELECT id, client_address, client_name, sender, recipient, action, reason FROM attempts WHERE id IN (SELECT value FROM json_each(?))')
+      .prepare('SELECT a.id, client_address, client_name, sender, recipient, action, reason FROM json_each(?) AS j CROSS JOIN attempts a ON a.id = j.value')
       .raw();
-    this.textsStmt = db.prepare('SELECT id, text FROM strings WHERE id IN (SELECT value FROM json_each(?))').raw();
+    this.textsStmt = db.prepare('SELECT s.id, s.text FROM json_each(?) AS j CROSS JOIN strings s ON s.id = j.value').raw();
     // Through the key's index: a mail's triplets lie together.
     this.lastPassStmt = db.prepare('SELECT max(last_seen) FROM triplets WHERE sender = ? AND recipient = ? AND passed_at IS NOT NULL').pluck();
   }
