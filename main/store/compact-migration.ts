@@ -35,12 +35,12 @@ function copyIntoCompactLayout(db: Database, progress: MigrationProgress): void 
     DROP INDEX attempts_triplet;
     ${COMPACT_TABLES}`);
   const ids = new Map<string, number>();
-  const insertString = db.prepare('INSERT INTO strings (id, text) VALUES (?, ?)');
+  const insertString = batchInsert(db, 'strings', ['id', 'text']);
   const intern = (text: string) => {
     let id = ids.get(text);
     if (id === undefined) {
       ids.set(text, (id = ids.size + 1));
-      insertString.run(id, text);
+      insertString.add(id, text);
     }
     return id;
   };
@@ -62,15 +62,12 @@ function copyIntoCompactLayout(db: Database, progress: MigrationProgress): void 
   const readTriplets = db
     .prepare('SELECT id, client_group, sender, recipient, first_seen, last_seen, attempts, early_attempts, passed_at, passes FROM old_triplets WHERE id > ? ORDER BY id LIMIT ?')
     .raw();
-  const insertTriplet = db.prepare(
-    `INSERT INTO triplets (id, sender, recipient, client_group, first_seen, last_seen, attempts, early_attempts, passed_at, passes)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insertTriplet = batchInsert(db, 'triplets', ['id', 'sender', 'recipient', 'client_group', 'first_seen', 'last_seen', 'attempts', 'early_attempts', 'passed_at', 'passes']);
   type OldTriplet = [id: number, clientGroup: string, sender: string, recipient: string, ...state: Array<number | null>];
   for (let after = 0, done = 0; ; ) {
     const rows = readTriplets.all(after, CHUNK) as OldTriplet[];
     if (rows.length === 0) break;
-    for (const [id, clientGroup, sender, recipient, ...state] of rows) insertTriplet.run(id, intern(sender), intern(recipient), intern(clientGroup), ...state);
+    for (const [id, clientGroup, sender, recipient, ...state] of rows) insertTriplet.add(id, intern(sender), intern(recipient), intern(clientGroup), ...state);
     after = rows.at(-1)![0];
     report('triplets', (done += rows.length), triplets);
   }
@@ -81,11 +78,10 @@ function copyIntoCompactLayout(db: Database, progress: MigrationProgress): void 
        FROM old_attempts WHERE id > ? ORDER BY id LIMIT ?`,
     )
     .raw();
-  const insertAttempt = db.prepare(
-    `INSERT INTO attempts (id, at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id,
-       attempt_number, client_group, key_sender, key_recipient)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insertAttempt = batchInsert(db, 'attempts', [
+    'id', 'at', 'client_address', 'client_name', 'helo', 'sender', 'recipient', 'queue_id', 'action', 'reason', 'rule', 'delay', 'triplet_id',
+    'attempt_number', 'client_group', 'key_sender', 'key_recipient',
+  ]);
   type OldAttempt = [
     id: number, at: number, clientAddress: string, clientName: string, helo: string, sender: string, recipient: string, queueId: string,
     action: string, reason: string, rule: string, delay: number | null, tripletId: number | null, attemptNumber: number | null,
@@ -99,7 +95,7 @@ function copyIntoCompactLayout(db: Database, progress: MigrationProgress): void 
       const key = parseTripletRule(rule);
       const keySender = key && intern(key.sender);
       const keyRecipient = key && intern(key.recipient);
-      insertAttempt.run(
+      insertAttempt.add(
         id, at, intern(clientAddress), intern(clientName), intern(helo), sender, recipient, queueId, intern(action), intern(reason),
         key ? null : intern(rule), delay, tripletId, attemptNumber,
         key ? intern(key.clientGroup) : null, keySender === undefined || keySender === sender ? null : keySender,
@@ -109,6 +105,31 @@ function copyIntoCompactLayout(db: Database, progress: MigrationProgress): void 
     after = rows.at(-1)![0];
     report('attempts', (done += rows.length), attempts);
   }
+  for (const inserter of [insertString, insertTriplet, insertAttempt]) inserter.flush();
   db.exec(`DROP TABLE old_triplets; DROP TABLE old_attempts; ${COMPACT_INDEXES} ${COMPACT_VIEWS}`);
   if (triplets + attempts > 100_000) progress(`upgraded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Rows per INSERT statement: one call into SQLite for many rows costs far less than one per row. */
+const ROWS_PER_INSERT = 100;
+
+/** Inserts rows in statements of many rows each; flush() writes what is left. */
+function batchInsert(db: Database, table: string, columns: readonly string[]) {
+  const values = `(${columns.map(() => '?').join(', ')})`;
+  const full = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => values).join(', ')}`);
+  let pending: unknown[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const rows = pending.length / columns.length;
+    const statement = rows === ROWS_PER_INSERT ? full : db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => values).join(', ')}`);
+    statement.run(pending);
+    pending = [];
+  };
+  return {
+    add(...row: unknown[]) {
+      for (const value of row) pending.push(value);
+      if (pending.length === ROWS_PER_INSERT * columns.length) flush();
+    },
+    flush,
+  };
 }
