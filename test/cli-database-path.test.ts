@@ -1,19 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI, type CliResult } from './support/greyward-process.js';
+import { tempDirs } from './support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'greyward-dbpath-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('greyward-dbpath-');
 
 /** The command line with exactly this environment (no GREYWARD_DB or XDG_DATA_HOME of the machine running the tests). */
 function greywardWith(env: Record<string, string>, ...args: string[]): Promise<CliResult> {

@@ -1,20 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { greyward } from './support/greyward-process.js';
 import type { ListEntry } from '../shared/lists.js';
+import { tempDirs } from './support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempDb(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'greyward-cli-edit-'));
-  dirs.push(dir);
-  return join(dir, 'g.db');
-}
+const tempDir = tempDirs('greyward-cli-edit-');
+const tempDb = () => join(tempDir(), 'g.db');
 
 const show = async (db: string): Promise<ListEntry[]> => JSON.parse((await greyward('lists', 'show', '--db', db, '--json')).stdout);
 const entryOf = async (db: string, pattern: string) => (await show(db)).find((entry) => entry.pattern === pattern);

@@ -1,19 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ListEntry } from '../shared/lists.js';
 import { greyward } from './support/greyward-process.js';
+import { tempDirs } from './support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'greyward-cli-scoped-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('greyward-cli-scoped-');
 
 const show = async (db: string): Promise<ListEntry[]> => JSON.parse((await greyward('lists', 'show', '--db', db, '--json')).stdout);
 const scoped = async (db: string) => (await show(db)).filter((entry) => entry.kind === 'sender-domain-scoped');

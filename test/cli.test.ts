@@ -1,22 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { greyward } from './support/greyward-process.js';
+import { tempDirs } from './support/temp-dirs.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/postgrey/', import.meta.url));
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'greyward-cli-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('greyward-cli-');
 
 describe('greyward command line', () => {
   it('is linked as node_modules/.bin/greyward after npm ci, so that npx greyward runs this checkout', async () => {
