@@ -1,37 +1,43 @@
-// Fills a Greyward database with COUNT realistic triplets, their attempt log
-// and client pass counters, for benchmarking the filter against a big store.
+// Fills a Greyward database with COUNT realistic triplets, their attempt log and client pass
+// counters, for benchmarking the filter and the insight reads against a big store.
 //
-//   node bench/seed-triplets.mjs PATH [COUNT]      (COUNT defaults to 1,000,000)
+//   node bench/seed-triplets.mjs PATH [COUNT] [--attempts N]
 //
-// The database is opened (created and migrated) through out/main/store/database.js,
-// so the schema is exactly the one Greyward ships; run `npx tsc -b` first.
+// COUNT defaults to 1,000,000 triplets, N to what the traffic below makes of them (about 3 per
+// triplet). Everything goes in through Greyward's own built modules (run `npx tsc -b` first): the
+// database is opened (created and migrated) by out/main/store/database.js, and every attempt is
+// written with its triplet and client counter by the filter's decision writer
+// (prepareDecisionWriter(db).commit), in time order and in transactions of a few thousand as the
+// filter appends them, each triplet's state computed by the filter's engine (tripletAfter,
+// clientAfterPass). So the seeded file has whatever layout Greyward ships.
 //
 // What goes in, for COUNT triplets:
-// - triplets keyed like the filter keys them: client group from shared/net.js
-//   clientGroup() with the stored (or default) prefixes, sender through
-//   shared/sender.js normaliseSender(), recipient lower-cased. ~60% passed,
-//   first seen anywhere in the last 30 days; ~40% still waiting, first seen
-//   inside the retry window plus the day the filter keeps lost triplets (older
-//   waiting triplets would be deleted by the filter's expiry within its first
-//   minute, which would turn the benchmark into an expiry benchmark).
-// - attempts: one row per attempt the triplet counts (the first defer "new",
-//   early retries "early", the pass "passed", later passes "known"), in time
-//   order like the filter appends them, rule text "triplet GROUP SENDER RECIPIENT"
-//   (and attempt_number, where the schema has it).
-//   About 3 rows per triplet.
-// - client_passes for every client group with a passed triplet.
+// - triplets keyed like the filter keys them (greylistKey, mailOf, with the stored or default
+//   settings). ~60% passed, first seen anywhere in the last 30 days; ~40% still waiting, first
+//   seen inside the retry window plus the day the filter keeps lost triplets (older waiting
+//   triplets would be deleted by the filter's expiry within its first minute, which would turn
+//   the benchmark into an expiry benchmark).
+// - attempts: the first defer ("new"), early retries ("early"), the pass after the delay
+//   ("passed"), later passes ("known"). With --attempts above the natural count, the extra ones
+//   are 85% later passes of passed triplets (in proportion to the passes they have: busy senders
+//   repeat) and 15% early retries of waiting ones (bots that hammer and never come back); below it,
+//   later passes and early retries are dropped at random. Every triplet keeps its first attempt,
+//   a passed one its pass.
+// - client pass counters as the filter keeps them (per address or network, autoAllowBy). Seeded
+//   clients are not auto-allowed along the way: every attempt goes to its triplet.
 //
-// Client groups are drawn only from first octets the benchmark's load
-// generator never uses (1-9, 100, 169, 172, 192, see FIRST_OCTETS in
-// policy-load.mjs) plus some IPv6 /64s, so the benchmark's "new" triplets stay
-// new and are not auto-allowed by a seeded client network, and its "known"
-// triplets go through the same defer-then-pass priming as on an empty
-// database. A check at the end asks the database about the benchmark's
-// triplets and says so if any of them is found.
+// Client groups are drawn only from first octets the benchmark's load generator never uses (1-9,
+// 100, 169, 172, 192, see FIRST_OCTETS in policy-load.mjs) plus some IPv6 /64s, so the
+// benchmark's "new" triplets stay new and are not auto-allowed by a seeded client, and its
+// "known" triplets go through the same defer-then-pass priming as on an empty database. A check
+// at the end asks the store, as the filter asks it, about the benchmark's triplets and says so if
+// any of them or its client is found.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describeSize, measureDatabase } from './db-size.mjs';
 import { makeKnownTriplets, makeRng, makeTriplet } from './policy-load.mjs';
+import { generateTriplets, randomTools } from './seed-traffic.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = path.resolve(BENCH_DIR, '..', 'out');
@@ -45,42 +51,45 @@ async function importBuilt(relative) {
   return import(pathToFileURL(file).href);
 }
 
-const [dbPath, countArg] = process.argv.slice(2);
-if (!dbPath || (countArg !== undefined && !/^\d+$/.test(countArg.replace(/[_,]/g, '')))) {
-  console.error('usage: node bench/seed-triplets.mjs PATH [COUNT]   (COUNT defaults to 1000000)');
+const USAGE = 'usage: node bench/seed-triplets.mjs PATH [COUNT] [--attempts N]   (COUNT defaults to 1000000, N to about 3 per triplet)';
+const number = (text) => (text !== undefined && /^\d+$/.test(text.replace(/[_,]/g, '')) ? Number(text.replace(/[_,]/g, '')) : NaN);
+const positional = [];
+let attemptsArg;
+for (let k = 2; k < process.argv.length; k++) {
+  const arg = process.argv[k];
+  if (arg === '--attempts') attemptsArg = number(process.argv[++k]);
+  else if (arg.startsWith('--attempts=')) attemptsArg = number(arg.slice('--attempts='.length));
+  else positional.push(arg);
+}
+const [dbPath, countArg] = positional;
+const COUNT = countArg === undefined ? 1_000_000 : number(countArg);
+if (!dbPath || positional.length > 2 || !(COUNT > 0) || Number.isNaN(attemptsArg)) {
+  console.error(USAGE);
   process.exit(2);
 }
-const COUNT = countArg === undefined ? 1_000_000 : Number(countArg.replace(/[_,]/g, ''));
 const SEED = Number(process.env.SEED_RANDOM ?? 0x67726579);
+/** Decisions per transaction: the filter commits a batch every few milliseconds. */
+const BATCH = 4000;
 
 const { openDatabase } = await importBuilt('main/store/database.js');
+const { prepareDecisionWriter } = await importBuilt('main/store/decision-writer.js');
+const { SqliteStore } = await importBuilt('main/store/sqlite-store.js');
 const { resolveSettings } = await importBuilt('shared/settings.js');
 const { clientGroup } = await importBuilt('shared/net.js');
-const { normaliseSender } = await importBuilt('shared/sender.js');
+const { autoAllowClient, clientAfterPass, greylistKey, mailOf, tripletAfter } = await importBuilt('main/filter/engine.js');
 
 const started = process.hrtime.bigint();
 const elapsed = () => (Number(process.hrtime.bigint() - started) / 1e9).toFixed(1);
 const rng = makeRng(SEED);
-const randInt = (n) => Math.floor(rng() * n);
-const between = (lo, hi) => lo + randInt(hi - lo + 1);
-const pick = (array) => array[randInt(array.length)];
-/** Index in [0, n) favouring small indices: a few big senders and networks, a long tail. */
-const skewed = (n, power) => Math.min(n - 1, Math.floor(n * rng() ** power));
+const { randInt, between, skewed, hex } = randomTools(rng);
 
 const db = openDatabase(dbPath);
-const stored = {};
-for (const { key, value } of db.prepare('SELECT key, value FROM settings').all()) {
-  try {
-    stored[key] = JSON.parse(value);
-  } catch {
-    stored[key] = value;
-  }
-}
-const { settings } = resolveSettings(stored);
+const store = new SqliteStore(db);
+const { settings } = resolveSettings(await store.storedSettings());
 const existing = db.prepare('SELECT count(*) FROM triplets').pluck().get();
 if (existing > 0) {
   console.error(`seed-triplets: ${dbPath} already holds ${existing} triplets; give a new path`);
-  db.close();
+  await store.close();
   process.exit(2);
 }
 
@@ -91,349 +100,226 @@ const span = Math.min(30 * DAY, settings.maxAge - 3600, settings.logRetention - 
 const waitingSpan = Math.min(span, settings.retryWindow + DAY - 3600);
 const delay = settings.delay;
 
-// ---- pools ---------------------------------------------------------------
-const FIRST = ['james', 'mary', 'john', 'linda', 'peter', 'anna', 'lukas', 'sophie', 'marc', 'julia', 'tom', 'eva', 'paul', 'nina',
-  'david', 'sara', 'mike', 'laura', 'chris', 'emma', 'jan', 'lea', 'ali', 'maria', 'ivan', 'olga', 'wei', 'yuki', 'raj', 'ines'];
-const LAST = ['smith', 'jones', 'muller', 'schmidt', 'martin', 'bernard', 'rossi', 'garcia', 'novak', 'kowalski', 'nielsen', 'silva',
-  'dubois', 'weber', 'meyer', 'wagner', 'becker', 'brown', 'taylor', 'wilson', 'evans', 'walker', 'young', 'king', 'wright'];
-const ROLE = ['info', 'noreply', 'no-reply', 'newsletter', 'support', 'billing', 'invoice', 'notifications', 'alerts', 'sales',
-  'contact', 'office', 'hr', 'jobs', 'orders', 'shipping', 'service', 'news', 'marketing', 'donotreply', 'postmaster', 'admin'];
-const SYL = ['ka', 'lo', 'mi', 'ter', 'net', 'sol', 'var', 'bri', 'do', 'gen', 'tra', 'ex', 'co', 'lux', 'pra', 'vin', 'zen', 'ro',
-  'ma', 'tel', 'fin', 'nor', 'sta', 'qu', 'bel', 'an', 'di', 'mon', 'pe', 'ri'];
-const TLD = ['com', 'com', 'com', 'net', 'org', 'de', 'fr', 'co.uk', 'nl', 'it', 'es', 'io', 'ch', 'at', 'se', 'pl', 'eu', 'info'];
-const MX_PREFIX = ['mail', 'mx', 'smtp', 'out', 'mta', 'relay', 'o', 'mail-out', 'smtp-out', 'bounce'];
-const hex = (digits) => {
-  let s = '';
-  for (let i = 0; i < digits; i++) s += '0123456789abcdef'[randInt(16)];
-  return s;
-};
+const traffic = generateTriplets({ count: COUNT, rng, settings, now, span, waitingSpan, mailOf, clientGroup });
+const { senderRaw, senderKey, recipients, groupName, groupBase, groupIsV6, groupHost, groupMx } = traffic;
+const { tGroup, tSender, tRecipient, tHost, tPassed, tElapsed, tFirst } = traffic;
+console.log(`seed-triplets: generated ${traffic.describe} (${elapsed()} s)`);
 
-// Sender domains (also used for client host names).
-const domainCount = Math.max(50, Math.round(COUNT / 20));
-const domains = new Set();
-while (domains.size < domainCount) {
-  let word = '';
-  for (let n = between(2, 4); n > 0; n--) word += pick(SYL);
-  if (rng() < 0.2) word += between(1, 99);
-  domains.add(`${word}.${pick(TLD)}`);
-}
-const domainList = [...domains];
-domains.clear();
-
-// Senders: raw envelope sender as smtpd sends it, and the key the filter stores (distinct keys only).
-const senderCount = Math.max(100, Math.round(COUNT * 0.4));
-const senderRaw = [];
-const senderKey = [];
-{
-  const seen = new Set();
-  for (let tries = 0; senderKey.length < senderCount && tries < senderCount * 20; tries++) {
-    const domain = domainList[skewed(domainList.length, 2)];
-    const r = rng();
-    let raw;
-    if (r < 0.02) raw = '';
-    else if (r < 0.5) raw = `${pick(FIRST)}.${pick(LAST)}@${domain}`;
-    else if (r < 0.6) raw = `${pick(FIRST)[0]}${pick(LAST)}${rng() < 0.3 ? between(1, 99) : ''}@${domain}`;
-    else if (r < 0.8) raw = `${pick(ROLE)}@${rng() < 0.3 ? pick(['mail.', 'news.', 'e.', 'em.', 'notify.']) : ''}${domain}`;
-    else if (r < 0.87) raw = `bounces+${hex(8)}-${between(1, 99999)}@lists.${domain}`;
-    else if (r < 0.93) raw = `prvs=${between(1, 9)}${hex(9)}=${pick(ROLE)}@${domain}`;
-    else if (r < 0.97) raw = `bounce-${between(100, 999999)}-${between(1, 9999999)}@${pick(['mailer.', 'bounce.', 'mta.'])}${domain}`;
-    else raw = `SRS0=${hex(4)}=${pick(['AB', 'CD', 'XY', 'QR'])}=${pick(domainList)}=${pick(FIRST)}@forward.${domain}`;
-    const key = normaliseSender(raw);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    senderRaw.push(raw);
-    senderKey.push(key);
+// ---- attempts per triplet ----------------------------------------------------
+// Retries before the delay ran out: rare for real MTAs, common for bots that never come back.
+const earlyN = new Uint32Array(COUNT);
+// Passes after the first, of passed triplets: the same sender writing again over the month.
+const laterN = new Uint32Array(COUNT);
+const canEarly = delay >= 20;
+let natural = 0;
+let passedCount = 0;
+for (let i = 0; i < COUNT; i++) {
+  const u = rng();
+  earlyN[i] = !canEarly ? 0 : tPassed[i] ? (u < 0.8 ? 0 : u < 0.95 ? 1 : 2) : u < 0.7 ? 0 : u < 0.9 ? 1 : between(2, 4);
+  if (tPassed[i]) {
+    const v = rng();
+    laterN[i] = (v < 0.5 ? 1 : v < 0.75 ? 2 : v < 0.87 ? 3 : v < 0.93 ? between(4, 6) : v < 0.98 ? between(7, 15) : between(16, 40)) - 1;
+    passedCount++;
   }
+  natural += 1 + earlyN[i] + (tPassed[i] ? 1 + laterN[i] : 0);
 }
-
-// Local recipients of the domains Postfix receives for.
-const recipientCount = Math.max(20, Math.min(20_000, Math.round(COUNT / 100)));
-const LOCAL_DOMAINS = ['example.org', 'mail.example.net', 'corp.example.com', 'example-shop.example', 'lists.example.org'];
-const recipients = [];
-{
-  const seen = new Set();
-  while (recipients.length < recipientCount) {
-    const r = rng();
-    const local = r < 0.7 ? `${pick(FIRST)}.${pick(LAST)}${rng() < 0.2 ? between(2, 9) : ''}` : r < 0.9 ? `${pick(FIRST)[0]}${pick(LAST)}` : pick(ROLE);
-    const address = `${local}@${LOCAL_DOMAINS[skewed(LOCAL_DOMAINS.length, 1.5)]}`;
-    if (!seen.has(address)) seen.add(address), recipients.push(address);
-  }
+const minimum = COUNT + passedCount;
+const wanted = attemptsArg ?? natural;
+if (wanted < minimum) {
+  console.error(`seed-triplets: ${COUNT} triplets need at least ${minimum} attempts (a first attempt each, and the pass of the passed ones)`);
+  await store.close();
+  process.exit(2);
 }
-
-// Client networks, outside the address space the benchmark's load generator draws from.
-const groupCount = Math.max(100, Math.round(COUNT / 4));
-const V4_SPACE = [
-  // [first octet, allowed second octets]
-  ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((a) => [a, () => randInt(256)]),
-  [100, () => (rng() < 0.25 ? randInt(64) : between(128, 255))],
-  [169, () => randInt(254)],
-  [172, () => (rng() < 0.06 ? randInt(16) : between(32, 255))],
-  [192, () => { for (;;) { const b = randInt(256); if (b !== 168 && b !== 0) return b; } }],
-];
-const groupName = []; // client_group text
-const groupBase = []; // address without the host part
-const groupIsV6 = new Uint8Array(groupCount);
-const groupHost = []; // provider domain for client_name, '' for no reverse DNS
-const groupMx = [];
-{
-  const seen = new Set();
-  while (groupName.length < groupCount) {
-    const v6 = rng() < 0.12;
-    let base, sample;
-    if (v6) {
-      base = `2${pick(['a00', 'a01', 'a02', '001', '604', '607', '803'])}:${hex(4)}:${hex(4)}:${hex(3)}:`;
-      sample = `${base}:${hex(3)}`;
-    } else {
-      const [a, second] = pick(V4_SPACE);
-      base = `${a}.${second()}.${randInt(256)}.`;
-      sample = `${base}${between(1, 254)}`;
+if (wanted > natural) {
+  // Later passes in proportion to the passes a triplet has; early retries of waiting triplets alike.
+  const passed = [];
+  const waiting = [];
+  for (let i = 0; i < COUNT; i++) (tPassed[i] ? passed : waiting).push(i);
+  const extra = wanted - natural;
+  const toEarly = !canEarly || waiting.length === 0 ? 0 : passed.length === 0 ? extra : Math.round(extra * 0.15);
+  const weights = new Float64Array(passed.length);
+  let sum = 0;
+  passed.forEach((i, k) => (weights[k] = sum += 1 + laterN[i]));
+  const pickPassed = () => {
+    const r = rng() * sum;
+    let lo = 0;
+    let hi = passed.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (weights[mid] <= r) lo = mid + 1;
+      else hi = mid;
     }
-    const name = clientGroup(sample, settings.clientPrefixV4, settings.clientPrefixV6);
-    if (seen.has(name)) continue;
-    seen.add(name);
-    groupIsV6[groupName.length] = v6 ? 1 : 0;
-    groupName.push(name);
-    groupBase.push(base);
-    groupHost.push(rng() < 0.1 ? '' : domainList[skewed(domainList.length, 2)]);
-    groupMx.push(pick(MX_PREFIX));
-  }
-}
-
-// ---- triplet keys and first-seen times ---------------------------------------
-const tGroup = new Uint32Array(COUNT);
-const tSender = new Uint32Array(COUNT);
-const tRecipient = new Uint32Array(COUNT);
-const tHost = new Uint16Array(COUNT);
-const tPassed = new Uint8Array(COUNT);
-const tElapsed = new Uint32Array(COUNT); // first_seen to passed_at, for passed triplets
-const tFirst = new Uint32Array(COUNT);
-{
-  const keyOf = (g, s, r) => (g * senderCount + s) * recipientCount + r;
-  if (!Number.isSafeInteger(keyOf(groupCount, senderCount, recipientCount))) throw new Error('COUNT too large for the key encoding');
-  const taken = new Set();
+    return passed[lo];
+  };
+  for (let k = 0; k < extra - toEarly; k++) laterN[pickPassed()]++;
+  for (let k = 0; k < toEarly; k++) earlyN[waiting[skewed(waiting.length, 1.5)]]++;
+} else if (wanted < natural) {
+  // Each droppable attempt stays with the same chance: the total lands within a fraction of a percent.
+  const keep = (wanted - minimum) / (natural - minimum);
+  const thin = (n) => {
+    let kept = 0;
+    for (let k = 0; k < n; k++) if (rng() < keep) kept++;
+    return kept;
+  };
   for (let i = 0; i < COUNT; i++) {
-    let g, s, r, key;
-    do {
-      g = skewed(groupCount, 2.5);
-      s = skewed(senderKey.length, 1.6);
-      r = skewed(recipientCount, 1.4);
-      key = keyOf(g, s, r);
-    } while (taken.has(key));
-    taken.add(key);
-    tGroup[i] = g;
-    tSender[i] = s;
-    tRecipient[i] = r;
-    tHost[i] = between(1, groupIsV6[g] ? 0xffff : 254);
-    if (rng() < 0.6) {
-      tPassed[i] = 1;
-      // Postfix retries after 5 minutes, then backs off; most pass within the hour.
-      const u = rng();
-      let e =
-        u < 0.5 ? delay + between(1, 600)
-        : u < 0.8 ? delay + between(600, 3600)
-        : u < 0.95 ? between(3600, 6 * 3600)
-        : between(6 * 3600, 2 * DAY);
-      e = Math.max(delay + 1, Math.min(e, settings.retryWindow));
-      tElapsed[i] = e;
-      tFirst[i] = now - span + randInt(Math.max(1, span - e));
-    } else {
-      tFirst[i] = now - waitingSpan + randInt(waitingSpan);
-    }
+    laterN[i] = thin(laterN[i]);
+    earlyN[i] = thin(earlyN[i]);
   }
 }
-console.log(`seed-triplets: generated ${COUNT} keys over ${groupCount} client networks, ${senderKey.length} senders, ${recipientCount} recipients (${elapsed()} s)`);
 
-// Triplet ids in first-seen order, as the filter would have created them.
-if (COUNT >= 2 ** 25) throw new Error('COUNT too large for the ordering encoding');
-const order = new Float64Array(COUNT);
+// ---- the attempt log, in time order ---------------------------------------------
+const NEW = 0;
+const EARLY = 1;
+const PASSED = 2;
+const KNOWN = 3;
+const STEP = ['new', 'early', 'passed', 'known'];
+const ACTION = ['defer', 'defer', 'pass', 'pass'];
+let total = 0;
+for (let i = 0; i < COUNT; i++) total += 1 + earlyN[i] + (tPassed[i] ? 1 + laterN[i] : 0);
+const evAt = new Uint32Array(total);
+const evTriplet = new Uint32Array(total);
+const evKind = new Uint8Array(total);
+{
+  let e = 0;
+  const push = (at, i, kind) => {
+    evAt[e] = at;
+    evTriplet[e] = i;
+    evKind[e++] = kind;
+  };
+  for (let i = 0; i < COUNT; i++) {
+    const first = tFirst[i];
+    push(first, i, NEW);
+    for (let k = 0; k < earlyN[i]; k++) push(Math.min(now, first + between(10, delay - 1)), i, EARLY);
+    if (!tPassed[i]) continue;
+    const passedAt = first + tElapsed[i];
+    push(passedAt, i, PASSED);
+    const reach = Math.max(60, Math.min(now - passedAt, randInt(span)));
+    for (let k = 0; k < laterN[i]; k++) push(Math.min(now, passedAt + between(60, reach)), i, KNOWN);
+  }
+}
+// Sorted by time, then by the order pushed: a triplet's own attempts keep their order within a second.
 const minFirst = now - span;
-for (let i = 0; i < COUNT; i++) order[i] = (tFirst[i] - minFirst) * 2 ** 25 + i;
+const evBits = 2 ** Math.ceil(Math.log2(total + 1));
+if ((now - minFirst + 1) * evBits >= 2 ** 53) throw new Error('too many attempts for the ordering encoding');
+const order = new Float64Array(total);
+for (let e = 0; e < total; e++) order[e] = (evAt[e] - minFirst) * evBits + e;
 order.sort();
+console.log(`seed-triplets: ${total} attempts planned (${natural} without --attempts), in time order (${elapsed()} s)`);
 
-// ---- grow-able event arrays (attempt log) ----------------------------------------
-let evLength = 0;
-let evAt = new Uint32Array(COUNT * 3);
-let evTriplet = new Uint32Array(COUNT * 3); // triplet array index
-let evKind = new Uint8Array(COUNT * 3); // 0 new, 1 early, 2 passed, 3 known
-let evDelay = new Int32Array(COUNT * 3); // -1: NULL
-let evNumber = new Uint16Array(COUNT * 3); // the triplet's attempt count after this attempt
-function pushEvent(at, triplet, kind, d, number) {
-  if (evLength === evAt.length) {
-    const grow = (a) => {
-      const b = new a.constructor(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    evAt = grow(evAt);
-    evTriplet = grow(evTriplet);
-    evKind = grow(evKind);
-    evDelay = grow(evDelay);
-    evNumber = grow(evNumber);
-  }
-  evAt[evLength] = at;
-  evTriplet[evLength] = triplet;
-  evKind[evLength] = kind;
-  evDelay[evLength] = d;
-  evNumber[evLength] = number;
-  evLength++;
-}
-
-// Client network pass counters.
-const cpCount = new Uint32Array(groupCount);
-const cpFirst = new Uint32Array(groupCount);
-const cpLast = new Uint32Array(groupCount);
-
-// ---- bulk load ---------------------------------------------------------------
+// ---- write through the filter's decision writer --------------------------------------
 // One connection, nobody else on the file: no journal while loading, a big page cache.
 db.pragma('journal_mode = OFF');
 db.pragma('synchronous = OFF');
 db.pragma('cache_size = -1048576');
 db.pragma('temp_store = MEMORY');
+const writer = prepareDecisionWriter(db);
 
-const tripletId = new Uint32Array(COUNT);
-const insertTriplet = db.prepare(
-  `INSERT INTO triplets (id, client_group, sender, recipient, first_seen, last_seen, attempts, early_attempts, passed_at, passes)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-);
-const early = [];
-db.transaction(() => {
-  for (let rank = 0; rank < COUNT; rank++) {
-    const i = order[rank] % 2 ** 25;
-    const id = rank + 1;
-    tripletId[i] = id;
-    const first = tFirst[i];
-    pushEvent(first, i, 0, delay, 1);
-    // Retries before the delay ran out: rare for real MTAs, common for spam bots that never come back.
-    early.length = 0;
-    const u = rng();
-    const earlyCount = delay < 20 ? 0 : tPassed[i] ? (u < 0.8 ? 0 : u < 0.95 ? 1 : 2) : u < 0.7 ? 0 : u < 0.9 ? 1 : between(2, 4);
-    for (let k = 0; k < earlyCount; k++) early.push(Math.min(now, first + between(10, delay - 1)));
-    early.sort((a, b) => a - b);
-    for (let k = 0; k < early.length; k++) pushEvent(early[k], i, 1, delay - (early[k] - first), 2 + k);
-    let last = early.length ? early[early.length - 1] : first;
-    let passedAt = null;
-    let passes = 0;
-    if (tPassed[i]) {
-      passedAt = first + tElapsed[i];
-      pushEvent(passedAt, i, 2, tElapsed[i], 2 + earlyCount);
-      const v = rng();
-      passes = v < 0.5 ? 1 : v < 0.75 ? 2 : v < 0.87 ? 3 : v < 0.93 ? between(4, 6) : v < 0.98 ? between(7, 15) : between(16, 40);
-      const reach = Math.max(60, Math.min(now - passedAt, randInt(span)));
-      const later = [];
-      for (let k = 1; k < passes; k++) later.push(Math.min(now, passedAt + between(60, reach)));
-      later.sort((a, b) => a - b);
-      for (let k = 0; k < later.length; k++) pushEvent(later[k], i, 3, -1, 3 + earlyCount + k);
-      last = later.length ? later[later.length - 1] : passedAt;
-      const g = tGroup[i];
-      if (cpCount[g] === 0 || passedAt < cpFirst[g]) cpFirst[g] = passedAt;
-      if (last > cpLast[g]) cpLast[g] = last;
-      cpCount[g] += passes;
-    }
-    insertTriplet.run(
-      id,
-      groupName[tGroup[i]],
-      senderKey[tSender[i]],
-      recipients[tRecipient[i]],
-      first,
-      last,
-      1 + earlyCount + passes,
-      earlyCount,
-      passedAt,
-      passes,
-    );
-  }
-})();
-console.log(`seed-triplets: ${COUNT} triplets written (${elapsed()} s)`);
-
-// Attempt log, in time order like the filter appends it.
-const eventOrder = new Float64Array(evLength);
-const evBits = 2 ** Math.ceil(Math.log2(evLength + 1));
-for (let e = 0; e < evLength; e++) eventOrder[e] = (evAt[e] - minFirst) * evBits + e;
-eventOrder.sort();
-// Schema version 2 numbers each attempt of a triplet; fill it in when the column is there.
-const withNumber = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('attempts').includes('attempt_number');
-const insertAttempt = db.prepare(
-  `INSERT INTO attempts (at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id${withNumber ? ', attempt_number' : ''})
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${withNumber ? ', ?' : ''})`,
-);
-const KIND_ACTION = ['defer', 'defer', 'pass', 'pass'];
-const KIND_REASON = ['new', 'early', 'passed', 'known'];
-db.transaction(() => {
-  for (let n = 0; n < evLength; n++) {
-    const e = eventOrder[n] % evBits;
-    const i = evTriplet[e];
-    const g = tGroup[i];
-    const host = tHost[i];
-    const address = groupIsV6[g] ? `${groupBase[g]}:${host.toString(16)}` : `${groupBase[g]}${host}`;
-    const provider = groupHost[g];
-    const clientName = provider ? `${groupMx[g]}${groupIsV6[g] ? host.toString(16) : host}.${provider}` : 'unknown';
-    const helo = provider ? clientName : groupIsV6[g] ? `[IPv6:${address}]` : `[${address}]`;
-    const group = groupName[g];
-    const sender = senderKey[tSender[i]];
-    const recipient = recipients[tRecipient[i]];
-    const kind = evKind[e];
-    insertAttempt.run(
-      evAt[e],
-      address,
+const tLast = new Uint32Array(COUNT);
+const tAttempts = new Uint32Array(COUNT);
+const tEarly = new Uint32Array(COUNT);
+const tPassedAt = new Uint32Array(COUNT); // 0: not passed
+const tPasses = new Uint32Array(COUNT);
+const clients = new Map();
+const writeStarted = Date.now();
+let lastReport = writeStarted;
+let batch = [];
+for (let n = 0; n < total; n++) {
+  const e = order[n] % evBits;
+  const i = evTriplet[e];
+  const at = evAt[e];
+  const kind = evKind[e];
+  const g = tGroup[i];
+  const host = tHost[i];
+  const address = groupIsV6[g] ? `${groupBase[g]}:${host.toString(16)}` : `${groupBase[g]}${host}`;
+  const provider = groupHost[g];
+  const clientName = provider ? `${groupMx[g]}${groupIsV6[g] ? host.toString(16) : host}.${provider}` : 'unknown';
+  const helo = provider ? clientName : groupIsV6[g] ? `[IPv6:${address}]` : `[${address}]`;
+  const key = { clientGroup: groupName[g], sender: senderKey[tSender[i]], recipient: recipients[tRecipient[i]] };
+  const first = tFirst[i];
+  const before =
+    kind === NEW
+      ? undefined
+      : { firstSeen: first, lastSeen: tLast[i], attempts: tAttempts[i], earlyAttempts: tEarly[i], passedAt: tPassedAt[i] || null, passes: tPasses[i] };
+  const state = tripletAfter(STEP[kind], before, at);
+  tLast[i] = state.lastSeen;
+  tAttempts[i] = state.attempts;
+  tEarly[i] = state.earlyAttempts;
+  tPassedAt[i] = state.passedAt ?? 0;
+  tPasses[i] = state.passes;
+  const write = {
+    attempt: {
+      at,
+      clientAddress: address,
       clientName,
       helo,
-      senderRaw[tSender[i]],
-      recipient,
+      sender: senderRaw[tSender[i]],
+      recipient: key.recipient,
       // Postfix has no queue id yet at RCPT time for a deferred first recipient; a pass may already have one.
-      kind >= 2 && rng() < 0.3 ? hex(10).toUpperCase() : '',
-      KIND_ACTION[kind],
-      KIND_REASON[kind],
-      `triplet ${group} ${sender} ${recipient}`,
-      evDelay[e] < 0 ? null : evDelay[e],
-      tripletId[i],
-      ...(withNumber ? [evNumber[e]] : []),
-    );
+      queueId: kind >= PASSED && rng() < 0.3 ? hex(10).toUpperCase() : '',
+      action: ACTION[kind],
+      reason: STEP[kind],
+      rule: `triplet ${key.clientGroup} ${key.sender} ${key.recipient}`,
+      delay: kind === NEW ? delay : kind === EARLY ? delay - (at - first) : kind === PASSED ? at - first : null,
+    },
+    triplet: { key, state },
+  };
+  if (kind >= PASSED) {
+    const client = autoAllowClient({ clientAddress: address }, settings);
+    const { clientPasses } = clientAfterPass(clients.get(client), client, at, kind === PASSED);
+    if (clientPasses) {
+      clients.set(client, clientPasses);
+      write.clientPasses = clientPasses;
+    }
   }
-})();
-console.log(`seed-triplets: ${evLength} attempts written (${elapsed()} s)`);
-
-// Client networks' passes (as the filter keeps them with autoAllowBy network): at most one counted per hour.
-const insertClient = db.prepare('INSERT INTO client_passes (client, passes, last_counted_at, last_seen) VALUES (?, ?, ?, ?)');
-let clients = 0;
-db.transaction(() => {
-  for (let g = 0; g < groupCount; g++) {
-    if (cpCount[g] === 0) continue;
-    const hours = Math.floor((cpLast[g] - cpFirst[g]) / 3600) + 1;
-    insertClient.run(groupName[g], Math.min(cpCount[g], hours), cpLast[g], cpLast[g]);
-    clients++;
+  batch.push(write);
+  if (batch.length === BATCH || n === total - 1) {
+    writer.commit(batch);
+    batch = [];
+    const t = Date.now();
+    if (t - lastReport >= 5000 || n === total - 1) {
+      lastReport = t;
+      const seconds = (t - writeStarted) / 1000;
+      console.log(
+        `seed-triplets: ${n + 1} of ${total} attempts written (${(((n + 1) / total) * 100).toFixed(0)}%), ` +
+          `${Math.round((n + 1) / seconds)} attempts/s with their triplet and client rows (${elapsed()} s)`,
+      );
+    }
   }
-})();
-console.log(`seed-triplets: ${clients} client networks written (${elapsed()} s)`);
+}
+const writeSeconds = (Date.now() - writeStarted) / 1000;
 
 // Back to the filter's own settings (WAL is a property of the file).
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 
-// The benchmark's own triplets must find nothing here: no triplet, no client network.
+// The benchmark's own triplets must find nothing here: no triplet, no client passes.
 {
-  const tripletHit = db.prepare('SELECT 1 FROM triplets WHERE client_group = ? LIMIT 1').pluck();
-  const clientHit = db.prepare('SELECT 1 FROM client_passes WHERE client = ?').pluck();
   const probe = makeKnownTriplets(5000);
   const probeRng = makeRng(0xbe9c);
-  for (let n = 0; n < 20_000; n++) probe.push(makeTriplet(probeRng, `probe${n}`));
-  let hits = 0;
+  for (let k = 0; k < 20_000; k++) probe.push(makeTriplet(probeRng, `probe${k}`));
+  const seededGroups = new Set(groupName);
+  let groupHits = 0;
+  let storeHits = 0;
   for (const t of probe) {
-    const group = clientGroup(t.clientAddress, settings.clientPrefixV4, settings.clientPrefixV6);
-    if (tripletHit.get(group) || clientHit.get(group)) hits++;
+    const question = { protocolState: 'RCPT', clientAddress: t.clientAddress, clientName: t.clientName, sender: t.sender, recipient: t.recipient };
+    const found = store.findGreylistState(greylistKey(question, settings), autoAllowClient(question, settings));
+    if (found.triplet || found.clientPasses) storeHits++;
+    if (seededGroups.has(clientGroup(t.clientAddress, settings.clientPrefixV4, settings.clientPrefixV6))) groupHits++;
   }
-  console.log(`seed-triplets: ${hits} of ${probe.length} benchmark-style client networks found in the seeded data`);
-  if (hits > 0) console.error('seed-triplets: warning: the benchmark\'s triplets overlap the seeded ones');
+  console.log(
+    `seed-triplets: of ${probe.length} benchmark-style triplets, ${storeHits} found in the store (triplet or client), ` +
+      `${groupHits} in a seeded client network`,
+  );
+  if (storeHits + groupHits > 0) console.error("seed-triplets: warning: the benchmark's triplets overlap the seeded ones");
 }
-db.close();
 
-const bytes = ['', '-wal', '-shm'].reduce((sum, suffix) => {
-  try {
-    return sum + fs.statSync(dbPath + suffix).size;
-  } catch {
-    return sum;
-  }
-}, 0);
+const size = measureDatabase(db);
+await store.close();
+if (size.triplets !== COUNT || size.attempts !== total) {
+  console.error(`seed-triplets: warning: the database holds ${size.triplets} triplets and ${size.attempts} attempts, not ${COUNT} and ${total}`);
+}
 console.log(
-  `seed-triplets: ${COUNT} triplets, ${evLength} attempts, ${clients} client networks in ${elapsed()} s; ` +
-    `${dbPath} is ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+  `seed-triplets: ${COUNT} triplets, ${total} attempts, ${clients.size} client counters in ${elapsed()} s ` +
+    `(writing ${writeSeconds.toFixed(1)} s: ${Math.round(total / writeSeconds)} attempts/s through the decision writer)`,
 );
+for (const line of describeSize(size, `seed-triplets: ${dbPath}`)) console.log(line);
