@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDataRoot } from './disk-io.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const READY_TIMEOUT_MS = Number(process.env.BENCH_READY_TIMEOUT_MS ?? 20_000);
@@ -22,8 +23,9 @@ export function freePort() {
   });
 }
 
+/** A new directory for one server's files, on a disk whose writes /proc/PID/io counts (see disk-io.mjs). */
 export function makeTempDir(prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `greyward-bench-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(benchDataRoot(), `greyward-bench-${prefix}-`));
   // The perl daemons drop to their own user; it must reach and write the dir.
   fs.chmodSync(dir, 0o755);
   return dir;
@@ -65,12 +67,13 @@ function waitForExit(child, ms) {
  * log file, then wait for its port. If readyLine, the port is parsed from the
  * first stdout line `ready tcp=HOST:PORT`.
  */
-async function launch({ name, command, args, dir, port, readyLine = false, cleanup }) {
+async function launch({ name, command, args, dir, port, readyLine = false, cleanup, env }) {
   const logFile = path.join(dir, `${name}.log`);
   const logFd = fs.openSync(logFile, 'a');
   const child = spawn(command, args, {
     stdio: ['ignore', readyLine ? 'pipe' : logFd, logFd],
     cwd: path.resolve(BENCH_DIR, '..'),
+    ...(env ? { env: { ...process.env, ...env } } : {}),
   });
   fs.closeSync(logFd);
   let exited = null;
@@ -217,11 +220,12 @@ export async function startGreyward({ delay, dbPath } = {}) {
       note = `"settings set delay ${delay}" failed (${why}); running with its default delay`;
     }
   }
-  // The filter's Node flags (its heap caps), as `greyward filter` would apply them itself.
-  const { greywardNodeFlags } = await import('../out/main/node-flags.js');
+  // The filter's Node flags (its heap caps) and environment, as `greyward filter` would apply them
+  // itself by re-executing: given here, the process started is the filter, with no re-execution.
+  const { greywardFilterEnv, greywardNodeFlags } = await import('../out/main/node-flags.js');
   const args = [...greywardNodeFlags(cli), cli, 'filter', '--db', db, '--listen', '127.0.0.1:0'];
-  const server = await launch({ name: 'greyward', command: process.execPath, args, dir, readyLine: true });
-  return { ...server, note };
+  const server = await launch({ name: 'greyward', command: process.execPath, args, dir, readyLine: true, env: greywardFilterEnv(cli) });
+  return { ...server, dbPath: db, note };
 }
 
 /** Resident set size of a process in MiB, from /proc/PID/status VmRSS. */

@@ -1,6 +1,8 @@
 // Benchmark driver: runs scenarios new / known / mix at several connection
-// counts against each policy server, prints a table and writes
-// bench/results/latest.json.
+// counts against each policy server, prints a table, a summary against the
+// targets and writes bench/results/latest.json. Per run it reads, besides the
+// answers' latencies, the server's peak resident memory and the bytes it wrote
+// to disk (/proc/PID/io write_bytes, WAL and checkpoints included) per decision.
 //
 // Environment:
 //   BENCH_SECONDS      seconds per run (default 5)
@@ -9,6 +11,9 @@
 //   BENCH_CONNECTIONS  comma list of connection counts (default 1,8,32)
 //   BENCH_KNOWN        size of the primed "known" triplet set (default 5000)
 //   BENCH_BIG_DB       triplet count for greyward-1m (default 1000000)
+//   BENCH_BIG_ATTEMPTS attempt count for greyward-1m (default 3 per triplet)
+//   BENCH_SEEDED_DB    a database seeded already (bench/seed-triplets.mjs) to copy for greyward-1m
+//   BENCH_DATA_DIR     where the servers' databases go (default: a temporary directory on a disk)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +21,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeKnownTriplets, primeTriplets, runLoad } from './policy-load.mjs';
 import { cpuSeconds, makeTempDir, rssMiB, startGreyward, startNoop, startPostgrey, startSqlgrey } from './peers.mjs';
+import { printSummary } from './bench-summary.mjs';
+import { describeSize, measureDatabase } from './db-size.mjs';
+import { benchDataRoot, probeWriteAccounting, treeWriteBytes } from './disk-io.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const list = (value, fallback) => (value ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
@@ -26,16 +34,18 @@ const scenarios = list(process.env.BENCH_SCENARIOS, 'new,known,mix');
 const connectionCounts = list(process.env.BENCH_CONNECTIONS, '1,8,32').map(Number);
 const knownCount = Number(process.env.BENCH_KNOWN ?? 5000);
 const bigDbCount = Number(process.env.BENCH_BIG_DB ?? 1_000_000);
+const bigDbAttempts = Number(process.env.BENCH_BIG_ATTEMPTS ?? 3 * bigDbCount);
+const seededDb = process.env.BENCH_SEEDED_DB ? path.resolve(process.env.BENCH_SEEDED_DB) : undefined;
 
 /**
  * Hook for the large-database variant: fills a greyward database at `dbPath`
  * with `count` triplets using bench/seed-triplets.mjs. Returns false (with a
  * reason) when that script does not exist yet.
  */
-export function prepareGreywardDb(dbPath, count) {
+export function prepareGreywardDb(dbPath, count, attempts) {
   const seeder = path.join(BENCH_DIR, 'seed-triplets.mjs');
   if (!fs.existsSync(seeder)) return { ok: false, reason: `${path.relative(process.cwd(), seeder)} does not exist yet` };
-  execFileSync(process.execPath, [seeder, dbPath, String(count)], {
+  execFileSync(process.execPath, [seeder, dbPath, String(count), '--attempts', String(attempts)], {
     stdio: ['ignore', 'inherit', 'inherit'],
     cwd: path.resolve(BENCH_DIR, '..'),
   });
@@ -56,13 +66,22 @@ const SERVERS = {
       const dir = makeTempDir('greyward-db');
       const dbPath = path.join(dir, 'greyward.db');
       const started = Date.now();
-      const prepared = prepareGreywardDb(dbPath, bigDbCount);
-      if (!prepared.ok) {
-        fs.rmSync(dir, { recursive: true, force: true });
-        throw new Error(`greyward-1m skipped: ${prepared.reason}`);
+      if (seededDb) {
+        fs.copyFileSync(seededDb, dbPath);
+        console.log(`  copied ${seededDb} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } else {
+        const prepared = prepareGreywardDb(dbPath, bigDbCount, bigDbAttempts);
+        if (!prepared.ok) {
+          fs.rmSync(dir, { recursive: true, force: true });
+          throw new Error(`greyward-1m skipped: ${prepared.reason}`);
+        }
+        console.log(`  seeded ${bigDbCount} triplets, ${bigDbAttempts} attempts in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
-      console.log(`  seeded ${bigDbCount} triplets in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       try {
+        const { openDatabase } = await import('../out/main/store/database.js');
+        const db = openDatabase(dbPath, { readonly: true });
+        sizeReport = measureDatabase(db);
+        db.close();
         const server = await startGreyward({ delay: '1s', dbPath });
         return { ...server, stop: async () => (await server.stop(), fs.rmSync(dir, { recursive: true, force: true })) };
       } catch (err) {
@@ -73,11 +92,15 @@ const SERVERS = {
   },
 };
 
+/** The big database as seeded, before the filter ran on it. */
+let sizeReport = null;
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x, digits = 2) => (x == null || Number.isNaN(x) ? '-' : x.toFixed(digits));
 // CPU µs per request: the server's (all its threads) and this load generator's, which shares the machine.
-const COLUMNS = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'RSS MiB', 'srv µs/r', 'main µs/r', 'gen µs/r'];
-const WIDTHS = [12, 8, 5, 8, 8, 8, 8, 8, 8, 8, 9, 8];
+// RSS: the highest sampled during the run. KiB/dec: bytes the server wrote to disk per decision answered.
+const COLUMNS = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'RSS MiB', 'KiB/dec', 'srv µs/r', 'main µs/r', 'gen µs/r'];
+const WIDTHS = [12, 8, 5, 8, 8, 8, 8, 8, 8, 8, 8, 9, 8];
 
 function formatRow(cells) {
   return cells.map((cell, i) => (i < 2 ? String(cell).padEnd(WIDTHS[i]) : String(cell).padStart(WIDTHS[i]))).join('  ');
@@ -85,7 +108,8 @@ function formatRow(cells) {
 
 function rowCells(r) {
   return [
-    r.server, r.scenario, r.connections, r.throughput, fmt(r.p50, 3), fmt(r.p95, 3), fmt(r.p99, 3), fmt(r.max), fmt(r.rssMiB, 1),
+    r.server, r.scenario, r.connections, r.throughput, fmt(r.p50, 3), fmt(r.p95, 3), fmt(r.p99, 3), fmt(r.max), fmt(r.peakRssMiB, 1),
+    writeAccounting.counted ? fmt(r.writeKiBPerDecision, 2) : 'n/a',
     fmt(r.serverCpuUsPerRequest, 1), fmt(r.mainThreadCpuUsPerRequest, 1), fmt(r.generatorCpuUsPerRequest, 1),
   ];
 }
@@ -136,6 +160,9 @@ async function benchServer(name, results, skipped, notes) {
         // The server's main thread: Greyward's answering thread, all of postgrey and sqlgrey.
         const mainCpu = cpuSeconds(server.pid, server.pid);
         const generatorCpu = process.cpuUsage();
+        const writtenBefore = treeWriteBytes(server.pid);
+        let peakRss = rssMiB(server.pid);
+        const rssSampler = setInterval(() => (peakRss = Math.max(peakRss ?? 0, rssMiB(server.pid) ?? 0)), 250);
         const load = await runLoad({
           host: '127.0.0.1',
           port: server.port,
@@ -145,7 +172,11 @@ async function benchServer(name, results, skipped, notes) {
           knownTriplets: known,
           seed: seed++,
         });
+        clearInterval(rssSampler);
         const generatorUsed = process.cpuUsage(generatorCpu);
+        // What the last answers left to write: a batch written behind, a checkpoint under way.
+        await sleep(500);
+        const written = writtenBefore === null ? null : treeWriteBytes(server.pid) - writtenBefore;
         const serverUsed = serverCpu == null ? null : cpuSeconds(server.pid) - serverCpu;
         const mainUsed = mainCpu == null ? null : cpuSeconds(server.pid, server.pid) - mainCpu;
         const row = {
@@ -154,6 +185,9 @@ async function benchServer(name, results, skipped, notes) {
           connections,
           ...load,
           rssMiB: rssMiB(server.pid),
+          peakRssMiB: Math.max(peakRss ?? 0, rssMiB(server.pid) ?? 0) || null,
+          writtenBytes: written,
+          writeKiBPerDecision: written == null || !load.requests ? null : written / 1024 / load.requests,
           serverCpuUsPerRequest: serverUsed == null || !load.requests ? null : (serverUsed * 1e6) / load.requests,
           mainThreadCpuUsPerRequest: mainUsed == null || !load.requests ? null : (mainUsed * 1e6) / load.requests,
           generatorCpuUsPerRequest: load.requests ? (generatorUsed.user + generatorUsed.system) / load.requests : null,
@@ -178,10 +212,13 @@ const results = [];
 const skipped = [];
 const notes = {};
 const startedAt = new Date().toISOString();
+const dataRoot = benchDataRoot();
+const writeAccounting = probeWriteAccounting(dataRoot);
 console.log(
   `policy bench: ${seconds}s per run, servers ${serverNames.join(',')}, scenarios ${scenarios.join(',')}, ` +
     `connections ${connectionCounts.join(',')}, known set ${knownCount}; node ${process.version}, ${os.cpus().length} CPUs`,
 );
+console.log(`databases under ${dataRoot}: ${writeAccounting.note}`);
 console.log(formatRow(COLUMNS));
 for (const name of serverNames) await benchServer(name, results, skipped, notes);
 
@@ -189,77 +226,10 @@ console.log('\n' + formatRow(COLUMNS));
 for (const r of results) console.log(formatRow(rowCells(r)));
 for (const s of skipped) console.log(`skipped ${s.server}: ${s.reason.split('\n')[0]}`);
 
-// The figures the project reports: greyward at 8 connections against postgrey
-// and the no-op ceiling, on an empty and on the big database. Printed as
-// measured, met or not.
-const SUMMARY_CONNECTIONS = 8;
-const TARGETS = { vsPostgrey: 10, vsNoop: 0.5, p99Ms: 2, rssMiB: 150, flat: 0.9 };
-const summary = [];
-{
-  const find = (server, scenario) => results.find((r) => r.server === server && r.scenario === scenario && r.connections === SUMMARY_CONNECTIONS);
-  const verdict = (ok) => (ok == null ? '[n/a]' : ok ? '[met]' : '[NOT met]');
-  const ratio = (a, b) => (a && b ? a.throughput / b.throughput : null);
-  const deferShare = (r) => {
-    const total = Object.values(r.actions).reduce((n, c) => n + c, 0);
-    const deferred = Object.entries(r.actions).filter(([a]) => /DEFER|^4\d\d/.test(a)).reduce((n, [, c]) => n + c, 0);
-    return total ? deferred / total : null;
-  };
-  console.log(
-    `\nsummary at ${SUMMARY_CONNECTIONS} connections; targets: >= ${TARGETS.vsPostgrey}x postgrey's throughput, ` +
-      `>= ${TARGETS.vsNoop}x the no-op server's, p99 < ${TARGETS.p99Ms} ms, RSS < ${TARGETS.rssMiB} MiB, ` +
-      `flat from empty to ${bigDbCount} triplets (read here as 1M throughput >= ${TARGETS.flat}x empty's)`,
-  );
-  for (const [server, label] of [['greyward', 'empty db'], ['greyward-1m', `${bigDbCount} db`]]) {
-    for (const scenario of scenarios) {
-      const row = find(server, scenario);
-      const postgrey = find('postgrey', scenario);
-      const noop = find('noop', scenario);
-      if (!row) {
-        console.log(`  ${label.padEnd(12)} ${scenario.padEnd(6)} no result`);
-        summary.push({ server, scenario, connections: SUMMARY_CONNECTIONS, missing: true });
-        continue;
-      }
-      const vsPostgrey = ratio(row, postgrey);
-      const vsNoop = ratio(row, noop);
-      const share = deferShare(row);
-      const item = {
-        server,
-        scenario,
-        connections: SUMMARY_CONNECTIONS,
-        throughput: row.throughput,
-        vsPostgrey,
-        vsNoop,
-        p99: row.p99,
-        rssMiB: row.rssMiB,
-        deferShare: share,
-        met: {
-          vsPostgrey: vsPostgrey == null ? null : vsPostgrey >= TARGETS.vsPostgrey,
-          vsNoop: vsNoop == null ? null : vsNoop >= TARGETS.vsNoop,
-          p99: row.p99 < TARGETS.p99Ms,
-          rss: row.rssMiB == null ? null : row.rssMiB < TARGETS.rssMiB,
-        },
-      };
-      summary.push(item);
-      console.log(
-        `  ${label.padEnd(12)} ${scenario.padEnd(6)} ${String(row.throughput).padStart(6)} req/s = ` +
-          `${vsPostgrey == null ? '-' : fmt(vsPostgrey, 1)}x postgrey ${verdict(item.met.vsPostgrey)}, ` +
-          `${vsNoop == null ? '-' : fmt(vsNoop, 2)}x noop ${verdict(item.met.vsNoop)}, ` +
-          `p99 ${fmt(row.p99, 3)} ms ${verdict(item.met.p99)}, ` +
-          `RSS ${fmt(row.rssMiB, 1)} MiB ${verdict(item.met.rss)}; ` +
-          `answers deferred ${share == null ? '-' : (share * 100).toFixed(1)}%`,
-      );
-    }
-  }
-  for (const scenario of scenarios) {
-    const empty = find('greyward', scenario);
-    const big = find('greyward-1m', scenario);
-    const flat = ratio(big, empty);
-    summary.push({ flat: true, scenario, connections: SUMMARY_CONNECTIONS, throughputRatio: flat, p99Empty: empty?.p99, p99Big: big?.p99 });
-    console.log(
-      `  flat         ${scenario.padEnd(6)} ${bigDbCount} db / empty db throughput ${flat == null ? '-' : fmt(flat, 2)}x ` +
-        `${verdict(flat == null ? null : flat >= TARGETS.flat)}, p99 ${fmt(empty?.p99, 3)} -> ${fmt(big?.p99, 3)} ms`,
-    );
-  }
+const summary = printSummary({ results, scenarios, bigDbCount, writesCounted: writeAccounting.counted });
+if (sizeReport) {
+  console.log('');
+  for (const line of describeSize(sizeReport, 'greyward-1m database as seeded')) console.log(line);
 }
 
 const resultsDir = path.join(BENCH_DIR, 'results');
@@ -269,9 +239,11 @@ const report = {
   finishedAt: new Date().toISOString(),
   node: process.version,
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemMiB: Math.round(os.totalmem() / 2 ** 20) },
-  settings: { seconds, servers: serverNames, scenarios, connections: connectionCounts, knownCount, bigDbCount },
+  settings: { seconds, servers: serverNames, scenarios, connections: connectionCounts, knownCount, bigDbCount, bigDbAttempts, dataRoot },
+  writeAccounting,
   results,
   summary,
+  bigDatabase: sizeReport,
   skipped,
   notes,
 };
