@@ -222,6 +222,7 @@ const tPasses = new Uint32Array(COUNT);
 const clients = new Map();
 const writeStarted = Date.now();
 let lastReport = writeStarted;
+let reported = 0;
 let batch = [];
 for (let n = 0; n < total; n++) {
   const e = order[n] % evBits;
@@ -277,12 +278,14 @@ for (let n = 0; n < total; n++) {
     batch = [];
     const t = Date.now();
     if (t - lastReport >= 5000 || n === total - 1) {
-      lastReport = t;
       const seconds = (t - writeStarted) / 1000;
       console.log(
         `seed-triplets: ${n + 1} of ${total} attempts written (${(((n + 1) / total) * 100).toFixed(0)}%), ` +
-          `${Math.round((n + 1) / seconds)} attempts/s with their triplet and client rows (${elapsed()} s)`,
+          `${Math.round((n + 1) / seconds)} attempts/s with their triplet and client rows, ` +
+          `${Math.round(((n + 1 - reported) * 1000) / (t - lastReport))}/s lately (${elapsed()} s)`,
       );
+      lastReport = t;
+      reported = n + 1;
     }
   }
 }
