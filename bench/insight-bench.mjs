@@ -104,7 +104,7 @@ async function benchDatabase(label, dbPath) {
   const db = openDatabase(dbPath, { readonly: true });
   const size = measureDatabase(db);
   db.close();
-  for (const line of describeSize(size, label)) console.log(line);
+  for (const line of describeSize(size, 'size')) console.log(`  ${line}`);
 
   // What any greyward command costs before it reads anything: Node starting and loading the CLI.
   const floor = await runMeasured(process.execPath, [CLI, '--version']);
