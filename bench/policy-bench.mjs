@@ -23,7 +23,7 @@ import { makeKnownTriplets, primeTriplets, runLoad } from './policy-load.mjs';
 import { cpuSeconds, makeTempDir, rssMiB, startGreyward, startNoop, startPostgrey, startSqlgrey } from './peers.mjs';
 import { printSummary } from './bench-summary.mjs';
 import { describeSize, measureDatabase } from './db-size.mjs';
-import { benchDataRoot, probeWriteAccounting, treeWriteBytes } from './disk-io.mjs';
+import { benchDataRoot, probeWriteAccounting, processTree, treeWriteBytes } from './disk-io.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const list = (value, fallback) => (value ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
@@ -92,6 +92,14 @@ const SERVERS = {
   },
 };
 
+function threadCount(pid) {
+  try {
+    return Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) || null;
+  } catch {
+    return null;
+  }
+}
+
 /** The big database as seeded, before the filter ran on it. */
 let sizeReport = null;
 
@@ -141,7 +149,12 @@ async function benchServer(name, results, skipped, notes) {
   current = server;
   const serverNotes = [];
   if (server.note) serverNotes.push(server.note);
-  console.log(`  pid ${server.pid}, port ${server.port}, RSS at start ${fmt(rssMiB(server.pid), 1)} MiB`);
+  // Disk writes and memory are read for this process (all its threads) and any it forks.
+  const tree = processTree(server.pid);
+  console.log(
+    `  pid ${server.pid} (${threadCount(server.pid) ?? '?'} threads${tree.length > 1 ? `, children ${tree.slice(1).join(' ')}` : ''}), ` +
+      `port ${server.port}, RSS at start ${fmt(rssMiB(server.pid), 1)} MiB`,
+  );
   try {
     const known = makeKnownTriplets(knownCount);
     if (scenarios.some((s) => s !== 'new')) {
