@@ -50,8 +50,9 @@ function statusKiB(pid, field) {
 }
 
 /**
- * Runs a process to its end, polling its VmHWM every 20 ms. Resolves with wall time, peak MiB,
- * exit code or signal, stdout's byte count, its lines when `lines`, and stderr's last lines.
+ * Runs a process to its end, polling its VmHWM every 20 ms, and stops it when it has said nothing
+ * for the timeout (a call still running). Resolves with wall time, peak MiB, exit code or signal,
+ * whether it was stopped, stdout's byte count, and stderr's last lines; `onLine` gets stdout's lines.
  */
 function runMeasured(command, args, { lines = false, onLine } = {}) {
   return new Promise((resolve) => {
@@ -62,9 +63,18 @@ function runMeasured(command, args, { lines = false, onLine } = {}) {
     let pending = '';
     let stderr = '';
     const poll = setInterval(() => (peakKiB = Math.max(peakKiB, statusKiB(child.pid, 'VmHWM') ?? 0)), 20);
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    let timedOut = false;
+    const stop = () => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    };
+    let timer = setTimeout(stop, TIMEOUT_MS);
     child.stdout.on('data', (chunk) => {
       outBytes += chunk.length;
+      if (lines) {
+        clearTimeout(timer);
+        timer = setTimeout(stop, TIMEOUT_MS);
+      }
       if (!lines) return;
       pending += chunk.toString('utf8');
       let nl;
@@ -82,6 +92,7 @@ function runMeasured(command, args, { lines = false, onLine } = {}) {
         peakMiB: peakKiB / 1024 || null,
         code,
         signal,
+        timedOut,
         outBytes,
         stderrTail: stderr.trim().split('\n').slice(-3).join(' | '),
       });
@@ -118,7 +129,8 @@ async function benchDatabase(label, dbPath) {
     console.log(
       `  greyward suspects --json, run ${run + 1}: ` +
         (crashed
-          ? `CRASHED after ${(r.wallMs / 1000).toFixed(1)} s (${r.signal ?? `exit ${r.code}`}${r.signal === 'SIGKILL' ? `, stopped at the ${TIMEOUT_MS / 1000} s timeout` : ''}), peak ${r.peakMiB?.toFixed(0) ?? '-'} MiB: ${r.stderrTail}`
+          ? `${r.timedOut ? `STOPPED at the ${TIMEOUT_MS / 1000} s timeout` : `CRASHED after ${(r.wallMs / 1000).toFixed(1)} s (${r.signal ?? `exit ${r.code}`})`}, ` +
+            `peak ${r.peakMiB?.toFixed(0) ?? '-'} MiB: ${r.stderrTail}`
           : `${ms(r.wallMs)} ms [${verdict(r.wallMs < TARGETS.suspectsMs)} < ${TARGETS.suspectsMs}], ` +
             `peak RSS ${r.peakMiB?.toFixed(0) ?? '-'} MiB [${verdict(r.peakMiB < TARGETS.suspectsRssMiB)} < ${TARGETS.suspectsRssMiB}], ${(r.outBytes / 1024).toFixed(0)} KiB of JSON`),
     );
@@ -148,7 +160,8 @@ async function benchDatabase(label, dbPath) {
   });
   if (child.code !== 0) {
     const during = current ? `during ${current.what}, ${((child.wallMs - current.at) / 1000).toFixed(1)} s after it started` : 'between calls';
-    console.log(`  in-process reads CRASHED ${during} (${child.signal ?? `exit ${child.code}`}), peak ${child.peakMiB?.toFixed(0) ?? '-'} MiB: ${child.stderrTail}`);
+    const how = child.timedOut ? `STOPPED at the ${TIMEOUT_MS / 1000} s timeout` : `CRASHED (${child.signal ?? `exit ${child.code}`})`;
+    console.log(`  in-process reads ${how} ${during}, peak ${child.peakMiB?.toFixed(0) ?? '-'} MiB: ${child.stderrTail}`);
   }
   return { label, dbPath, size, startupMs: floor.wallMs, cli, inline: results, inlineCrashed: child.code !== 0 };
 }
@@ -186,6 +199,8 @@ async function inline(dbPath) {
         const t = performance.now();
         last = await call();
         times.push(performance.now() - t);
+        // A sign of life per call: the parent's timeout is for one call.
+        emit({ done: what, ms: times.at(-1) });
       }
       emit({ result: { what, kind, ms: times, rssBeforeMiB, peakMiB: mib('VmHWM'), found: describe(last) } });
     } catch (error) {
