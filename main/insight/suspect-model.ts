@@ -21,11 +21,14 @@ export interface PolicySource {
 }
 
 /** Mails whose suspects are built per read of their attempts' texts. */
-const EVIDENCE_BATCH = 256;
+const EVIDENCE_BATCH = 2048;
 const NONE = -1;
 
 /** The primary class of each lowest class bit. */
 const PRIMARY: Record<number, SuspectClass> = Object.fromEntries(Object.entries(CLASS_BIT).map(([c, bit]) => [bit, c as SuspectClass]));
+
+/** The credibility of every combination of signals. */
+const CREDIBILITY = Float64Array.from({ length: 128 }, (_, signals) => credibilityOf(signals));
 
 const settingsKey = (s: ModelSettings) => `${s.delay} ${s.retryWindow} ${s.maxAge} ${s.logRetention}`;
 
@@ -89,6 +92,7 @@ export class SuspectModel {
       this.update(model, now);
     }
     model.dropOld(now);
+    model.passes.forget(now - settings.maxAge);
     model.settle();
     this.lastNow = now;
     return (this.model = model);
@@ -98,28 +102,26 @@ export class SuspectModel {
     this.model = undefined;
     const model = new WaitingMail(this.reads, settings);
     const since = now - settings.retryWindow - LOST_KEPT_SECONDS;
+    const forgotten = now - settings.maxAge;
     // One read transaction: the triplets and the attempts as of the same commit.
     this.db.transaction(() => {
       model.lastAttemptId = this.reads.lastAttemptId();
-      const recentPasses: TripletInts[] = [];
-      for (const chunk of this.reads.triplets()) {
-        const passed: TripletInts[] = [];
-        for (const row of chunk) {
-          if (row.passedAt < 0) {
-            if (row.firstSeen >= since) model.addTriplet(row);
-          } else {
-            passed.push(row);
-            if (row.lastSeen >= since) recentPasses.push(row);
-          }
-        }
-        model.passed(passed);
+      for (const c of this.reads.tripletColumns('waiting', since)) {
+        for (let i = 0; i < c.id.length; i++) model.addTripletOf(c.id[i]!, c.sender[i]!, c.recipient[i]!, c.clientGroup[i]!, c.firstSeen[i]! + since, c.lastSeen[i]! + since);
       }
-      // A mail's own passes, once all its triplets are in.
-      model.passed(recentPasses);
-      for (const chunk of this.reads.attempts(this.reads.attemptIdAt(since), model.lastAttemptId + 1)) {
-        for (const a of chunk) {
-          const slot = model.slotOf(a.tripletId);
-          if (slot !== undefined) model.addAttempt(slot, a.id, a.at, a.clientName);
+      // Passes older than the maximum age count for nothing now, nor at any later time.
+      for (const c of this.reads.tripletColumns('passed', forgotten)) {
+        model.learn(c.sender);
+        for (let i = 0; i < c.id.length; i++) {
+          const lastSeen = c.lastSeen[i]! + forgotten;
+          model.passedDomain(c.sender[i]!, c.clientGroup[i]!, lastSeen);
+          model.gotThrough(c.sender[i]!, c.recipient[i]!, lastSeen);
+        }
+      }
+      for (const c of this.reads.attempts(this.reads.attemptIdAt(since), model.lastAttemptId + 1, since)) {
+        for (let i = 0; i < c.id.length; i++) {
+          const slot = model.slotOf(c.tripletId[i]!);
+          if (slot !== undefined) model.addAttempt(slot, c.id[i]!, c.at[i]! + since, c.clientName[i]!);
         }
       }
     })();
@@ -131,8 +133,8 @@ export class SuspectModel {
     this.db.transaction(() => {
       const last = this.reads.lastAttemptId();
       if (last <= model.lastAttemptId) return;
-      const attempts = [...this.reads.attempts(model.lastAttemptId + 1, last + 1)].flat();
-      const touched = [...new Set(attempts.map((a) => a.tripletId))];
+      const attempts = [...this.reads.attempts(model.lastAttemptId + 1, last + 1, since)];
+      const touched = [...new Set(attempts.flatMap((c) => c.tripletId))];
       const rows = this.reads.tripletsByIds(touched);
       const t = model.triplets.cols;
       const passed: TripletInts[] = [];
@@ -163,9 +165,11 @@ export class SuspectModel {
         if (slot !== undefined) model.removeTriplet(slot);
       }
       model.passed(passed);
-      for (const a of attempts) {
-        const slot = model.slotOf(a.tripletId);
-        if (slot !== undefined) model.addAttempt(slot, a.id, a.at, a.clientName);
+      for (const c of attempts) {
+        for (let i = 0; i < c.id.length; i++) {
+          const slot = model.slotOf(c.tripletId[i]!);
+          if (slot !== undefined) model.addAttempt(slot, c.id[i]!, c.at[i]! + since, c.clientName[i]!);
+        }
       }
       model.lastAttemptId = last;
     })();
@@ -175,22 +179,26 @@ export class SuspectModel {
     const settings = model.settings;
     const m = model.mails.cols;
     const forgotten = now - settings.maxAge;
-    const masks = new Map<number, number>();
+    const size = model.mails.size;
+    // Per mail slot, typed: a pass over hundreds of thousands of mails must not make an object per mail.
+    const masks = new Uint8Array(size);
     const candidateDomains = new Uint8Array(model.domains.length);
-    for (const mail of model.mailSlotList()) {
-      if (m.count[mail] === 0) continue;
+    for (let mail = 0; mail < size; mail++) {
+      if (m.alive[mail] === 0 || m.count[mail] === 0) continue;
       const mask = classMask(m.shape[mail]!, m.lastAt[mail]!, settings, now);
       if (mask === 0) continue;
-      masks.set(mail, mask);
+      masks[mail] = mask;
       if (m.domain[mail] !== NONE) candidateDomains[m.domain[mail]!] = 1;
     }
     const asked = this.askedDomains(model, masks, candidateDomains, decide);
 
-    // Per mail slot, for a sort that reads typed arrays only.
-    const credibility = new Float64Array(model.mails.size);
-    const left = new Float64Array(model.mails.size);
     const chosen: number[] = [];
-    for (const [mail, mask] of masks) {
+    const credibility = new Uint8Array(size);
+    let minFirstSeen = Number.POSITIVE_INFINITY;
+    let maxFirstSeen = Number.NEGATIVE_INFINITY;
+    for (let mail = 0; mail < size; mail++) {
+      const mask = masks[mail]!;
+      if (mask === 0) continue;
       if (m.gotThrough[mail]! >= m.firstAt[mail]! && m.gotThrough[mail]! >= forgotten) continue;
       const domain = m.domain[mail]!;
       const signals =
@@ -199,27 +207,31 @@ export class SuspectModel {
         (m.count[mail]! > 1 ? SIGNAL.retried : 0) |
         (mask & CLASS_BIT.hammering ? SIGNAL.hammering : 0) |
         (mask & CLASS_BIT['never-retried'] ? SIGNAL.neverRetried : 0);
-      const score = credibilityOf(signals);
+      const score = CREDIBILITY[signals]!;
       const secondsLeft = m.maxFirstSeen[mail]! + settings.retryWindow - now;
       if (!query.all && !isWorthShowing({ secondsLeft, primary: PRIMARY[mask & -mask]!, credibility: score })) continue;
       chosen.push(mail);
-      credibility[mail] = score;
-      left[mail] = secondsLeft;
+      credibility[mail] = Math.round(score * 100);
+      minFirstSeen = Math.min(minFirstSeen, m.maxFirstSeen[mail]!);
+      maxFirstSeen = Math.max(maxFirstSeen, m.maxFirstSeen[mail]!);
     }
-    const order = Int32Array.from(chosen).sort(
-      (a, b) => Number(left[b]! > 0) - Number(left[a]! > 0) || credibility[b]! - credibility[a]! || left[a]! - left[b]! || m.minTripletId[a]! - m.minTripletId[b]!,
-    );
+    const order = riskOrder(chosen, (mail) => m.maxFirstSeen[mail]! + settings.retryWindow - now > 0, credibility, m.maxFirstSeen, m.minTripletId, minFirstSeen, maxFirstSeen, size);
 
     const limit = query.limit ?? Number.POSITIVE_INFINITY;
+    // Counted once per domain and read: a large domain's networks are many, and so are its suspects.
+    const networks = new Map<number, number>();
     let given = 0;
-    for (let from = 0; from < order.length && given < limit; from += EVIDENCE_BATCH) {
-      const batch = Array.from(order.subarray(from, from + EVIDENCE_BATCH));
+    for (let from = 0; from < order.length && given < limit; ) {
+      // A short list reads little more evidence than it shows; the lists may leave some out.
+      const batch = Array.from(order.subarray(from, from + Math.min(EVIDENCE_BATCH, Math.max(64, 2 * (limit - given)))));
+      from += batch.length;
       const mails = this.candidates(model, batch, masks);
       for (const [mail, candidate] of mails) {
         if (given >= limit) return;
         if (decide && this.listed(model, mail, candidate, decide)) continue;
         const domain = m.domain[mail]!;
-        const passedNetworks = domain === NONE ? 0 : model.passes.count(domain, forgotten, asked);
+        let passedNetworks = domain === NONE ? 0 : networks.get(domain);
+        if (passedNetworks === undefined) networks.set(domain, (passedNetworks = model.passes.count(domain, forgotten, asked)));
         yield withEvidence(scoreSuspect(candidate, passedNetworks, { settings, now }), candidate.all, { settings, now });
         given++;
       }
@@ -238,12 +250,13 @@ export class SuspectModel {
    * subdomain are both among them, the subdomain's passes count for itself only. Both being
    * registrable domains is rare (hosts without a public suffix), so only then are the lists asked.
    */
-  private askedDomains(model: WaitingMail, masks: Map<number, number>, candidateDomains: Uint8Array, decide: ListsDecision | undefined): (domain: number) => boolean {
+  private askedDomains(model: WaitingMail, masks: Uint8Array, candidateDomains: Uint8Array, decide: ListsDecision | undefined): (domain: number) => boolean {
     const m = model.mails.cols;
     const ambiguous = (d: number) => candidateDomains[d] === 1 && model.parents[d] !== d && candidateDomains[model.parents[d]!] === 1;
     const asked = new Uint8Array(candidateDomains);
     if (decide) {
-      const doubtful = [...masks.keys()].filter((mail) => m.domain[mail] !== NONE && ambiguous(m.domain[mail]!));
+      const doubtful: number[] = [];
+      for (let mail = 0; mail < masks.length; mail++) if (masks[mail] !== 0 && m.domain[mail] !== NONE && ambiguous(m.domain[mail]!)) doubtful.push(mail);
       for (const d of new Set(doubtful.map((mail) => m.domain[mail]!))) asked[d] = 0;
       for (const [mail, candidate] of this.candidates(model, doubtful, masks)) {
         if (!this.listed(model, mail, candidate, decide)) asked[m.domain[mail]!] = 1;
@@ -253,7 +266,7 @@ export class SuspectModel {
   }
 
   /** The mails with their texts and attempts, as the classifier's rows, in the order given. */
-  private candidates(model: WaitingMail, mails: readonly number[], masks: Map<number, number>): Map<number, CandidateMail> {
+  private candidates(model: WaitingMail, mails: readonly number[], masks: Uint8Array): Map<number, CandidateMail> {
     const t = model.triplets.cols;
     const a = model.attempts.cols;
     const m = model.mails.cols;
@@ -298,7 +311,7 @@ export class SuspectModel {
       }
       if (perTriplet.length === 0) continue;
       const all = perTriplet.length === 1 ? perTriplet[0]!.rows : perTriplet.flatMap((p) => p.rows).sort((x, y) => x.at - y.at);
-      made.set(mail, { sender, recipient, triplets, perTriplet, all, classes: classesOfMask(masks.get(mail)!) });
+      made.set(mail, { sender, recipient, triplets, perTriplet, all, classes: classesOfMask(masks[mail]!) });
     }
     return made;
   }
@@ -308,4 +321,41 @@ function entryExpiresBetween(snapshot: PolicySnapshot, a: number, b: number): bo
   const [low, high] = a <= b ? [a, b] : [b, a];
   for (const table of Object.values(snapshot.lists)) for (const expires of table.expires) if (expires > low && expires <= high) return true;
   return false;
+}
+
+/**
+ * The chosen mails in the order of byRisk (open windows first, then credibility, then the least
+ * time left, then the lowest triplet id): all but the last key packed into one number with the
+ * slot, so that the sort is a typed array's own; runs of equal keys are then put in triplet order.
+ */
+function riskOrder(
+  chosen: readonly number[],
+  open: (mail: number) => boolean,
+  credibility: Uint8Array,
+  firstSeen: Float64Array,
+  tripletId: Int32Array,
+  minFirstSeen: number,
+  maxFirstSeen: number,
+  slots: number,
+): Int32Array {
+  const byTriplet = (a: number, b: number) => tripletId[a]! - tripletId[b]!;
+  const span = chosen.length === 0 ? 1 : maxFirstSeen - minFirstSeen + 1;
+  const slotSpan = 2 ** Math.ceil(Math.log2(slots + 1));
+  const keyOf = (mail: number) => (Number(!open(mail)) * 101 + 100 - credibility[mail]!) * span + (firstSeen[mail]! - minFirstSeen);
+  if (!Number.isSafeInteger(202 * span * slotSpan)) {
+    return Int32Array.from(chosen).sort((a, b) => keyOf(a) - keyOf(b) || byTriplet(a, b));
+  }
+  const packed = new Float64Array(chosen.length);
+  for (let i = 0; i < chosen.length; i++) packed[i] = keyOf(chosen[i]!) * slotSpan + chosen[i]!;
+  packed.sort();
+  const order = new Int32Array(chosen.length);
+  for (let i = 0; i < packed.length; i++) order[i] = packed[i]! % slotSpan;
+  for (let start = 0; start < order.length; ) {
+    const key = Math.floor(packed[start]! / slotSpan);
+    let end = start + 1;
+    while (end < order.length && Math.floor(packed[end]! / slotSpan) === key) end++;
+    if (end - start > 1) order.subarray(start, end).sort(byTriplet);
+    start = end;
+  }
+  return order;
 }

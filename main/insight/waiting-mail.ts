@@ -97,10 +97,12 @@ export class WaitingMail {
   private readonly domainIds = new Map<string, number>();
   readonly parents: number[] = [];
   readonly passes = new DomainPasses();
-  /** Per sender id: [registrable domain, domain as stored after its '@'], as domain indices. */
-  private readonly senderDomains = new Map<number, [number, number]>();
-  private readonly names = new Map<number, string>();
-  private readonly families = new Map<number, 4 | 6>();
+  /** Per sender id: its domain as stored after its first '@', as a domain index (NONE without one). */
+  private readonly senderDomains = new Map<number, number>();
+  /** Per sender id whose registrable domain is not that of its stored domain (several '@'). */
+  private readonly senderRegistrable = new Map<number, number>();
+  /** Per domain index: the registrable domain of its lower case, as a domain index. */
+  private readonly registrableOf: number[] = [];
 
   lastAttemptId = 0;
 
@@ -122,21 +124,40 @@ export class WaitingMail {
     return index;
   }
 
-  /** Reads the texts behind the facts of these senders, client names and networks, once per id. */
-  learn(senders: Iterable<number>, names: Iterable<number>, groups: Iterable<number>): void {
-    const wanted = [...new Set(senders)].filter((id) => !this.senderDomains.has(id));
-    const wantedNames = [...new Set(names)].filter((id) => !this.names.has(id));
-    const wantedGroups = [...new Set(groups)].filter((id) => !this.families.has(id));
-    if (wanted.length + wantedNames.length + wantedGroups.length === 0) return;
-    const texts = this.reads.texts([...wanted, ...wantedNames, ...wantedGroups], new Map());
+  /** Learns the domains of these senders (once per id), and returns the texts of the other ids, for the caller to use now. */
+  learn(senders: Iterable<number>, others: Iterable<number> = []): Map<number, string> {
+    const wanted: number[] = [];
+    for (const id of senders) if (!this.senderDomains.has(id)) wanted.push(id);
+    const texts = this.reads.texts(wanted, new Map());
     for (const id of wanted) {
+      if (this.senderDomains.has(id)) continue;
       const text = texts.get(id) ?? '';
-      const registrable = registrableDomain(domainOf(text));
       const at = text.indexOf('@');
-      this.senderDomains.set(id, [registrable ? this.domainIndex(registrable) : NONE, at === -1 ? NONE : this.domainIndex(text.slice(at + 1))]);
+      const stored = at === -1 ? NONE : this.domainIndex(text.slice(at + 1));
+      this.senderDomains.set(id, stored);
+      if (at !== text.lastIndexOf('@')) this.senderRegistrable.set(id, this.registrableIndex(registrableDomain(domainOf(text))));
     }
-    for (const id of wantedNames) this.names.set(id, verifiedName(texts.get(id) ?? ''));
-    for (const id of wantedGroups) this.families.set(id, ipFamilyOfGroup(texts.get(id) ?? ''));
+    texts.clear();
+    return this.reads.texts(others, texts);
+  }
+
+  private registrableIndex(domain: string): number {
+    return domain ? this.domainIndex(domain) : NONE;
+  }
+
+  /** The sender's domain as stored after its first '@', learnt already. */
+  storedDomain(sender: number): number {
+    return this.senderDomains.get(sender)!;
+  }
+
+  /** The sender's registrable domain (NONE for a bounce), learnt already. */
+  registrableDomain(sender: number): number {
+    const exception = this.senderRegistrable.get(sender);
+    if (exception !== undefined) return exception;
+    const stored = this.senderDomains.get(sender)!;
+    if (stored === NONE) return NONE;
+    // One '@': domainOf() is the stored domain in lower case.
+    return (this.registrableOf[stored] ??= this.registrableIndex(registrableDomain(this.domains[stored]!.toLowerCase())));
   }
 
   /** The triplet's mail, made if it is new. */
@@ -159,20 +180,24 @@ export class WaitingMail {
   }
 
   /** Adds a waiting triplet; tells whether its mail is new. */
-  addTriplet(row: TripletInts): boolean {
+  addTriplet(row: Omit<TripletInts, 'passedAt'>): boolean {
+    return this.addTripletOf(row.id, row.sender, row.recipient, row.clientGroup, row.firstSeen, row.lastSeen);
+  }
+
+  addTripletOf(id: number, sender: number, recipient: number, clientGroup: number, firstSeen: number, lastSeen: number): boolean {
     const slot = this.triplets.alloc();
     const t = this.triplets.cols;
-    const { mail, made } = this.mailOf(row.sender, row.recipient);
-    t.id[slot] = row.id;
-    t.sender[slot] = row.sender;
-    t.recipient[slot] = row.recipient;
-    t.group[slot] = row.clientGroup;
-    t.firstSeen[slot] = row.firstSeen;
-    t.lastSeen[slot] = row.lastSeen;
+    const { mail, made } = this.mailOf(sender, recipient);
+    t.id[slot] = id;
+    t.sender[slot] = sender;
+    t.recipient[slot] = recipient;
+    t.group[slot] = clientGroup;
+    t.firstSeen[slot] = firstSeen;
+    t.lastSeen[slot] = lastSeen;
     t.mail[slot] = mail;
     t.head[slot] = t.tail[slot] = NONE;
     t.length[slot] = 0;
-    this.tripletSlots.set(row.id, slot);
+    this.tripletSlots.set(id, slot);
     this.linkInMail(slot);
     return made;
   }
@@ -275,7 +300,8 @@ export class WaitingMail {
     const forgotten = now - this.settings.maxAge;
     const logKept = now - this.settings.logRetention;
     const t = this.triplets.cols;
-    for (const slot of [...this.tripletSlots.values()]) {
+    // Deleting the entry being visited is safe in a Map's iteration.
+    for (const slot of this.tripletSlots.values()) {
       if (t.firstSeen[slot]! < since || t.lastSeen[slot]! < forgotten) this.removeTriplet(slot);
       else if (t.head[slot] !== NONE && this.attempts.cols.at[t.head[slot]!]! < logKept) this.dropAttempts(slot, logKept);
     }
@@ -290,21 +316,27 @@ export class WaitingMail {
     const mails = [...this.dirty];
     this.dirty.clear();
     const senders: number[] = [];
-    const names: number[] = [];
-    const groups: number[] = [];
+    const others: number[] = [];
     for (const mail of mails) {
       senders.push(m.sender[mail]!);
       const multi = t.next[m.head[mail]!] !== NONE;
       for (let slot = m.head[mail]!; slot !== NONE; slot = t.next[slot]!) {
-        if (multi) groups.push(t.group[slot]!);
-        for (let at = t.head[slot]!; at !== NONE; at = a.next[at]!) names.push(a.clientName[at]!);
+        if (multi) others.push(t.group[slot]!);
+        for (let at = t.head[slot]!; at !== NONE; at = a.next[at]!) others.push(a.clientName[at]!);
       }
     }
-    this.learn(senders, names, groups);
-    for (const mail of mails) this.settleMail(mail);
+    // Client names and networks are read for the mails that changed only, and not kept: a busy server sees hundreds of thousands.
+    const texts = this.learn(senders, others);
+    const names = new Map<number, string>();
+    const nameOf = (id: number) => {
+      let name = names.get(id);
+      if (name === undefined) names.set(id, (name = verifiedName(texts.get(id) ?? '')));
+      return name;
+    };
+    for (const mail of mails) this.settleMail(mail, nameOf, (group) => ipFamilyOfGroup(texts.get(group) ?? ''));
   }
 
-  private settleMail(mail: number): void {
+  private settleMail(mail: number, nameOf: (id: number) => string, familyOf: (group: number) => 4 | 6): void {
     const t = this.triplets.cols;
     const a = this.attempts.cols;
     const m = this.mails.cols;
@@ -322,11 +354,12 @@ export class WaitingMail {
       maxFirstSeen = Math.max(maxFirstSeen, t.firstSeen[slot]!);
       minTripletId = Math.min(minTripletId, t.id[slot]!);
       if (t.length[slot] === 0) continue;
-      const times: number[] = [];
+      const times = new Float64Array(t.length[slot]!);
       let named = false;
+      let i = 0;
       for (let at = t.head[slot]!; at !== NONE; at = a.next[at]!) {
-        times.push(a.at[at]!);
-        const name = this.names.get(a.clientName[at]!)!;
+        times[i++] = a.at[at]!;
+        const name = nameOf(a.clientName[at]!);
         if (name) clientNames.add(name), (named = true);
         // The log in time order, ties in the order of the triplets: the last attempt is the latest one, the later triplet's on a tie.
         if (a.at[at]! >= lastAt) (lastAt = a.at[at]!), (lastAttempt = a.id[at]!);
@@ -334,7 +367,7 @@ export class WaitingMail {
       everyNetworkNamed &&= named;
       firstAt = Math.min(firstAt, times[0]!);
       count += times.length;
-      perTriplet.push({ family: multi ? this.families.get(t.group[slot]!)! : 4, at: times });
+      perTriplet.push({ family: multi ? familyOf(t.group[slot]!) : 4, at: times });
     }
     m.count[mail] = count;
     m.maxFirstSeen[mail] = maxFirstSeen;
@@ -345,7 +378,7 @@ export class WaitingMail {
     m.lastAt[mail] = lastAt;
     m.lastAttempt[mail] = lastAttempt;
     m.shape[mail] = mailShape(perTriplet, this.settings);
-    const [domain] = this.senderDomains.get(m.sender[mail]!)!;
+    const domain = this.registrableDomain(m.sender[mail]!);
     m.domain[mail] = domain;
     const names = [...clientNames];
     const senderDomain = domain === NONE ? '' : this.domains[domain]!;
@@ -356,18 +389,24 @@ export class WaitingMail {
   }
 
   /** A pass of a triplet: evidence for its sender domain, and for its own mail, that it gets through. */
-  passed(rows: readonly TripletInts[]): void {
-    this.learn(
-      rows.map((r) => r.sender),
-      [],
-      [],
-    );
+  passed(rows: readonly Pick<TripletInts, 'sender' | 'recipient' | 'clientGroup' | 'lastSeen'>[]): void {
+    this.learn(rows.map((r) => r.sender));
     for (const row of rows) {
-      const [, stored] = this.senderDomains.get(row.sender)!;
-      if (stored !== NONE) this.passes.add(stored, this.parents[stored]!, row.clientGroup, row.lastSeen);
-      const mail = this.mailSlot(row.sender, row.recipient);
-      if (mail !== undefined && this.mails.cols.gotThrough[mail]! < row.lastSeen) this.mails.cols.gotThrough[mail] = row.lastSeen;
+      this.passedDomain(row.sender, row.clientGroup, row.lastSeen);
+      this.gotThrough(row.sender, row.recipient, row.lastSeen);
     }
+  }
+
+  /** A pass as evidence for its sender domain; the sender learnt already. */
+  passedDomain(sender: number, clientGroup: number, lastSeen: number): void {
+    const stored = this.senderDomains.get(sender)!;
+    if (stored !== NONE) this.passes.add(stored, this.parents[stored]!, clientGroup, lastSeen);
+  }
+
+  /** A pass as evidence that the mail of `sender` and `recipient`, if held, gets through. */
+  gotThrough(sender: number, recipient: number, lastSeen: number): void {
+    const mail = this.mailSlot(sender, recipient);
+    if (mail !== undefined && this.mails.cols.gotThrough[mail]! < lastSeen) this.mails.cols.gotThrough[mail] = lastSeen;
   }
 
   /** Every live mail slot. */

@@ -24,12 +24,15 @@ export interface TripletInts {
   passedAt: number;
 }
 
-/** An attempt on a triplet, as the model keeps it. */
-export interface AttemptInts {
-  id: number;
-  at: number;
-  tripletId: number;
-  clientName: number;
+/** Triplets as columns, one array per field; times relative to the `since` of the read. */
+export type TripletColumns = { [K in keyof Omit<TripletInts, 'passedAt'>]: number[] };
+
+/** Attempts on triplets as columns, in log order; times relative to the `base` of the read. */
+export interface AttemptColumns {
+  id: number[];
+  at: number[];
+  tripletId: number[];
+  clientName: number[];
 }
 
 /** What evidence and the lists need of an attempt, as string ids. */
@@ -52,9 +55,8 @@ function* inChunks<T>(ids: readonly T[], size: number): Generator<T[]> {
 export class WaitingMailReads {
   private readonly editsStmt: Statement;
   private readonly lastAttemptStmt: Statement;
-  private readonly tripletRangeStmt: Statement;
   private readonly tripletIdsStmt: Statement;
-  private readonly attemptRangeStmt: Statement;
+  private readonly attemptColumns: Statement[];
   private readonly attemptTextsStmt: Statement;
   private readonly textsStmt: Statement;
   private readonly lastPassStmt: Statement;
@@ -63,9 +65,10 @@ export class WaitingMailReads {
     this.editsStmt = db.prepare("SELECT value FROM meta WHERE key = 'triplet_edits'").pluck();
     this.lastAttemptStmt = db.prepare('SELECT max(id) FROM attempts').pluck();
     const tripletColumns = 'triplets.id, sender, recipient, client_group, first_seen, last_seen, coalesce(passed_at, -1)';
-    this.tripletRangeStmt = db.prepare(`SELECT ${tripletColumns} FROM triplets WHERE id > ? AND id <= ?`).raw();
     this.tripletIdsStmt = db.prepare(`SELECT ${tripletColumns} FROM json_each(?) AS j CROSS JOIN triplets ON triplets.id = j.value`).raw();
-    this.attemptRangeStmt = db.prepare('SELECT id, at, triplet_id, client_name FROM attempts WHERE id >= ? AND id < ? AND triplet_id IS NOT NULL ORDER BY id').raw();
+    this.attemptColumns = ['id', 'at - @base', 'triplet_id', 'client_name'].map((expression) =>
+      db.prepare(`SELECT ${expression} FROM attempts WHERE id >= @from AND id < @to AND triplet_id IS NOT NULL ORDER BY id`).pluck(),
+    );
     this.attemptTextsStmt = db
       .prepare('SELECT a.id, client_address, client_name, sender, recipient, action, reason FROM json_each(?) AS j CROSS JOIN attempts a ON a.id = j.value')
       .raw();
@@ -88,10 +91,28 @@ export class WaitingMailReads {
     return attemptIdAt(this.db, at);
   }
 
-  /** Every triplet, a range of ids at a time. */
-  *triplets(): Generator<TripletInts[]> {
+  /**
+   * Every triplet that is `kind` ("waiting": not passed, first seen since `since`; "passed": last
+   * seen since `since`), a range of ids at a time, as columns: one plucked integer per row and
+   * column, times relative to `since`, so that no row becomes an array or a boxed number.
+   */
+  *tripletColumns(kind: 'waiting' | 'passed', since: number): Generator<TripletColumns> {
     const last = (this.db.prepare('SELECT max(id) FROM triplets').pluck().get() as number | null) ?? 0;
-    for (let from = 0; from < last; from += CHUNK_IDS) yield (this.tripletRangeStmt.all(from, from + CHUNK_IDS) as Row[]).map(tripletOf);
+    const where = kind === 'waiting' ? 'passed_at IS NULL AND first_seen >= @since' : 'passed_at IS NOT NULL AND last_seen >= @since';
+    const column = (expression: string) => this.db.prepare(`SELECT ${expression} FROM triplets WHERE id > @from AND id <= @to AND ${where} ORDER BY id`).pluck();
+    const statements = {
+      id: column('id'),
+      sender: column('sender'),
+      recipient: column('recipient'),
+      clientGroup: column('client_group'),
+      firstSeen: column('first_seen - @since'),
+      lastSeen: column('last_seen - @since'),
+    };
+    for (let from = 0; from < last; from += CHUNK_IDS) {
+      const params = { from, to: from + CHUNK_IDS, since };
+      const read = (name: keyof typeof statements) => statements[name].all(params) as number[];
+      yield { id: read('id'), sender: read('sender'), recipient: read('recipient'), clientGroup: read('clientGroup'), firstSeen: read('firstSeen'), lastSeen: read('lastSeen') };
+    }
   }
 
   tripletsByIds(ids: readonly number[]): TripletInts[] {
@@ -100,11 +121,13 @@ export class WaitingMailReads {
     return rows;
   }
 
-  /** Attempts on triplets with ids in [from, to), in log order, a range at a time. */
-  *attempts(from: number, to: number): Generator<AttemptInts[]> {
+  /** Attempts on triplets with ids in [from, to), in log order, a range at a time, as columns (times relative to `base`). */
+  *attempts(from: number, to: number, base: number): Generator<AttemptColumns> {
     for (let start = from; start < to; start += CHUNK_IDS) {
-      const rows = this.attemptRangeStmt.all(start, Math.min(to, start + CHUNK_IDS)) as Row[];
-      yield rows.map(([id, at, tripletId, clientName]) => ({ id: id!, at: at!, tripletId: tripletId!, clientName: clientName! }));
+      const params = { from: start, to: Math.min(to, start + CHUNK_IDS), base };
+      const read = (statement: Statement) => statement.all(params) as number[];
+      const [id, at, tripletId, clientName] = this.attemptColumns.map(read) as [number[], number[], number[], number[]];
+      yield { id, at, tripletId, clientName };
     }
   }
 
@@ -120,7 +143,8 @@ export class WaitingMailReads {
 
   /** The texts of string ids, added to `into`. */
   texts(ids: Iterable<number>, into: Map<number, string>): Map<number, string> {
-    const wanted = [...new Set(ids)].filter((id) => !into.has(id));
+    // In id order: neighbouring ids share the pages of the primary key.
+    const wanted = [...new Set(ids)].filter((id) => !into.has(id)).sort((a, b) => a - b);
     for (const chunk of inChunks(wanted, IDS_PER_READ)) for (const [id, text] of this.textsStmt.all(JSON.stringify(chunk)) as Array<[number, string]>) into.set(id, text);
     return into;
   }
