@@ -54,6 +54,15 @@ export class DomainPasses {
     this.lastSeen = grow(this.lastSeen);
   }
 
+  /** Gives back the room beyond a quarter more than is used. */
+  trim(): void {
+    const capacity = Math.max(1024, Math.ceil(this.size * 1.25));
+    if (capacity >= this.domain.length) return;
+    this.domain = this.domain.slice(0, capacity);
+    this.group = this.group.slice(0, capacity);
+    this.lastSeen = this.lastSeen.slice(0, capacity);
+  }
+
   /** Whether `domain` has passed from any network since `since`; `asked` tells the domains asked about. */
   any(domain: number, since: number, asked: (domain: number) => boolean): boolean {
     if ((this.latest[domain] ?? -Infinity) >= since) return true;

@@ -94,6 +94,7 @@ export class SuspectModel {
     model.dropOld(now);
     model.passes.forget(now - settings.maxAge);
     model.settle();
+    if (model !== this.model) model.trim();
     this.lastNow = now;
     return (this.model = model);
   }

@@ -41,6 +41,14 @@ class Columns<T extends Record<string, Int32ArrayConstructor | Float64ArrayConst
   release(slot: number): void {
     this.free.push(slot);
   }
+
+  /** Gives back the room beyond a quarter more than is used: doubling leaves up to half of it empty. */
+  trim(): void {
+    const capacity = Math.max(1024, Math.ceil(this.size * 1.25));
+    if (capacity >= this.capacity) return;
+    this.capacity = capacity;
+    for (const name of Object.keys(this.kinds) as Array<keyof T>) this.cols[name] = this.cols[name].slice(0, capacity) as InstanceType<T[typeof name]>;
+  }
 }
 
 /**
@@ -143,11 +151,6 @@ export class WaitingMail {
 
   private registrableIndex(domain: string): number {
     return domain ? this.domainIndex(domain) : NONE;
-  }
-
-  /** The sender's domain as stored after its first '@', learnt already. */
-  storedDomain(sender: number): number {
-    return this.senderDomains.get(sender)!;
   }
 
   /** The sender's registrable domain (NONE for a bounce), learnt already. */
@@ -407,6 +410,20 @@ export class WaitingMail {
   gotThrough(sender: number, recipient: number, lastSeen: number): void {
     const mail = this.mailSlot(sender, recipient);
     if (mail !== undefined && this.mails.cols.gotThrough[mail]! < lastSeen) this.mails.cols.gotThrough[mail] = lastSeen;
+  }
+
+  /**
+   * Gives back memory after a build: the columns' empty room, and the domains of senders, which
+   * every use learns again first (a busy server has hundreds of thousands of senders, a refresh
+   * a few thousand).
+   */
+  trim(): void {
+    this.triplets.trim();
+    this.attempts.trim();
+    this.mails.trim();
+    this.passes.trim();
+    this.senderDomains.clear();
+    this.senderRegistrable.clear();
   }
 
   /** Every live mail slot. */
