@@ -63,6 +63,14 @@ describe('classification rules', () => {
     expect(CLASSIFICATION_RULES.goneAfter(3600)).toBe(7200);
   });
 
+  it('judges retries by the delay in force when they came: a mail deferred under a longer delay stays early-then-gone after the delay is shortened', () => {
+    // Retries 7 and 9 minutes after the first attempt, deferred under a 10 minute delay, then silence; the delay is 5 minutes now.
+    const deferredUnderLongerDelay = [{ ago: 9 * 3600 + 540 }, { ago: 9 * 3600 + 120 }, { ago: 9 * 3600 }];
+    const [suspect] = run(log([{ sender: 'a@example.com', attempts: deferredUnderLongerDelay }]), { settings: { delay: 300, retryWindow: 172_800 } });
+    expect(suspect?.classes).toEqual(['early-then-gone']);
+    expect(suspect?.summary).toMatch(/^3 attempts over 9 min from 192\.0\.2\.7 \[unknown\], all deferred before the delay ran out; silent for 9 h$/);
+  });
+
   it('never-retried: one attempt and an hour of silence', () => {
     expect(classesOf([{ ago: 3600 }])).toEqual(['never-retried']);
     expect(classesOf([{ ago: 3599 }])).toEqual([]);

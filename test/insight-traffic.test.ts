@@ -116,7 +116,7 @@ describe('mail at risk, from real traffic through the filter', () => {
     expect(exchange.credibilityReasons.map((r) => r.reason)).toEqual(
       expect.arrayContaining([expect.stringMatching(/forward-confirmed reverse name \(exchange\.corp\d\.example\)/), expect.stringMatching(/^it retried/)]),
     );
-    expect(exchange.summary).toMatch(/^3 attempts over 20 s from 10\.2\.\d\.10 \[exchange\.corp\d\.example\], all before the 5 min delay; silent for \d+ h$/);
+    expect(exchange.summary).toMatch(/^3 attempts over 20 s from 10\.2\.\d\.10 \[exchange\.corp\d\.example\], all deferred before the delay ran out; silent for \d+ h$/);
     const pool = final.find((s) => s.primary === 'pool-rotation')!;
     expect(pool.clientGroups).toHaveLength(3);
     expect(pool.credibilityReasons.map((r) => r.reason)).toContain('retried from 3 networks of one provider (mailhost.example)');

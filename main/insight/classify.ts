@@ -81,14 +81,12 @@ export function mailShape(perTriplet: readonly TripletTimes[], settings: Classif
   let attempts = 0;
   for (const { at } of perTriplet) {
     attempts += at.length;
-    const first = at[0]!;
     const retries = at.length - 1;
-    let early = 0;
+    // A waiting round's retries were all deferred, each by the delay in force when it came (a retry
+    // after it would have passed): all of them are early, whatever the delay is now.
+    const early = retries;
     const gaps: number[] = [];
-    for (let i = 1; i < at.length; i++) {
-      if (at[i]! - first < settings.delay) early++;
-      gaps.push(at[i]! - at[i - 1]!);
-    }
+    for (let i = 1; i < at.length; i++) gaps.push(at[i]! - at[i - 1]!);
     if (early >= rules.hammeringEarlyRetries || (retries >= rules.hammeringMinRetries && median(gaps) < rules.hammeringMedianGap)) shape |= SHAPE.hammering;
     if (retries >= 1 && early === retries) shape |= SHAPE.earlyRetriesOnly;
   }
@@ -239,7 +237,7 @@ export function scoreSuspect(mail: CandidateMail, domainPassedNetworks: number, 
 export function withEvidence(suspect: ScoredSuspect, all: readonly WaitingAttemptRow[], { settings, now }: Pick<ClassifyInput, 'settings' | 'now'>): Suspect {
   return {
     ...suspect,
-    summary: summarise({ primary: suspect.primary, attempts: all, clientGroups: suspect.clientGroups, delay: settings.delay, now }),
+    summary: summarise({ primary: suspect.primary, attempts: all, clientGroups: suspect.clientGroups, now }),
     evidence: all.map(({ at, clientAddress, clientName, action, reason, tripletId }) => ({ at, clientAddress, clientName, action, reason, tripletId })),
   };
 }

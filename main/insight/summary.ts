@@ -8,7 +8,6 @@ export interface SummaryFacts {
   /** Every attempt, in time order. */
   attempts: readonly WaitingAttemptRow[];
   clientGroups: readonly string[];
-  delay: number;
   now: number;
 }
 
@@ -18,7 +17,7 @@ function clients(attempts: readonly WaitingAttemptRow[]): string {
 }
 
 /** The evidence in one line, the way an administrator would tell it. */
-export function summarise({ primary, attempts, clientGroups, delay, now }: SummaryFacts): string {
+export function summarise({ primary, attempts, clientGroups, now }: SummaryFacts): string {
   const n = attempts.length;
   const first = attempts[0]!.at;
   const last = attempts.at(-1)!.at;
@@ -30,12 +29,12 @@ export function summarise({ primary, attempts, clientGroups, delay, now }: Summa
   const networks = clientGroups.length <= 3 ? clientGroups.join(', ') : `${clientGroups.slice(0, 3).join(', ')}, …`;
   switch (primary) {
     case 'early-then-gone':
-      return `${count}${over} from ${clients(attempts)}, all before the ${humanDuration(delay)} delay; ${silent}`;
+      return `${count}${over} from ${clients(attempts)}, all deferred before the delay ran out; ${silent}`;
     case 'never-retried':
       return `${count} from ${clients(attempts)}; ${silent}`;
     case 'hammering': {
       const gap = n > 1 && !within ? `, every ${humanDuration((last - first) / (n - 1))}` : '';
-      return `${count}${over}${gap} from ${clients(attempts)}, inside the ${humanDuration(delay)} delay; ${silent}`;
+      return `${count}${over}${gap} from ${clients(attempts)}, all deferred inside the delay; ${silent}`;
     }
     case 'pool-rotation':
       return `${count} from ${counted(clientGroups.length, 'network')} (${networks})${over}: each network starts over; last ${humanDuration(now - last)} ago`;
