@@ -107,6 +107,8 @@ function copyIntoCompactLayout(db: Database, progress: MigrationProgress): void 
   }
   for (const inserter of [insertString, insertTriplet, insertAttempt]) inserter.flush();
   db.exec(`DROP TABLE old_triplets; DROP TABLE old_attempts; ${COMPACT_INDEXES} ${COMPACT_VIEWS}`);
+  // Every string is named by a row now: the first collection of unused ones is a day away.
+  db.prepare("INSERT INTO meta (key, value) VALUES ('strings_collected_at', ?)").run(Math.floor(Date.now() / 1000));
   if (triplets + attempts > 100_000) progress(`upgraded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -5,8 +5,8 @@ import type { StringTable } from './string-table.js';
 
 /** How often the strings no row names any more are deleted. */
 export const STRING_COLLECTION_INTERVAL = 86_400;
-/** Rows read (or strings looked at) per step: some tens of milliseconds on the writer's thread. */
-const DEFAULT_STEP_ROWS = 50_000;
+/** Rows read (or strings looked at) per step: about ten milliseconds on the writer's thread, which commits in between. */
+const DEFAULT_STEP_ROWS = 10_000;
 
 const ATTEMPT_REFERENCES = 'client_address, client_name, helo, sender, recipient, action, reason, rule, client_group, key_sender, key_recipient';
 const TRIPLET_REFERENCES = 'sender, recipient, client_group';
