@@ -117,7 +117,7 @@ describe('handlers', () => {
     const overview = await call('overview.get', {});
     expect(overview).toMatchObject({ ok: true, value: { filter: status, today: { defer: 2, pass: 0 }, topDeferred: [{ deferrals: 1 }, { deferrals: 1 }] } });
     // A log younger than two hours is charted over the last hour, minute by minute; a range asked for is kept.
-    expect((overview as { value: { chart: unknown } }).value.chart).toEqual({ range: '1h', bucketSeconds: 60, start: T0 - (T0 % 60) - 3540, buckets: [{ at: T0 - (T0 % 60), defer: 2, pass: 0, allow: 0, reject: 0 }] });
+    expect((overview as { value: { chart: unknown } }).value.chart).toEqual({ range: '1h', bucketSeconds: 60, start: T0 - (T0 % 60) - 3540, buckets: [{ at: T0 - (T0 % 60), defer: 2, pass: 0, allow: 0, reject: 0 }], settingChanges: [] });
     const week = await call('overview.get', { range: '7d' });
     expect((week as { value: { chart: unknown } }).value.chart).toMatchObject({ range: '7d', bucketSeconds: 3600, buckets: [{ at: T0 - (T0 % 3600), defer: 2 }] });
     clock.now += 3 * 3600;
