@@ -42,6 +42,21 @@ describe('collecting the texts nothing names any more', () => {
     expect(writer.collectStrings(T0 + 40 * DAY + 3600)).toEqual({ deleted: 0, more: false });
   });
 
+  it('collects nothing while another filter writes the same database, since that one hands out ids of its own', () => {
+    const db = database();
+    const writer = prepareDecisionWriter(db);
+    writer.commit([write(T0, 'old@gone.example', 'mx.gone.example')]);
+    writer.expire(limits(T0 + 40 * DAY));
+    const now = T0 + 40 * DAY;
+    for (const pid of [1, 2]) writer.announce({ pid, host: 'mx', endpoints: {}, version: 'test', startedAt: now, seenAt: now }, true);
+    expect(writer.collectStrings(now)).toEqual({ deleted: 0, more: false });
+    expect(stored(db)).toContain('old@gone.example');
+    writer.announce({ pid: 2, host: 'mx', endpoints: {}, version: 'test', startedAt: now, seenAt: now }, false);
+    let step = writer.collectStrings(now);
+    while (step.more) step = writer.collectStrings(now);
+    expect(stored(db)).not.toContain('old@gone.example');
+  });
+
   it('keeps a string that a decision written during the collection names again', () => {
     const db = database();
     const strings = new StringTable(db);

@@ -10,6 +10,8 @@ const DEFAULT_STEP_ROWS = 10_000;
 
 const ATTEMPT_REFERENCES = 'client_address, client_name, helo, sender, recipient, action, reason, rule, client_group, key_sender, key_recipient';
 const TRIPLET_REFERENCES = 'sender, recipient, client_group';
+/** A filter whose heartbeat is this recent is running (filters refresh theirs every few seconds). */
+const PRESENCE_FRESH_SECONDS = 60;
 
 type Phase =
   | { name: 'idle' }
@@ -21,13 +23,15 @@ type Phase =
  * greylist expire; their texts would otherwise stay for ever). A mark-and-sweep in short steps
  * run between commits on the writer's connection: rows that exist when it starts are read in
  * slices, and every id the writer uses meanwhile is marked as it is used (see StringTable), so a
- * string is deleted only if nothing named it from the start to its deletion.
+ * string is deleted only if nothing named it from the start to its deletion. Another filter
+ * writing the same database hands out ids this one cannot see: while one runs, nothing is collected.
  */
 export class StringCollector {
   private phase: Phase = { name: 'idle' };
   private marked = new Uint8Array(0);
   private lastStringId = 0;
   private readonly lastCollected: Statement<[]>;
+  private readonly runningFilters: Statement<[number]>;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -35,10 +39,15 @@ export class StringCollector {
     private readonly stepRows = DEFAULT_STEP_ROWS,
   ) {
     this.lastCollected = db.prepare("SELECT value FROM meta WHERE key = 'strings_collected_at'").pluck();
+    this.runningFilters = db.prepare('SELECT count(*) FROM filter_presence WHERE seen_at >= ?').pluck();
   }
 
   /** Does one step if a collection is due or under way; returns how many strings it deleted, and whether more steps are wanted. */
   step(now: number): { deleted: number; more: boolean } {
+    if ((this.runningFilters.get(now - PRESENCE_FRESH_SECONDS) as number) > 1) {
+      this.stop();
+      return { deleted: 0, more: false };
+    }
     if (this.phase.name === 'idle') {
       const last = (this.lastCollected.get() as number | undefined) ?? 0;
       if (now - last < STRING_COLLECTION_INTERVAL) return { deleted: 0, more: false };
@@ -95,9 +104,14 @@ export class StringCollector {
       return { deleted, more: true };
     }
     this.db.prepare("INSERT INTO meta (key, value) VALUES ('strings_collected_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(now);
+    this.stop();
+    return { deleted, more: false };
+  }
+
+  /** Ends a collection (done, or given up: it starts from the beginning next time). */
+  private stop(): void {
     this.strings.onUse = undefined;
     this.marked = new Uint8Array(0);
     this.phase = { name: 'idle' };
-    return { deleted, more: false };
   }
 }
