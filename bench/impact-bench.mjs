@@ -2,7 +2,8 @@
 // setting: timing, client grouping, auto-allow, mode) over about a million recorded attempts,
 // and the other insight reads beside it.
 //
-//   node bench/impact-bench.mjs [PATH] [TRIPLETS]        (BENCH_RUNS=5 runs of each)
+//   node bench/impact-bench.mjs [PATH] [TRIPLETS]        (BENCH_RUNS=5 runs of each, BENCH_DAYS=n: the last
+// n days, BENCH_ONLY=impact: no other reads)
 //
 // PATH: a database to read; if it does not exist, it is seeded first with
 // bench/seed-triplets.mjs (TRIPLETS triplets, default 333,333: about 1,000,000 attempts).
@@ -41,16 +42,19 @@ const { SqliteStore } = await importBuilt('main/store/sqlite-store.js');
 const { InsightQueries } = await importBuilt('main/store/insight-queries.js');
 const { replayImpact } = await importBuilt('main/insight/impact.js');
 const { scanMails } = await importBuilt('main/store/mail-scan.js');
-const { mailOf, matchSubject } = await importBuilt('main/filter/engine.js');
-const { ListMatcher } = await importBuilt('main/filter/list-matcher.js');
+const { impactScanOptions } = await importBuilt('main/insight/insight-reads.js');
 const { retryHistogram } = await importBuilt('main/insight/retry-histogram.js');
 const { findSuspects } = await importBuilt('main/insight/suspects.js');
 
 const store = new SqliteStore(openDatabase(dbPath, { readonly: true }));
 const queries = new InsightQueries(store.db);
-const { settings, entries } = await store.readPolicy();
+const { settings, lists } = await store.readPolicy();
 const attempts = store.db.prepare('SELECT count(*) FROM attempts').pluck().get();
-const now = Math.floor(Date.now() / 1000);
+// BENCH_DAYS: replay only the last days of the log (the preview's `days`), up to its last attempt.
+const days = process.env.BENCH_DAYS ? Number(process.env.BENCH_DAYS) : undefined;
+const lastAt = store.db.prepare('SELECT at FROM attempts ORDER BY id DESC LIMIT 1').pluck().get() ?? 0;
+const now = Math.max(Math.floor(Date.now() / 1000), lastAt + 1);
+const since = days === undefined ? {} : { since: now - days * 86_400 };
 const current = settings;
 
 // Wall time, and the CPU time of this process beside it: on a shared machine the wall time
@@ -70,11 +74,7 @@ function summary(times, cpuTimes) {
 /** The replay as the insight handler runs it: the grey list read only when a side greylists by it. */
 function replay(proposal) {
   const proposed = { ...current, ...proposal };
-  const lists = current.mode === 'grey-list-only' || proposed.mode === 'grey-list-only' ? new ListMatcher(entries) : undefined;
-  const scan = scanMails(store.db, {
-    mailKey: (sender, recipient) => mailOf({ sender, recipient }, current),
-    ...(lists ? { greyListed: (attempt) => !!lists.match('grey', matchSubject({ ...attempt, protocolState: 'RCPT' }), now) } : {}),
-  });
+  const scan = scanMails(store.db, { ...since, ...impactScanOptions(current, proposed, lists, now) });
   return replayImpact(scan, current, proposed, now);
 }
 const seconds = (s) => (s === null ? '-' : s < 120 ? `${s} s` : s < 7200 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`);
@@ -107,19 +107,22 @@ for (const proposal of PROPOSALS) {
   console.log(`  proposed: ${describe(report.proposed)}`);
 }
 
-const histogramTimes = [];
-for (let run = 0; run < RUNS; run++) histogramTimes.push(timed(() => retryHistogram(queries.scanAttempts(), current.delay, null)).ms);
-console.log(`\nretry histogram, all senders: ${summary(histogramTimes)}`);
+// BENCH_ONLY=impact: the replays alone.
+if (process.env.BENCH_ONLY !== 'impact') {
+  const histogramTimes = [];
+  for (let run = 0; run < RUNS; run++) histogramTimes.push(timed(() => retryHistogram(queries.scanAttempts(), current.delay, null)).ms);
+  console.log(`\nretry histogram, all senders: ${summary(histogramTimes)}`);
 
-const suspectTimes = [];
-let shown = [];
-for (let run = 0; run < 3; run++) {
-  const started = process.hrtime.bigint();
-  shown = await findSuspects({ db: store.db, store }, now, { limit: 1000 });
-  suspectTimes.push(Number(process.hrtime.bigint() - started) / 1e6);
+  const suspectTimes = [];
+  let shown = [];
+  for (let run = 0; run < 3; run++) {
+    const started = process.hrtime.bigint();
+    shown = await findSuspects({ db: store.db, store }, now, { limit: 1000 });
+    suspectTimes.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  const waiting = store.db.prepare('SELECT count(*) FROM triplets WHERE passed_at IS NULL AND first_seen >= ?').pluck().get(now - settings.retryWindow - 86_400);
+  console.log(`suspects (${waiting} waiting triplets classified, top ${shown.length} listed): ${summary(suspectTimes)}`);
 }
-const waiting = store.db.prepare('SELECT count(*) FROM triplets WHERE passed_at IS NULL AND first_seen >= ?').pluck().get(now - settings.retryWindow - 86_400);
-console.log(`suspects (${waiting} waiting triplets classified, top ${shown.length} listed): ${summary(suspectTimes)}`);
 console.log(`resident memory: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 
 await store.close();

@@ -4,6 +4,8 @@ import type { Settings } from '../../shared/settings.js';
 import { clientAfterPass, isAutoAllowed, tripletAfter, tripletStep } from '../filter/engine.js';
 import type { ClientPasses, TripletState } from '../store/greylist-store.js';
 import { MAIL_KIND, type MailChunk, type MailScan } from '../store/mail-scan.js';
+import { NumberMap } from '../../shared/number-map.js';
+import { ClientColumns, TripletColumns } from './replay-state.js';
 
 /** The settings a replay decides by; the lists are the ones the log was decided with. */
 export type ReplaySettings = Pick<Settings, 'delay' | 'retryWindow' | 'maxAge' | 'clientPrefixV4' | 'clientPrefixV6' | 'autoAllowAfter' | 'autoAllowBy' | 'mode'>;
@@ -25,6 +27,8 @@ export const REPLAY_ASSUMPTIONS = {
 } as const;
 
 const DEFER = 0;
+/** Group numbers are below this, so that a mail and a group make one number (mails are fewer than 2^27). */
+const GROUP_SPAN = 2 ** 26;
 const LET_IN = 1;
 
 class Outcome {
@@ -62,42 +66,98 @@ class Outcome {
   }
 }
 
+/** A dotted quad as clientGroup reads one (no leading zeros), as a 32-bit number; -1 for anything else. */
+export function dottedQuad(text: string): number {
+  let value = 0;
+  let part = -1;
+  let parts = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i === text.length ? 46 : text.charCodeAt(i);
+    if (code === 46) {
+      if (part === -1 || ++parts > 4) return -1;
+      value = value * 256 + part;
+      part = -1;
+    } else if (code >= 48 && code <= 57) {
+      // A part is "0" or has no leading zero, and at most 255.
+      if (part === 0) return -1;
+      part = part === -1 ? code - 48 : part * 10 + code - 48;
+      if (part > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  return parts === 4 ? value : -1;
+}
+
 /**
- * The filter's greylisting under one set of settings: the engine's own steps (auto-allow, mode,
- * triplet state) over state kept by number, fed the log's attempts in order.
+ * Client numbers to group numbers under one pair of prefixes, shared by the replays that group
+ * alike. Two clients are in one group when clientGroup names the same group for both; a dotted
+ * quad's group is found by masking its number, without making that name.
  */
-/** Client numbers to group numbers under one pair of prefixes, shared by the replays that group alike. */
-class Grouping {
+export class Grouping {
   /** Per client number: its group number (-1: not computed yet). */
   private groupOf = new Int32Array(1024).fill(-1);
-  private readonly groupIds = new Map<string, number>();
+  /** IPv4 groups by their network's number; every other group by its name. */
+  private readonly networks = new Map<number, number>();
+  private readonly named = new Map<string, number>();
+  private readonly hostBits: number;
 
   constructor(
     private readonly clients: readonly string[],
     private readonly prefixV4: number,
     private readonly prefixV6: number,
-  ) {}
+  ) {
+    this.hostBits = 2 ** (32 - prefixV4);
+  }
 
   group(client: number): number {
     if (client >= this.groupOf.length) this.groupOf = grow(this.groupOf, client, -1);
     let group = this.groupOf[client]!;
-    if (group === -1) {
-      const name = clientGroup(this.clients[client]!, this.prefixV4, this.prefixV6);
-      group = this.groupIds.get(name) ?? this.groupIds.size;
-      this.groupIds.set(name, group);
-      this.groupOf[client] = group;
+    if (group === -1) this.groupOf[client] = group = this.groupOfAddress(this.clients[client]!);
+    return group;
+  }
+
+  private groupOfAddress(address: string): number {
+    let network = this.network(dottedQuad(address));
+    if (network === -1) {
+      // Another spelling of an address (an IPv4-mapped IPv6 one, say) can name the same IPv4 group.
+      const name = clientGroup(address, this.prefixV4, this.prefixV6);
+      const suffix = this.prefixV4 === 32 ? '' : `/${this.prefixV4}`;
+      const quad = name.endsWith(suffix) ? dottedQuad(name.slice(0, name.length - suffix.length)) : -1;
+      if (quad === -1 || this.network(quad) !== quad) return this.numbered(this.named, name);
+      network = quad;
+    }
+    return this.numbered(this.networks, network);
+  }
+
+  /** The network number of an address number under the IPv4 prefix. */
+  private network(address: number): number {
+    return address === -1 ? -1 : Math.floor(address / this.hostBits) * this.hostBits;
+  }
+
+  private numbered<K>(groups: Map<K, number>, key: K): number {
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = this.networks.size + this.named.size;
+      if (group >= GROUP_SPAN) throw new Error(`the log has more than ${GROUP_SPAN} client networks to replay`);
+      groups.set(key, group);
     }
     return group;
   }
 }
 
+/**
+ * The filter's greylisting under one set of settings: the engine's own steps (auto-allow, mode,
+ * triplet state) over state kept by number, fed the log's attempts in order.
+ */
 class SettingsReplay {
   readonly outcome = new Outcome();
   /** The first triplet of each mail, by mail number, and the rest by mail and group. */
   private firstGroup = new Int32Array(1024).fill(-1);
-  private readonly firstTriplet: Array<TripletState | undefined> = new Array<TripletState | undefined>(1024).fill(undefined);
-  private readonly otherTriplets = new Map<string, TripletState>();
-  private readonly records = new Map<number, ClientPasses>();
+  private readonly firstTriplets = new TripletColumns();
+  private readonly otherSlots = new NumberMap();
+  private readonly otherTriplets = new TripletColumns();
+  private readonly records = new ClientColumns();
 
   constructor(
     readonly settings: ReplaySettings,
@@ -112,19 +172,23 @@ class SettingsReplay {
 
   /** The client auto-allow counts: its address, or its group under these settings (autoAllowBy). */
   private recordKey(client: number): number {
-    return this.settings.autoAllowBy === 'network' ? -1 - this.group(client) : client;
+    return this.settings.autoAllowBy === 'network' ? this.group(client) : client;
   }
 
+  /** The slot of a mail's triplet from a group other than its first one (-1: none yet). */
+  private otherSlot(mail: number, group: number): number {
+    return this.otherSlots.get(mail * GROUP_SPAN + group);
+  }
+
+  /** The mail's triplet for the client's group, in an object the next read overwrites. */
   triplet(mail: number, client: number): TripletState | undefined {
     const group = this.group(client);
-    if (mail >= this.firstGroup.length) {
-      this.firstGroup = grow(this.firstGroup, mail, -1);
-      // Filled, not assigned past its end: a sparse array falls back to a slow dictionary.
-      while (this.firstTriplet.length < this.firstGroup.length) this.firstTriplet.push(undefined);
-    }
+    if (mail >= this.firstGroup.length) this.firstGroup = grow(this.firstGroup, mail, -1);
     const first = this.firstGroup[mail]!;
-    if (first === group) return this.firstTriplet[mail];
-    return first === -1 ? undefined : this.otherTriplets.get(`${mail}:${group}`);
+    if (first === group) return this.firstTriplets.read(mail);
+    if (first === -1) return undefined;
+    const slot = this.otherSlot(mail, group);
+    return slot === -1 ? undefined : this.otherTriplets.read(slot);
   }
 
   private store(mail: number, client: number, triplet: TripletState): void {
@@ -132,10 +196,12 @@ class SettingsReplay {
     const first = this.firstGroup[mail]!;
     if (first === -1 || first === group) {
       this.firstGroup[mail] = group;
-      this.firstTriplet[mail] = triplet;
-    } else {
-      this.otherTriplets.set(`${mail}:${group}`, triplet);
+      this.firstTriplets.write(mail, triplet);
+      return;
     }
+    let slot = this.otherSlot(mail, group);
+    if (slot === -1) this.otherSlots.set(mail * GROUP_SPAN + group, (slot = this.otherSlots.size));
+    this.otherTriplets.write(slot, triplet);
   }
 
   /** One attempt, as decide() takes it after the lists: LET_IN (auto-allowed, not grey-listed, passed) or DEFER. */
@@ -143,10 +209,10 @@ class SettingsReplay {
     const { settings } = this;
     const counting = settings.autoAllowAfter > 0;
     const key = counting ? this.recordKey(client) : 0;
-    let record = counting ? this.records.get(key) : undefined;
+    let record = counting ? this.records.read(key) : undefined;
     if (counting && !record && kind === MAIL_KIND.autoAllowed) {
-      record = { client: '', passes: this.seedPasses, lastCountedAt: at, lastSeen: at };
-      this.records.set(key, record);
+      this.records.write(key, { passes: this.seedPasses, lastCountedAt: at, lastSeen: at });
+      record = this.records.read(key);
     }
     if (isAutoAllowed(record, settings, at)) {
       this.count(key, record, at, false);
@@ -164,7 +230,7 @@ class SettingsReplay {
 
   private count(key: number, record: ClientPasses | undefined, at: number, proves: boolean): void {
     const { clientPasses } = clientAfterPass(record, '', at, proves);
-    if (clientPasses) this.records.set(key, clientPasses);
+    if (clientPasses) this.records.write(key, clientPasses);
   }
 }
 

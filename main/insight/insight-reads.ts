@@ -2,12 +2,13 @@ import type { z } from 'zod';
 import type { ImpactReport, RetryHistogram, Suspect } from '../../shared/insight-contract.js';
 import type { impactPayload, retryHistogramPayload, suspectsListPayload } from '../../shared/insight-contract.js';
 import { normaliseDomain } from '../../shared/lists.js';
-import { resolveSettings } from '../../shared/settings.js';
+import { resolveSettings, type Settings } from '../../shared/settings.js';
 import { InsightQueries } from '../store/insight-queries.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { matchSubject, mailOf } from '../filter/engine.js';
 import { ListMatcher } from '../filter/list-matcher.js';
-import { scanMails, type AttemptSubject } from '../store/mail-scan.js';
+import { KIND_CODE, type ListTables } from '../store/list-tables.js';
+import { scanMails, type AttemptSubject, type MailScanOptions } from '../store/mail-scan.js';
 import { replayImpact } from './impact.js';
 import { retryHistogram } from './retry-histogram.js';
 import { SuspectModel } from './suspect-model.js';
@@ -44,13 +45,22 @@ export function inlineInsightReads(store: SqliteStore): InsightReads {
     impact: async ({ settings: proposal, days, now }) => {
       const { settings: current, lists: tables } = await store.readPolicy();
       const proposed = { ...current, ...proposal };
-      const lists = current.mode === 'grey-list-only' || proposed.mode === 'grey-list-only' ? new ListMatcher(tables) : undefined;
-      const scan = scanMails(store.db, {
-        ...since(days, now),
-        mailKey: (sender, recipient) => mailOf({ sender, recipient }, current),
-        ...(lists ? { greyListed: (attempt: AttemptSubject) => !!lists.match('grey', matchSubject({ ...attempt, protocolState: 'RCPT' }), now) } : {}),
-      });
+      const scan = scanMails(store.db, { ...since(days, now), ...impactScanOptions(current, proposed, tables, now) });
       return replayImpact(scan, current, proposed, now);
     },
+  };
+}
+
+/** How the impact replay reads the log: mails keyed as the filter keys them, the grey list asked only when a side greylists by it. */
+export function impactScanOptions(current: Settings, proposed: Settings, tables: ListTables, now: number): Omit<MailScanOptions, 'since'> {
+  const mailKey = (sender: string, recipient: string) => mailOf({ sender, recipient }, current);
+  // An empty grey list matches nothing: no attempt's texts need reading.
+  if ((current.mode !== 'grey-list-only' && proposed.mode !== 'grey-list-only') || tables.grey.count === 0) return { mailKey };
+  const lists = new ListMatcher(tables);
+  return {
+    mailKey,
+    greyListed: (attempt: AttemptSubject) => !!lists.match('grey', matchSubject({ ...attempt, protocolState: 'RCPT' }), now),
+    // Only a sender-domain-scoped entry looks at more than one field of an attempt.
+    greyListedByField: !tables.grey.kinds.includes(KIND_CODE['sender-domain-scoped']),
   };
 }

@@ -1,3 +1,4 @@
+import { NumberMap } from '../../shared/number-map.js';
 import { attemptIdAt, stringIds } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
 import { reasonKindSql } from './insight-queries.js';
@@ -5,9 +6,9 @@ import { reasonKindSql } from './insight-queries.js';
 /**
  * The attempt log as a replay under other settings needs it: every attempt that reached
  * greylisting (or was let in before it, by auto-allow or the mode), in log order, as integers.
- * Client addresses and mails (a triplet's sender and recipient, from whichever client) are
- * numbered as they first appear, so that a million rows cost a few strings per new client or
- * mail, not per row.
+ * The log stores its texts once and names them by id; the scan works on those ids, reads a text
+ * only for a client, sender or recipient it has not met yet, and numbers clients and mails as
+ * they first appear, so that a million rows cost a few integers each and a string per new name.
  */
 
 /** What an attempt was in the log; the filter's reasons folded into what a replay needs. */
@@ -51,8 +52,14 @@ export interface MailScanOptions {
   since?: number;
   /** The mail of a sender and recipient as the client gave them: a triplet's key without its client group. */
   mailKey(sender: string, recipient: string): { sender: string; recipient: string };
-  /** Reads each attempt's match with the grey list as it is now (its client name and raw addresses cost a read per row). */
+  /** Reads each attempt's match with the grey list as it is now. */
   greyListed?(subject: AttemptSubject): boolean;
+  /**
+   * The grey list matches a subject exactly when it matches one of its fields alone (the others
+   * empty): then each distinct address, name, sender and recipient is asked once, not each
+   * combination of them.
+   */
+  greyListedByField?: boolean;
 }
 
 export interface MailScan {
@@ -67,6 +74,39 @@ export interface MailScan {
 const CHUNK_IDS = 65_536;
 const one = (db: SqliteDatabase, sql: string) => db.prepare(sql).pluck().get() as number | null;
 
+/** Dense numbers for pairs of text ids (or of texts the log does not hold). */
+class PairNumbers {
+  private readonly packed = new NumberMap();
+  private readonly spelled = new Map<string, number>();
+
+  constructor(private readonly idSpan: number) {}
+
+  get size(): number {
+    return this.packed.size + this.spelled.size;
+  }
+
+  number(first: number | string, second: number | string): number {
+    if (typeof first === 'number' && typeof second === 'number' && first < this.idSpan && second < this.idSpan) {
+      const key = first * this.idSpan + second;
+      let n = this.packed.get(key);
+      if (n === -1) this.packed.set(key, (n = this.size));
+      return n;
+    }
+    const key = `${typeof first}:${first}\n${typeof second}:${second}`;
+    let n = this.spelled.get(key);
+    if (n === undefined) this.spelled.set(key, (n = this.size));
+    return n;
+  }
+}
+
+function grown(array: Int32Array<ArrayBuffer>, index: number): Int32Array<ArrayBuffer> {
+  let size = Math.max(1, array.length);
+  while (size <= index) size *= 2;
+  const wider = new Int32Array(size).fill(-1);
+  wider.set(array);
+  return wider;
+}
+
 export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailScan {
   const lastId = one(db, 'SELECT max(id) FROM attempts') ?? 0;
   const maxTripletId = one(db, 'SELECT max(triplet_id) FROM attempts') ?? 0;
@@ -79,62 +119,87 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
   const span = 2 ** Math.ceil(Math.log2(maxTripletId + 2));
   const packable = (maxAt - base + 1) * span * 8 < Number.MAX_SAFE_INTEGER;
   const untrackedReasons = [...stringIds(db, ['auto-allowed', 'not-grey-listed']).values()].join(', ') || 'NULL';
-  const where = `WHERE id > @from AND id <= @to AND at >= @since AND (triplet_id IS NOT NULL OR reason IN (${untrackedReasons}))`;
+  // Rows appended while the scan runs are left to the next one.
+  const where = `WHERE id > @from AND id <= @to AND id <= ${lastId} AND at >= @since AND (triplet_id IS NOT NULL OR reason IN (${untrackedReasons}))`;
   const KIND_SQL = reasonKindSql(db, REASON_KINDS, MAIL_KIND.retry);
+  // One number per row and statement: better-sqlite3 makes an array for each row of several columns.
   const rowsOf = packable
     ? db.prepare(`SELECT ((at - @base) * @span + coalesce(triplet_id, 0)) * 8 + ${KIND_SQL} FROM attempts ${where} ORDER BY id`).pluck()
     : db.prepare(`SELECT coalesce(triplet_id, 0), at, ${KIND_SQL} FROM attempts ${where} ORDER BY id`).raw();
-  // Separate reads of the same rows: one string per row instead of one array per row.
   const addressesOf = db.prepare(`SELECT client_address FROM attempts ${where} ORDER BY id`).pluck();
-  const untrackedOf = db.prepare(`SELECT sender, recipient FROM attempt_view WHERE id IN (SELECT id FROM attempts ${where} AND triplet_id IS NULL) ORDER BY id`).raw();
-  const subjectsOf = db.prepare(`SELECT client_name, sender, recipient FROM attempt_view WHERE id IN (SELECT id FROM attempts ${where}) ORDER BY id`).raw();
-  const firstOfTriplet = db.prepare('SELECT sender, recipient FROM attempt_view WHERE triplet_id = ? ORDER BY id LIMIT 1').raw();
+  const untrackedOf = db.prepare(`SELECT sender, recipient FROM attempts ${where} AND triplet_id IS NULL ORDER BY id`).raw();
+  const namesOf = db.prepare(`SELECT client_name FROM attempts ${where} ORDER BY id`).pluck();
+  const sendersOf = db.prepare(`SELECT sender FROM attempts ${where} ORDER BY id`).pluck();
+  const recipientsOf = db.prepare(`SELECT recipient FROM attempts ${where} ORDER BY id`).pluck();
+  // Two text ids pack into one number, with room for texts stored while the scan runs; a log of
+  // tens of millions of texts reads its pairs as arrays instead.
+  const maxStringId = one(db, 'SELECT max(id) FROM strings') ?? 0;
+  const idSpan = 2 ** Math.ceil(Math.log2(2 * maxStringId + 2));
+  const pairsPack = idSpan * idSpan <= Number.MAX_SAFE_INTEGER;
+  // A triplet's stored sender and recipient are its mail already; one expired since is read from
+  // its first attempt's envelope (negated, to tell them apart).
+  const tripletKey = (column: string) =>
+    `coalesce((SELECT ${column} FROM triplets WHERE id = value), -1 - (SELECT ${column} FROM attempts WHERE triplet_id = value ORDER BY id LIMIT 1))`;
+  const tripletKeysOf = pairsPack
+    ? db.prepare(`SELECT ${tripletKey(`sender * ${idSpan} + recipient`)} FROM json_each(?) ORDER BY key`).pluck()
+    : db.prepare(`SELECT ${tripletKey('sender')}, ${tripletKey('recipient')} FROM json_each(?) ORDER BY key`).raw();
+  const textsOf = db.prepare('SELECT text FROM strings WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').pluck();
   const textOf = db.prepare('SELECT text FROM strings WHERE id = ?').pluck();
+  const idOf = db.prepare('SELECT id FROM strings WHERE text = ?').pluck();
   const params = { since, base, span };
 
-  const mailIds = new Map<string, number>();
-  const mailOfKey = (key: string) => {
-    let id = mailIds.get(key);
-    if (id === undefined) mailIds.set(key, (id = mailIds.size));
-    return id;
-  };
-  const mailId = (sender: string, recipient: string) => mailOfKey(`${sender}\n${recipient}`);
-  // A triplet's stored sender and recipient are its mail already (joined by SQLite: one flat string a row);
-  // a triplet expired since is read from its first attempt.
-  const mailOfTriplet = new Int32Array(maxTripletId + 1).fill(-1);
-  const triplets = db.prepare(`SELECT id, sender || char(10) || recipient FROM triplet_view ${options.since === undefined ? '' : 'WHERE last_seen >= @since'}`).raw();
-  for (const [id, key] of triplets.all(...(options.since === undefined ? [] : [{ since }])) as Array<[number, string]>) {
-    if (id <= maxTripletId) mailOfTriplet[id] = mailOfKey(key);
-  }
-  const tripletMail = (id: number) => {
-    let mail = mailOfTriplet[id]!;
-    if (mail === -1) {
-      const [sender, recipient] = firstOfTriplet.get(id) as [string, string];
-      const key = options.mailKey(sender, recipient);
-      mailOfTriplet[id] = mail = mailId(key.sender, key.recipient);
-    }
-    return mail;
-  };
-  const untrackedMails = new Map<string, number>();
-  const untrackedMail = (sender: string, recipient: string) => {
-    const raw = `${sender}\n${recipient}`;
-    let mail = untrackedMails.get(raw);
+  const mails = new PairNumbers(idSpan);
+  /** The id of a normalised text: the original's when it is the same, else the log's, else the text itself. */
+  const idOrText = (text: string, id: number, original: string) => (text === original ? id : ((idOf.get(text) as number | undefined) ?? text));
+  /** The mail of an envelope sender and recipient, as the filter keys it. */
+  const envelopeMails = new Map<number | string, number>();
+  const envelopeMail = (sender: number, recipient: number) => {
+    const pair = pairsPack ? sender * idSpan + recipient : `${sender},${recipient}`;
+    let mail = envelopeMails.get(pair);
     if (mail === undefined) {
-      const key = options.mailKey(sender, recipient);
-      untrackedMails.set(raw, (mail = mailId(key.sender, key.recipient)));
+      const senderText = textOf.get(sender) as string;
+      const recipientText = textOf.get(recipient) as string;
+      const key = options.mailKey(senderText, recipientText);
+      mail = mails.number(idOrText(key.sender, sender, senderText), idOrText(key.recipient, recipient, recipientText));
+      envelopeMails.set(pair, mail);
     }
     return mail;
   };
+  let mailOfTriplet = new Int32Array(maxTripletId + 1).fill(-1);
+  type TripletKey = number | [number | null, number | null] | null;
+  const tripletMail = (id: number, key: TripletKey | undefined) => {
+    if (typeof key === 'number') {
+      const packed = key < 0 ? -1 - key : key;
+      const [sender, recipient] = [Math.floor(packed / idSpan), packed % idSpan];
+      return key < 0 ? envelopeMail(sender, recipient) : mails.number(sender, recipient);
+    }
+    const [sender, recipient] = key ?? [null, null];
+    // Its rows were expired between two reads: a mail of its own.
+    if (sender === null || recipient === null) return mails.number('expired while read', id);
+    return sender < 0 ? envelopeMail(-1 - sender, -1 - recipient) : mails.number(sender, recipient);
+  };
+  const readTripletMails = (ids: number[]) => {
+    const keys = tripletKeysOf.all(JSON.stringify(ids)) as TripletKey[];
+    for (let i = 0; i < ids.length; i++) mailOfTriplet[ids[i]!] = tripletMail(ids[i]!, keys[i]);
+  };
+
   const clients: string[] = [];
-  const clientIds = new Map<number, number>();
-  const lastAddress = new Int32Array(maxTripletId + 1);
-  const lastClient = new Int32Array(maxTripletId + 1);
-  const greyMemo = new Map<string, boolean>();
+  let clientOfAddress = new Int32Array(1024).fill(-1);
+  const readClients = (addresses: number[]) => {
+    addresses.sort((a, b) => a - b);
+    const texts = textsOf.all(JSON.stringify(addresses)) as string[];
+    for (let i = 0; i < addresses.length; i++) {
+      clientOfAddress[addresses[i]!] = clients.length;
+      clients.push(texts[i]!);
+    }
+  };
+
+  const grey = options.greyListed && greyMatcher(options.greyListed, options.greyListedByField ?? false, (id) => textOf.get(id) as string);
 
   return {
     maxTripletId,
     clients,
-    mailCount: () => mailIds.size,
+    mailCount: () => mails.size,
     *chunks() {
       const chunk: MailChunk = {
         length: 0,
@@ -150,9 +215,9 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
         const rows = rowsOf.all(range) as unknown[];
         if (rows.length === 0) continue;
         const addresses = addressesOf.all(range) as number[];
-        const untracked = untrackedOf.all(range) as Array<[string, string]>;
-        const subjects = options.greyListed ? (subjectsOf.all(range) as Array<[string, string, string]>) : undefined;
-        let nextUntracked = 0;
+        const newAddresses: number[] = [];
+        const newTriplets: number[] = [];
+        let untracked = 0;
         for (let i = 0; i < rows.length; i++) {
           let triplet: number, at: number, kind: number;
           if (packable) {
@@ -164,39 +229,86 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
           } else {
             [triplet, at, kind] = rows[i] as [number, number, number];
           }
-          const address = addresses[i]!;
-          // A triplet's attempts mostly come from one address: compare with its last one before looking it up.
-          let client = triplet !== 0 && lastAddress[triplet] === address ? lastClient[triplet]! : clientIds.get(address);
-          if (client === undefined) {
-            clientIds.set(address, (client = clients.length));
-            clients.push(textOf.get(address) as string);
-          }
-          if (triplet !== 0) {
-            lastAddress[triplet] = address;
-            lastClient[triplet] = client;
-          }
           chunk.at[i] = at;
           chunk.kinds[i] = kind;
           chunk.triplets[i] = triplet;
-          chunk.clients[i] = client;
-          if (triplet === 0) {
-            const [sender, recipient] = untracked[nextUntracked++]!;
-            chunk.mails[i] = untrackedMail(sender, recipient);
-          } else {
-            chunk.mails[i] = tripletMail(triplet);
+          const address = addresses[i]!;
+          if (address >= clientOfAddress.length) clientOfAddress = grown(clientOfAddress, address);
+          if (clientOfAddress[address] === -1) {
+            clientOfAddress[address] = -2;
+            newAddresses.push(address);
           }
-          if (subjects) {
-            const [clientName, sender, recipient] = subjects[i]!;
-            const clientAddress = clients[client]!;
-            const memo = `${clientAddress}\n${clientName}\n${sender}\n${recipient}`;
-            let grey = greyMemo.get(memo);
-            if (grey === undefined) greyMemo.set(memo, (grey = options.greyListed!({ clientAddress, clientName, sender, recipient })));
-            chunk.grey[i] = grey ? 1 : 0;
+          if (triplet === 0) untracked++;
+          else {
+            if (triplet >= mailOfTriplet.length) mailOfTriplet = grown(mailOfTriplet, triplet);
+            if (mailOfTriplet[triplet] === -1) {
+              mailOfTriplet[triplet] = -2;
+              newTriplets.push(triplet);
+            }
           }
+        }
+        if (newAddresses.length > 0) readClients(newAddresses);
+        if (newTriplets.length > 0) readTripletMails(newTriplets);
+        const envelopes = untracked > 0 ? (untrackedOf.all(range) as Array<[number, number]>) : [];
+        let nextUntracked = 0;
+        for (let i = 0; i < rows.length; i++) {
+          chunk.clients[i] = clientOfAddress[addresses[i]!]!;
+          const triplet = chunk.triplets[i]!;
+          if (triplet !== 0) chunk.mails[i] = mailOfTriplet[triplet]!;
+          else {
+            const [sender, recipient] = envelopes[nextUntracked++]!;
+            chunk.mails[i] = envelopeMail(sender, recipient);
+          }
+        }
+        if (grey) {
+          const names = namesOf.all(range) as number[];
+          const senders = sendersOf.all(range) as number[];
+          const recipients = recipientsOf.all(range) as number[];
+          for (let i = 0; i < rows.length; i++) chunk.grey[i] = grey(addresses[i]!, names[i]!, senders[i]!, recipients[i]!) ? 1 : 0;
         }
         chunk.length = rows.length;
         yield chunk;
       }
     },
   };
+}
+
+const UNKNOWN = 0;
+const NO = 1;
+const YES = 2;
+
+/**
+ * The grey list's answer for an attempt's address, name, sender and recipient ids, each distinct
+ * one (or each combination, when the list can match on several fields together) asked once.
+ */
+function greyMatcher(greyListed: (subject: AttemptSubject) => boolean, byField: boolean, text: (id: number) => string) {
+  if (!byField) {
+    const answers = new Map<string, boolean>();
+    return (address: number, name: number, sender: number, recipient: number) => {
+      const key = `${address},${name},${sender},${recipient}`;
+      let answer = answers.get(key);
+      if (answer === undefined) {
+        answer = greyListed({ clientAddress: text(address), clientName: text(name), sender: text(sender), recipient: text(recipient) });
+        answers.set(key, answer);
+      }
+      return answer;
+    };
+  }
+  const empty: AttemptSubject = { clientAddress: '', clientName: '', sender: '', recipient: '' };
+  const field = (which: keyof AttemptSubject) => {
+    let answers = new Uint8Array(1024);
+    return (id: number) => {
+      if (id >= answers.length) {
+        let size = answers.length;
+        while (size <= id) size *= 2;
+        const wider = new Uint8Array(size);
+        wider.set(answers);
+        answers = wider;
+      }
+      if (answers[id] === UNKNOWN) answers[id] = greyListed({ ...empty, [which]: text(id) }) ? YES : NO;
+      return answers[id] === YES;
+    };
+  };
+  const [byAddress, byName, bySender, byRecipient] = [field('clientAddress'), field('clientName'), field('sender'), field('recipient')];
+  return (address: number, name: number, sender: number, recipient: number) => byAddress(address) || byName(name) || bySender(sender) || byRecipient(recipient);
 }
