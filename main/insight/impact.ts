@@ -1,10 +1,10 @@
 import type { ImpactReport, ReplayOutcome } from '../../shared/insight-contract.js';
-import { clientGroup } from '../../shared/net.js';
 import type { Settings } from '../../shared/settings.js';
 import { clientAfterPass, isAutoAllowed, tripletAfter, tripletStep } from '../filter/engine.js';
 import type { ClientPasses, TripletState } from '../store/greylist-store.js';
 import { MAIL_KIND, type MailChunk, type MailScan } from '../store/mail-scan.js';
 import { NumberMap } from '../../shared/number-map.js';
+import { GROUP_SPAN, Grouping } from './client-grouping.js';
 import { ClientColumns, TripletColumns } from './replay-state.js';
 
 /** The settings a replay decides by; the lists are the ones the log was decided with. */
@@ -27,8 +27,6 @@ export const REPLAY_ASSUMPTIONS = {
 } as const;
 
 const DEFER = 0;
-/** Group numbers are below this, so that a mail and a group make one number (mails are fewer than 2^27). */
-const GROUP_SPAN = 2 ** 26;
 const LET_IN = 1;
 
 class Outcome {
@@ -63,86 +61,6 @@ class Outcome {
       neverRetried: this.neverRetried,
       pending: this.pending,
     };
-  }
-}
-
-/** A dotted quad as clientGroup reads one (no leading zeros), as a 32-bit number; -1 for anything else. */
-export function dottedQuad(text: string): number {
-  let value = 0;
-  let part = -1;
-  let parts = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const code = i === text.length ? 46 : text.charCodeAt(i);
-    if (code === 46) {
-      if (part === -1 || ++parts > 4) return -1;
-      value = value * 256 + part;
-      part = -1;
-    } else if (code >= 48 && code <= 57) {
-      // A part is "0" or has no leading zero, and at most 255.
-      if (part === 0) return -1;
-      part = part === -1 ? code - 48 : part * 10 + code - 48;
-      if (part > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  return parts === 4 ? value : -1;
-}
-
-/**
- * Client numbers to group numbers under one pair of prefixes, shared by the replays that group
- * alike. Two clients are in one group when clientGroup names the same group for both; a dotted
- * quad's group is found by masking its number, without making that name.
- */
-export class Grouping {
-  /** Per client number: its group number (-1: not computed yet). */
-  private groupOf = new Int32Array(1024).fill(-1);
-  /** IPv4 groups by their network's number; every other group by its name. */
-  private readonly networks = new Map<number, number>();
-  private readonly named = new Map<string, number>();
-  private readonly hostBits: number;
-
-  constructor(
-    private readonly clients: readonly string[],
-    private readonly prefixV4: number,
-    private readonly prefixV6: number,
-  ) {
-    this.hostBits = 2 ** (32 - prefixV4);
-  }
-
-  group(client: number): number {
-    if (client >= this.groupOf.length) this.groupOf = grow(this.groupOf, client, -1);
-    let group = this.groupOf[client]!;
-    if (group === -1) this.groupOf[client] = group = this.groupOfAddress(this.clients[client]!);
-    return group;
-  }
-
-  private groupOfAddress(address: string): number {
-    let network = this.network(dottedQuad(address));
-    if (network === -1) {
-      // Another spelling of an address (an IPv4-mapped IPv6 one, say) can name the same IPv4 group.
-      const name = clientGroup(address, this.prefixV4, this.prefixV6);
-      const suffix = this.prefixV4 === 32 ? '' : `/${this.prefixV4}`;
-      const quad = name.endsWith(suffix) ? dottedQuad(name.slice(0, name.length - suffix.length)) : -1;
-      if (quad === -1 || this.network(quad) !== quad) return this.numbered(this.named, name);
-      network = quad;
-    }
-    return this.numbered(this.networks, network);
-  }
-
-  /** The network number of an address number under the IPv4 prefix. */
-  private network(address: number): number {
-    return address === -1 ? -1 : Math.floor(address / this.hostBits) * this.hostBits;
-  }
-
-  private numbered<K>(groups: Map<K, number>, key: K): number {
-    let group = groups.get(key);
-    if (group === undefined) {
-      group = this.networks.size + this.named.size;
-      if (group >= GROUP_SPAN) throw new Error(`the log has more than ${GROUP_SPAN} client networks to replay`);
-      groups.set(key, group);
-    }
-    return group;
   }
 }
 

@@ -28,6 +28,8 @@ const REASON_KINDS: Record<string, number> = {
 /** A slice of the log; the arrays are reused from one chunk to the next. */
 export interface MailChunk {
   length: number;
+  /** The attempts' ids (the log's own chunks have them). */
+  ids?: Float64Array;
   at: Float64Array;
   kinds: Uint8Array;
   /** Index into MailScan.clients. */
@@ -63,7 +65,8 @@ export interface MailScanOptions {
 }
 
 export interface MailScan {
-  maxTripletId: number;
+  /** The highest triplet id of the rows read (or about to be read). */
+  readonly maxTripletId: number;
   /** Client addresses by number; grows while the chunks are read. */
   clients: string[];
   /** How many mails were numbered so far. */
@@ -71,7 +74,18 @@ export interface MailScan {
   chunks(): Generator<MailChunk>;
 }
 
+/** A scan that reads on: the rows appended since, numbered alike. */
+export interface GrowingMailScan extends MailScan {
+  /** The rows appended since the chunks (or more) last read. */
+  more(): Generator<MailChunk>;
+  /** The log's first id now: rows before it have expired. */
+  firstId(): number;
+  /** The time of the row `id`, to tell a log that was emptied and filled again. */
+  atOf(id: number): number | undefined;
+}
+
 const CHUNK_IDS = 65_536;
+const YEAR = 365 * 86_400;
 const one = (db: SqliteDatabase, sql: string) => db.prepare(sql).pluck().get() as number | null;
 
 /** Dense numbers for pairs of text ids (or of texts the log does not hold). */
@@ -107,26 +121,20 @@ function grown(array: Int32Array<ArrayBuffer>, index: number): Int32Array<ArrayB
   return wider;
 }
 
-export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailScan {
-  const lastId = one(db, 'SELECT max(id) FROM attempts') ?? 0;
-  const maxTripletId = one(db, 'SELECT max(triplet_id) FROM attempts') ?? 0;
-  // The log is in time order: its first and last rows hold its earliest and latest times.
+export function scanMails(db: SqliteDatabase, options: MailScanOptions): GrowingMailScan {
   const minAt = one(db, 'SELECT at FROM attempts ORDER BY id LIMIT 1') ?? 0;
-  const maxAt = one(db, 'SELECT at FROM attempts ORDER BY id DESC LIMIT 1') ?? 0;
-  const since = options.since ?? minAt;
-  const base = Math.max(since, minAt);
+  // The log is in time order: no row is a year older than its first one.
+  const since = options.since ?? minAt - YEAR;
   const firstId = options.since === undefined ? 0 : attemptIdAt(db, since) - 1;
-  const span = 2 ** Math.ceil(Math.log2(maxTripletId + 2));
-  const packable = (maxAt - base + 1) * span * 8 < Number.MAX_SAFE_INTEGER;
   const untrackedReasons = [...stringIds(db, ['auto-allowed', 'not-grey-listed']).values()].join(', ') || 'NULL';
   // Rows appended while the scan runs are left to the next one.
-  const where = `WHERE id > @from AND id <= @to AND id <= ${lastId} AND at >= @since AND (triplet_id IS NOT NULL OR reason IN (${untrackedReasons}))`;
+  const where = `WHERE id > @from AND id <= @to AND id <= @last AND at >= @since AND (triplet_id IS NOT NULL OR reason IN (${untrackedReasons}))`;
   const KIND_SQL = reasonKindSql(db, REASON_KINDS, MAIL_KIND.retry);
   // One number per row and statement: better-sqlite3 makes an array for each row of several columns.
-  const rowsOf = packable
-    ? db.prepare(`SELECT ((at - @base) * @span + coalesce(triplet_id, 0)) * 8 + ${KIND_SQL} FROM attempts ${where} ORDER BY id`).pluck()
-    : db.prepare(`SELECT coalesce(triplet_id, 0), at, ${KIND_SQL} FROM attempts ${where} ORDER BY id`).raw();
-  const addressesOf = db.prepare(`SELECT client_address FROM attempts ${where} ORDER BY id`).pluck();
+  const packedRowsOf = db.prepare(`SELECT ((at - @base) * @span + coalesce(triplet_id, 0)) * 8 + ${KIND_SQL} FROM attempts ${where} ORDER BY id`).pluck();
+  const rowsOf = db.prepare(`SELECT coalesce(triplet_id, 0), at, ${KIND_SQL} FROM attempts ${where} ORDER BY id`).raw();
+  // With the row's place in its chunk, which a kept copy of the log needs to drop the rows expired since.
+  const addressesOf = db.prepare(`SELECT client_address * ${2 * CHUNK_IDS} + (id - @from) FROM attempts ${where} ORDER BY id`).pluck();
   const untrackedOf = db.prepare(`SELECT sender, recipient FROM attempts ${where} AND triplet_id IS NULL ORDER BY id`).raw();
   const namesOf = db.prepare(`SELECT client_name FROM attempts ${where} ORDER BY id`).pluck();
   const sendersOf = db.prepare(`SELECT sender FROM attempts ${where} ORDER BY id`).pluck();
@@ -146,7 +154,6 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
   const textsOf = db.prepare('SELECT text FROM strings WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').pluck();
   const textOf = db.prepare('SELECT text FROM strings WHERE id = ?').pluck();
   const idOf = db.prepare('SELECT id FROM strings WHERE text = ?').pluck();
-  const params = { since, base, span };
 
   const mails = new PairNumbers(idSpan);
   /** The id of a normalised text: the original's when it is the same, else the log's, else the text itself. */
@@ -165,6 +172,7 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
     }
     return mail;
   };
+  let maxTripletId = one(db, 'SELECT max(triplet_id) FROM attempts') ?? 0;
   let mailOfTriplet = new Int32Array(maxTripletId + 1).fill(-1);
   type TripletKey = number | [number | null, number | null] | null;
   const tripletMail = (id: number, key: TripletKey | undefined) => {
@@ -196,80 +204,103 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): MailSca
 
   const grey = options.greyListed && greyMatcher(options.greyListed, options.greyListedByField ?? false, (id) => textOf.get(id) as string);
 
+  const chunk: MailChunk & { ids: Float64Array } = {
+    length: 0,
+    ids: new Float64Array(CHUNK_IDS),
+    at: new Float64Array(CHUNK_IDS),
+    kinds: new Uint8Array(CHUNK_IDS),
+    clients: new Int32Array(CHUNK_IDS),
+    mails: new Int32Array(CHUNK_IDS),
+    triplets: new Int32Array(CHUNK_IDS),
+    grey: new Uint8Array(CHUNK_IDS),
+  };
+  function* read(after: number, last: number): Generator<MailChunk> {
+    maxTripletId = Math.max(maxTripletId, one(db, 'SELECT max(triplet_id) FROM attempts') ?? 0);
+    const maxAt = one(db, 'SELECT at FROM attempts ORDER BY id DESC LIMIT 1') ?? 0;
+    const span = 2 ** Math.ceil(Math.log2(maxTripletId + 2));
+    const packable = (maxAt - since + 1) * span * 8 < Number.MAX_SAFE_INTEGER;
+    for (let from = after; from < last; from += CHUNK_IDS) {
+      const range = { since, base: since, span, from, to: from + CHUNK_IDS, last };
+      const rows = (packable ? packedRowsOf : rowsOf).all(range) as unknown[];
+      if (rows.length === 0) continue;
+      const places = addressesOf.all(range) as number[];
+      const addresses: number[] = new Array(rows.length);
+      const newAddresses: number[] = [];
+      const newTriplets: number[] = [];
+      let untracked = 0;
+      for (let i = 0; i < rows.length; i++) {
+        let triplet: number, at: number, kind: number;
+        if (packable) {
+          const packed = rows[i] as number;
+          kind = packed % 8;
+          const rest = (packed - kind) / 8;
+          triplet = rest % span;
+          at = since + (rest - triplet) / span;
+        } else {
+          [triplet, at, kind] = rows[i] as [number, number, number];
+        }
+        chunk.at[i] = at;
+        chunk.kinds[i] = kind;
+        chunk.triplets[i] = triplet;
+        const place = places[i]! % (2 * CHUNK_IDS);
+        chunk.ids[i] = from + place;
+        const address = (places[i]! - place) / (2 * CHUNK_IDS);
+        addresses[i] = address;
+        if (address >= clientOfAddress.length) clientOfAddress = grown(clientOfAddress, address);
+        if (clientOfAddress[address] === -1) {
+          clientOfAddress[address] = -2;
+          newAddresses.push(address);
+        }
+        if (triplet === 0) untracked++;
+        else {
+          if (triplet >= mailOfTriplet.length) mailOfTriplet = grown(mailOfTriplet, triplet);
+          if (mailOfTriplet[triplet] === -1) {
+            mailOfTriplet[triplet] = -2;
+            newTriplets.push(triplet);
+          }
+        }
+      }
+      if (newAddresses.length > 0) readClients(newAddresses);
+      if (newTriplets.length > 0) readTripletMails(newTriplets);
+      const envelopes = untracked > 0 ? (untrackedOf.all(range) as Array<[number, number]>) : [];
+      let nextUntracked = 0;
+      for (let i = 0; i < rows.length; i++) {
+        chunk.clients[i] = clientOfAddress[addresses[i]!]!;
+        const triplet = chunk.triplets[i]!;
+        if (triplet !== 0) chunk.mails[i] = mailOfTriplet[triplet]!;
+        else {
+          const [sender, recipient] = envelopes[nextUntracked++]!;
+          chunk.mails[i] = envelopeMail(sender, recipient);
+        }
+      }
+      if (grey) {
+        const names = namesOf.all(range) as number[];
+        const senders = sendersOf.all(range) as number[];
+        const recipients = recipientsOf.all(range) as number[];
+        for (let i = 0; i < rows.length; i++) chunk.grey[i] = grey(addresses[i]!, names[i]!, senders[i]!, recipients[i]!) ? 1 : 0;
+      }
+      chunk.length = rows.length;
+      yield chunk;
+    }
+  }
+
+  let readUpTo = Math.max(0, firstId);
+  const readOn = function* (): Generator<MailChunk> {
+    const last = one(db, 'SELECT max(id) FROM attempts') ?? 0;
+    const after = readUpTo;
+    readUpTo = Math.max(readUpTo, last);
+    yield* read(after, last);
+  };
   return {
-    maxTripletId,
+    get maxTripletId() {
+      return maxTripletId;
+    },
     clients,
     mailCount: () => mails.size,
-    *chunks() {
-      const chunk: MailChunk = {
-        length: 0,
-        at: new Float64Array(CHUNK_IDS),
-        kinds: new Uint8Array(CHUNK_IDS),
-        clients: new Int32Array(CHUNK_IDS),
-        mails: new Int32Array(CHUNK_IDS),
-        triplets: new Int32Array(CHUNK_IDS),
-        grey: new Uint8Array(CHUNK_IDS),
-      };
-      for (let from = Math.max(0, firstId); from < lastId; from += CHUNK_IDS) {
-        const range = { ...params, from, to: from + CHUNK_IDS };
-        const rows = rowsOf.all(range) as unknown[];
-        if (rows.length === 0) continue;
-        const addresses = addressesOf.all(range) as number[];
-        const newAddresses: number[] = [];
-        const newTriplets: number[] = [];
-        let untracked = 0;
-        for (let i = 0; i < rows.length; i++) {
-          let triplet: number, at: number, kind: number;
-          if (packable) {
-            const packed = rows[i] as number;
-            kind = packed % 8;
-            const rest = (packed - kind) / 8;
-            triplet = rest % span;
-            at = base + (rest - triplet) / span;
-          } else {
-            [triplet, at, kind] = rows[i] as [number, number, number];
-          }
-          chunk.at[i] = at;
-          chunk.kinds[i] = kind;
-          chunk.triplets[i] = triplet;
-          const address = addresses[i]!;
-          if (address >= clientOfAddress.length) clientOfAddress = grown(clientOfAddress, address);
-          if (clientOfAddress[address] === -1) {
-            clientOfAddress[address] = -2;
-            newAddresses.push(address);
-          }
-          if (triplet === 0) untracked++;
-          else {
-            if (triplet >= mailOfTriplet.length) mailOfTriplet = grown(mailOfTriplet, triplet);
-            if (mailOfTriplet[triplet] === -1) {
-              mailOfTriplet[triplet] = -2;
-              newTriplets.push(triplet);
-            }
-          }
-        }
-        if (newAddresses.length > 0) readClients(newAddresses);
-        if (newTriplets.length > 0) readTripletMails(newTriplets);
-        const envelopes = untracked > 0 ? (untrackedOf.all(range) as Array<[number, number]>) : [];
-        let nextUntracked = 0;
-        for (let i = 0; i < rows.length; i++) {
-          chunk.clients[i] = clientOfAddress[addresses[i]!]!;
-          const triplet = chunk.triplets[i]!;
-          if (triplet !== 0) chunk.mails[i] = mailOfTriplet[triplet]!;
-          else {
-            const [sender, recipient] = envelopes[nextUntracked++]!;
-            chunk.mails[i] = envelopeMail(sender, recipient);
-          }
-        }
-        if (grey) {
-          const names = namesOf.all(range) as number[];
-          const senders = sendersOf.all(range) as number[];
-          const recipients = recipientsOf.all(range) as number[];
-          for (let i = 0; i < rows.length; i++) chunk.grey[i] = grey(addresses[i]!, names[i]!, senders[i]!, recipients[i]!) ? 1 : 0;
-        }
-        chunk.length = rows.length;
-        yield chunk;
-      }
-    },
+    chunks: readOn,
+    more: readOn,
+    firstId: () => one(db, 'SELECT min(id) FROM attempts') ?? 0,
+    atOf: (id) => one(db, `SELECT at FROM attempts WHERE id = ${Number(id)}`) ?? undefined,
   };
 }
 
