@@ -10,6 +10,7 @@ import { ListMatcher } from '../filter/list-matcher.js';
 import { KIND_CODE, type ListTables } from '../store/list-tables.js';
 import { scanMails, type AttemptSubject, type MailScanOptions } from '../store/mail-scan.js';
 import { replayImpact } from './impact.js';
+import { KeptMailLog } from './kept-mail-log.js';
 import { retryHistogram } from './retry-histogram.js';
 import { SuspectModel } from './suspect-model.js';
 
@@ -34,6 +35,7 @@ export function inlineInsightReads(store: SqliteStore): InsightReads {
   const settings = async () => resolveSettings(await store.storedSettings()).settings;
   // Kept between reads: each one reads only what the filter committed since the last.
   const model = new SuspectModel(store.db, store);
+  const keptLog = new KeptMailLog(store.db);
   const since = (days: number | undefined, now: number) => (days === undefined ? {} : { since: now - days * DAY });
   return {
     suspects: ({ all, limit, now }) => model.list(now, { all: all ?? false, limit: limit ?? DEFAULT_SUSPECT_LIMIT }),
@@ -45,7 +47,9 @@ export function inlineInsightReads(store: SqliteStore): InsightReads {
     impact: async ({ settings: proposal, days, now }) => {
       const { settings: current, lists: tables } = await store.readPolicy();
       const proposed = { ...current, ...proposal };
-      const scan = scanMails(store.db, { ...since(days, now), ...impactScanOptions(current, proposed, tables, now) });
+      const options = impactScanOptions(current, proposed, tables, now);
+      const from = since(days, now).since;
+      const scan = options.greyListed ? scanMails(store.db, { ...options, since: from }) : keptLog.read(from, current.normaliseSender, options.mailKey);
       return replayImpact(scan, current, proposed, now);
     },
   };

@@ -99,6 +99,13 @@ class PairNumbers {
     return this.packed.size + this.spelled.size;
   }
 
+  /** The number of two ids packed as first * idSpan + second. */
+  numberOfPacked(key: number): number {
+    let n = this.packed.get(key);
+    if (n === -1) this.packed.set(key, (n = this.size));
+    return n;
+  }
+
   number(first: number | string, second: number | string): number {
     if (typeof first === 'number' && typeof second === 'number' && first < this.idSpan && second < this.idSpan) {
       const key = first * this.idSpan + second;
@@ -126,26 +133,13 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): Growing
   // The log is in time order: no row is a year older than its first one.
   const since = options.since ?? minAt - YEAR;
   const firstId = options.since === undefined ? 0 : attemptIdAt(db, since) - 1;
-  const untrackedReasons = [...stringIds(db, ['auto-allowed', 'not-grey-listed']).values()].join(', ') || 'NULL';
-  // Rows appended while the scan runs are left to the next one.
-  const where = `WHERE id > @from AND id <= @to AND id <= @last AND at >= @since AND (triplet_id IS NOT NULL OR reason IN (${untrackedReasons}))`;
-  const KIND_SQL = reasonKindSql(db, REASON_KINDS, MAIL_KIND.retry);
-  // One number per row and statement: better-sqlite3 makes an array for each row of several columns.
-  const packedRowsOf = db.prepare(`SELECT ((at - @base) * @span + coalesce(triplet_id, 0)) * 8 + ${KIND_SQL} FROM attempts ${where} ORDER BY id`).pluck();
-  const rowsOf = db.prepare(`SELECT coalesce(triplet_id, 0), at, ${KIND_SQL} FROM attempts ${where} ORDER BY id`).raw();
-  // With the row's place in its chunk, which a kept copy of the log needs to drop the rows expired since.
-  const addressesOf = db.prepare(`SELECT client_address * ${2 * CHUNK_IDS} + (id - @from) FROM attempts ${where} ORDER BY id`).pluck();
-  const untrackedOf = db.prepare(`SELECT sender, recipient FROM attempts ${where} AND triplet_id IS NULL ORDER BY id`).raw();
-  const namesOf = db.prepare(`SELECT client_name FROM attempts ${where} ORDER BY id`).pluck();
-  const sendersOf = db.prepare(`SELECT sender FROM attempts ${where} ORDER BY id`).pluck();
-  const recipientsOf = db.prepare(`SELECT recipient FROM attempts ${where} ORDER BY id`).pluck();
   // Two text ids pack into one number, with room for texts stored while the scan runs; a log of
   // tens of millions of texts reads its pairs as arrays instead.
   const maxStringId = one(db, 'SELECT max(id) FROM strings') ?? 0;
   const idSpan = 2 ** Math.ceil(Math.log2(2 * maxStringId + 2));
   const pairsPack = idSpan * idSpan <= Number.MAX_SAFE_INTEGER;
-  // A triplet's stored sender and recipient are its mail already; one expired since is read from
-  // its first attempt's envelope (negated, to tell them apart).
+  // For a row whose rule was kept as text: a triplet's stored sender and recipient are its mail; one
+  // expired since is read from its first attempt's envelope (negated, to tell them apart).
   const tripletKey = (column: string) =>
     `coalesce((SELECT ${column} FROM triplets WHERE id = value), -1 - (SELECT ${column} FROM attempts WHERE triplet_id = value ORDER BY id LIMIT 1))`;
   const tripletKeysOf = pairsPack
@@ -204,6 +198,27 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): Growing
 
   const grey = options.greyListed && greyMatcher(options.greyListed, options.greyListedByField ?? false, (id) => textOf.get(id) as string);
 
+  // Prepared for each read: the reasons' ids are read again, as a log may store a reason for the first time.
+  const statements = () => {
+    const untrackedReasons = [...stringIds(db, ['auto-allowed', 'not-grey-listed']).values()].join(', ') || 'NULL';
+    // Rows appended while the scan runs are left to the next one.
+    const where = `WHERE id > @from AND id <= @to AND id <= @last AND at >= @since AND (triplet_id IS NOT NULL OR reason IN (${untrackedReasons}))`;
+    const KIND_SQL = reasonKindSql(db, REASON_KINDS, MAIL_KIND.retry);
+    // One number per row and statement: better-sqlite3 makes an array for each row of several columns.
+    const packedRowsOf = db.prepare(`SELECT ((at - @base) * @span + coalesce(triplet_id, 0)) * 8 + ${KIND_SQL} FROM attempts ${where} ORDER BY id`).pluck();
+    const rowsOf = db.prepare(`SELECT coalesce(triplet_id, 0), at, ${KIND_SQL} FROM attempts ${where} ORDER BY id`).raw();
+    // With the row's place in its chunk, which a kept copy of the log needs to drop the rows expired since.
+    const addressesOf = db.prepare(`SELECT client_address * ${2 * CHUNK_IDS} + (id - @from) FROM attempts ${where} ORDER BY id`).pluck();
+    const untrackedOf = db.prepare(`SELECT sender, recipient FROM attempts ${where} AND triplet_id IS NULL ORDER BY id`).raw();
+    const namesOf = db.prepare(`SELECT client_name FROM attempts ${where} ORDER BY id`).pluck();
+    const sendersOf = db.prepare(`SELECT sender FROM attempts ${where} ORDER BY id`).pluck();
+    const recipientsOf = db.prepare(`SELECT recipient FROM attempts ${where} ORDER BY id`).pluck();
+    // A row decided on a triplet names the triplet's key: its mail, even once the triplet expired or its id was taken again.
+    const keysOf = pairsPack
+      ? db.prepare(`SELECT CASE WHEN rule IS NULL AND triplet_id IS NOT NULL THEN coalesce(key_sender, sender) * ${idSpan} + coalesce(key_recipient, recipient) ELSE -1 END FROM attempts ${where} ORDER BY id`).pluck()
+      : undefined;
+    return { packedRowsOf, rowsOf, addressesOf, keysOf, untrackedOf, namesOf, sendersOf, recipientsOf };
+  };
   const chunk: MailChunk & { ids: Float64Array } = {
     length: 0,
     ids: new Float64Array(CHUNK_IDS),
@@ -215,6 +230,7 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): Growing
     grey: new Uint8Array(CHUNK_IDS),
   };
   function* read(after: number, last: number): Generator<MailChunk> {
+    const { packedRowsOf, rowsOf, addressesOf, keysOf, untrackedOf, namesOf, sendersOf, recipientsOf } = statements();
     maxTripletId = Math.max(maxTripletId, one(db, 'SELECT max(triplet_id) FROM attempts') ?? 0);
     const maxAt = one(db, 'SELECT at FROM attempts ORDER BY id DESC LIMIT 1') ?? 0;
     const span = 2 ** Math.ceil(Math.log2(maxTripletId + 2));
@@ -224,6 +240,7 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): Growing
       const rows = (packable ? packedRowsOf : rowsOf).all(range) as unknown[];
       if (rows.length === 0) continue;
       const places = addressesOf.all(range) as number[];
+      const keys = keysOf ? (keysOf.all(range) as number[]) : undefined;
       const addresses: number[] = new Array(rows.length);
       const newAddresses: number[] = [];
       const newTriplets: number[] = [];
@@ -252,7 +269,7 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): Growing
           newAddresses.push(address);
         }
         if (triplet === 0) untracked++;
-        else {
+        else if (!keys || keys[i] === -1) {
           if (triplet >= mailOfTriplet.length) mailOfTriplet = grown(mailOfTriplet, triplet);
           if (mailOfTriplet[triplet] === -1) {
             mailOfTriplet[triplet] = -2;
@@ -267,7 +284,7 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): Growing
       for (let i = 0; i < rows.length; i++) {
         chunk.clients[i] = clientOfAddress[addresses[i]!]!;
         const triplet = chunk.triplets[i]!;
-        if (triplet !== 0) chunk.mails[i] = mailOfTriplet[triplet]!;
+        if (triplet !== 0) chunk.mails[i] = keys && keys[i] !== -1 ? mails.numberOfPacked(keys[i]!) : mailOfTriplet[triplet]!;
         else {
           const [sender, recipient] = envelopes[nextUntracked++]!;
           chunk.mails[i] = envelopeMail(sender, recipient);
