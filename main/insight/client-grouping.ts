@@ -154,3 +154,16 @@ export class Grouping {
     return this.groups++;
   }
 }
+
+/** Groupings by the clients they number and their prefixes: a kept log's clients are grouped once for all previews. */
+const groupings = new WeakMap<readonly string[], Map<string, Grouping>>();
+
+/** The grouping of `clients` (an array that only grows) under the prefixes, shared while the array lives. */
+export function groupingOf(clients: readonly string[], prefixV4: number, prefixV6: number): Grouping {
+  let byPrefixes = groupings.get(clients);
+  if (!byPrefixes) groupings.set(clients, (byPrefixes = new Map()));
+  const key = `${prefixV4}/${prefixV6}`;
+  let grouping = byPrefixes.get(key);
+  if (!grouping) byPrefixes.set(key, (grouping = new Grouping(clients, prefixV4, prefixV6)));
+  return grouping;
+}

@@ -4,7 +4,7 @@ import { clientAfterPass, isAutoAllowed, tripletAfter, tripletStep } from '../fi
 import type { ClientPasses, TripletState } from '../store/greylist-store.js';
 import { MAIL_KIND, type MailChunk, type MailScan } from '../store/mail-scan.js';
 import { NumberMap } from '../../shared/number-map.js';
-import { GROUP_SPAN, Grouping } from './client-grouping.js';
+import { GROUP_SPAN, groupingOf, type Grouping } from './client-grouping.js';
 import { ClientColumns, TripletColumns } from './replay-state.js';
 
 /** The settings a replay decides by; the lists are the ones the log was decided with. */
@@ -71,18 +71,23 @@ class Outcome {
 class SettingsReplay {
   readonly outcome = new Outcome();
   /** The first triplet of each mail, by mail number, and the rest by mail and group. */
-  private firstGroup = new Int32Array(1024).fill(-1);
-  private readonly firstTriplets = new TripletColumns();
+  private firstGroup: Int32Array<ArrayBuffer>;
+  private readonly firstTriplets: TripletColumns;
   private readonly otherSlots = new NumberMap();
   private readonly otherTriplets = new TripletColumns();
-  private readonly records = new ClientColumns();
+  private readonly records: ClientColumns;
 
   constructor(
     readonly settings: ReplaySettings,
     private readonly grouping: Grouping,
     /** Passes a client auto-allowed in the log is taken to have: the threshold it was allowed by. */
     private readonly seedPasses: number,
-  ) {}
+    expected: { mails: number; clients: number },
+  ) {
+    this.firstGroup = new Int32Array(expected.mails).fill(-1);
+    this.firstTriplets = new TripletColumns(expected.mails);
+    this.records = new ClientColumns(expected.clients);
+  }
 
   private group(client: number): number {
     return this.grouping.group(client);
@@ -167,26 +172,32 @@ function grow<T extends Int32Array>(array: T, index: number, fill: number): T {
  */
 export class ImpactReplay {
   private readonly replays: [SettingsReplay, SettingsReplay];
-  private mailStart = new Float64Array(1024).fill(Number.NaN);
-  private lastAt = new Float64Array(1024);
-  private previousAt = new Float64Array(1024);
-  private lastClient = new Int32Array(1024);
-  private attempts = new Int32Array(1024);
+  private mailStart: Float64Array<ArrayBuffer>;
+  private lastAt: Float64Array<ArrayBuffer>;
+  private previousAt: Float64Array<ArrayBuffer>;
+  private lastClient: Int32Array<ArrayBuffer>;
+  private attempts: Int32Array<ArrayBuffer>;
   /** Bit s set: the open mail got through under settings s. */
-  private passed = new Uint8Array(1024);
+  private passed: Uint8Array<ArrayBuffer>;
   /** Triplets whose first attempt is in the replayed period. */
   private readonly begunHere: Uint8Array;
   rows = 0;
   mails = 0;
 
-  constructor(scan: Pick<MailScan, 'maxTripletId' | 'clients'>, current: ReplaySettings, proposed: ReplaySettings) {
+  constructor(scan: Pick<MailScan, 'maxTripletId' | 'clients'> & Partial<Pick<MailScan, 'mailCount'>>, current: ReplaySettings, proposed: ReplaySettings) {
     this.begunHere = new Uint8Array(scan.maxTripletId + 1);
-    const grouping = (s: ReplaySettings) => new Grouping(scan.clients, s.clientPrefixV4, s.clientPrefixV6);
-    const currentGrouping = grouping(current);
-    const sameGrouping = current.clientPrefixV4 === proposed.clientPrefixV4 && current.clientPrefixV6 === proposed.clientPrefixV6;
+    // A kept log knows its mails and clients before the replay starts; a fresh scan numbers them as it reads.
+    const expected = { mails: Math.max(1024, (scan.mailCount?.() ?? 0) + 1), clients: Math.max(1024, scan.clients.length + 1) };
+    this.mailStart = new Float64Array(expected.mails).fill(Number.NaN);
+    this.lastAt = new Float64Array(expected.mails);
+    this.previousAt = new Float64Array(expected.mails);
+    this.lastClient = new Int32Array(expected.mails);
+    this.attempts = new Int32Array(expected.mails);
+    this.passed = new Uint8Array(expected.mails);
+    const grouping = (s: ReplaySettings) => groupingOf(scan.clients, s.clientPrefixV4, s.clientPrefixV6);
     this.replays = [
-      new SettingsReplay(current, currentGrouping, current.autoAllowAfter),
-      new SettingsReplay(proposed, sameGrouping ? currentGrouping : grouping(proposed), current.autoAllowAfter),
+      new SettingsReplay(current, grouping(current), current.autoAllowAfter, expected),
+      new SettingsReplay(proposed, grouping(proposed), current.autoAllowAfter, expected),
     ];
   }
 

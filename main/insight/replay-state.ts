@@ -17,15 +17,27 @@ function widened<T extends Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> |
 
 /** Triplet states by slot; a slot holds none until one is written. */
 export class TripletColumns {
-  private held = new Uint8Array(1024);
-  private firstSeen = new Float64Array(1024);
-  private lastSeen = new Float64Array(1024);
+  private held: Uint8Array<ArrayBuffer>;
+  private firstSeen: Float64Array<ArrayBuffer>;
+  private lastSeen: Float64Array<ArrayBuffer>;
   /** NaN while the triplet has not passed. */
-  private passedAt = new Float64Array(1024);
-  private attempts = new Int32Array(1024);
-  private earlyAttempts = new Int32Array(1024);
-  private passes = new Int32Array(1024);
+  private passedAt: Float64Array<ArrayBuffer>;
+  private attempts: Int32Array<ArrayBuffer>;
+  private earlyAttempts: Int32Array<ArrayBuffer>;
+  private passes: Int32Array<ArrayBuffer>;
   private readonly view: TripletState = { firstSeen: 0, lastSeen: 0, attempts: 0, earlyAttempts: 0, passedAt: null, passes: 0 };
+
+  /** `slots`: how many the replay expects, so that it does not grow them one doubling at a time. */
+  constructor(slots = 1024) {
+    const size = Math.max(16, slots);
+    this.held = new Uint8Array(size);
+    this.firstSeen = new Float64Array(size);
+    this.lastSeen = new Float64Array(size);
+    this.passedAt = new Float64Array(size);
+    this.attempts = new Int32Array(size);
+    this.earlyAttempts = new Int32Array(size);
+    this.passes = new Int32Array(size);
+  }
 
   /** The state in `slot`, in an object that the next read overwrites. */
   read(slot: number): TripletState | undefined {
@@ -65,11 +77,19 @@ export class TripletColumns {
 
 /** Auto-allow's count of passes by client (or network) number. */
 export class ClientColumns {
-  private held = new Uint8Array(1024);
-  private passes = new Int32Array(1024);
-  private lastCountedAt = new Float64Array(1024);
-  private lastSeen = new Float64Array(1024);
+  private held: Uint8Array<ArrayBuffer>;
+  private passes: Int32Array<ArrayBuffer>;
+  private lastCountedAt: Float64Array<ArrayBuffer>;
+  private lastSeen: Float64Array<ArrayBuffer>;
   private readonly view: ClientPasses = { client: '', passes: 0, lastCountedAt: 0, lastSeen: 0 };
+
+  constructor(clients = 1024) {
+    const size = Math.max(16, clients);
+    this.held = new Uint8Array(size);
+    this.passes = new Int32Array(size);
+    this.lastCountedAt = new Float64Array(size);
+    this.lastSeen = new Float64Array(size);
+  }
 
   /** The record of `client`, in an object that the next read overwrites. */
   read(client: number): ClientPasses | undefined {
