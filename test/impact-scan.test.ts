@@ -73,8 +73,10 @@ async function world(seed: number) {
         clock.now += pick([60, 300, 900, 2 * HOUR, 20 * HOUR]);
       } else if (roll < 0.92) {
         // Expiry the filter does on its own schedule: the triplet goes, its attempts stay.
+        await running.service.settle();
         admin.db.prepare('DELETE FROM triplets WHERE id IN (SELECT id FROM triplets WHERE passed_at IS NULL ORDER BY random() LIMIT 1)').run();
       } else {
+        await running.service.settle();
         await admin.setSetting('mode', pick(['everyone', 'grey-list-only'] as const), clock.now);
         await running.service.reload();
       }

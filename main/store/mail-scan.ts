@@ -145,7 +145,8 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): Growing
   const tripletKeysOf = pairsPack
     ? db.prepare(`SELECT ${tripletKey(`sender * ${idSpan} + recipient`)} FROM json_each(?) ORDER BY key`).pluck()
     : db.prepare(`SELECT ${tripletKey('sender')}, ${tripletKey('recipient')} FROM json_each(?) ORDER BY key`).raw();
-  const textsOf = db.prepare('SELECT text FROM strings WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').pluck();
+  // The ids' list first, so that the texts come in its order; a text deleted meanwhile reads as empty.
+  const textsOf = db.prepare("SELECT coalesce(s.text, '') FROM json_each(?) j LEFT JOIN strings s ON s.id = j.value").pluck();
   const textOf = db.prepare('SELECT text FROM strings WHERE id = ?').pluck();
   const idOf = db.prepare('SELECT id FROM strings WHERE text = ?').pluck();
 
@@ -188,7 +189,6 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): Growing
   const clients: string[] = [];
   let clientOfAddress = new Int32Array(1024).fill(-1);
   const readClients = (addresses: number[]) => {
-    addresses.sort((a, b) => a - b);
     const texts = textsOf.all(JSON.stringify(addresses)) as string[];
     for (let i = 0; i < addresses.length; i++) {
       clientOfAddress[addresses[i]!] = clients.length;
