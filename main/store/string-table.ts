@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 
 /** Ids remembered per connection; past this the cache starts over, so that a flood of new senders cannot grow it. */
-const CACHE_LIMIT = 100_000;
+const CACHE_LIMIT = 20_000;
 
 /**
  * The strings table: every text the log and the greylist repeat (client names, HELO names,
@@ -18,14 +18,15 @@ export class StringTable {
 
   constructor(db: SqliteDatabase) {
     this.findStmt = db.prepare('SELECT id FROM strings WHERE text = ?').pluck();
-    this.insertStmt = db.prepare('INSERT INTO strings (text) VALUES (?) RETURNING id').pluck();
+    // A new text is stored with one statement; one already stored returns nothing and is looked up.
+    this.insertStmt = db.prepare('INSERT INTO strings (text) VALUES (?) ON CONFLICT (text) DO NOTHING RETURNING id').pluck();
   }
 
   /** The id of `text`, stored now if it is new. Runs inside the caller's write transaction. */
   intern(text: string): number {
     let id = this.cache.get(text);
     if (id === undefined) {
-      id = (this.findStmt.get(text) as number | undefined) ?? (this.insertStmt.get(text) as number);
+      id = (this.insertStmt.get(text) as number | undefined) ?? (this.findStmt.get(text) as number);
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(text, id);
     }
