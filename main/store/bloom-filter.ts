@@ -10,11 +10,18 @@ export class BloomFilter {
   /** Keys added that it did not already hold (near enough: a false positive is not counted); past `capacity` the false positives grow. */
   added = 0;
 
-  constructor(readonly capacity: number, falsePositiveRate = 0.01) {
+  /** `bits`: the bits of a filter of the same capacity built elsewhere (another thread), taken over as they are. */
+  constructor(readonly capacity: number, falsePositiveRate = 0.01, bits?: Uint32Array) {
     const bitsPerKey = -Math.log(falsePositiveRate) / Math.LN2 ** 2;
     this.bitCount = Math.max(64, Math.ceil(capacity * bitsPerKey));
-    this.bits = new Uint32Array(Math.ceil(this.bitCount / 32));
+    this.bits = bits ?? new Uint32Array(Math.ceil(this.bitCount / 32));
+    if (this.bits.length !== Math.ceil(this.bitCount / 32)) throw new Error('bloom filter bits of another size');
     this.hashes = Math.max(1, Math.round(bitsPerKey * Math.LN2));
+  }
+
+  /** The bits, to hand to another thread (see the constructor). */
+  get words(): Uint32Array {
+    return this.bits;
   }
 
   add(key: string): void {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './database.js';
 import { tripletKeyText } from './greylist-store.js';
@@ -24,6 +27,22 @@ describe('KnownKeys', () => {
     expect(slices).toBeGreaterThan(5);
     expect(known.certainlyAbsent(key(99_999), client)).toBe(true);
     expect(Array.from({ length: 4500 }, (_, i) => known.certainlyAbsent(key(i), client)).some(Boolean)).toBe(false);
+  });
+
+  it('reads a database file on a worker thread, keeping the keys added meanwhile', async () => {
+    const store = new SqliteStore(openDatabase(join(mkdtempSync(join(tmpdir(), 'greyward-known-')), 'g.db')));
+    await store.commit(Array.from({ length: 4500 }, (_, i) => ({ attempt, triplet: { key: key(i), state } })));
+    const known = new KnownKeys(store.db, 100_000, { onWorker: true });
+    expect(known.readingElsewhere).toBe(true);
+    expect(known.scanSlice()).toBe(false);
+    expect(known.certainlyAbsent(key(99_999), client)).toBe(false);
+    known.add(tripletKeyText(key(50_000)), undefined);
+    await expect.poll(() => known.complete, { timeout: 10_000 }).toBe(true);
+    expect(known.readingElsewhere).toBe(false);
+    expect(known.certainlyAbsent(key(99_999), client)).toBe(true);
+    expect(known.certainlyAbsent(key(50_000), client)).toBe(false);
+    expect(Array.from({ length: 4500 }, (_, i) => known.certainlyAbsent(key(i), client)).some(Boolean)).toBe(false);
+    await store.close();
   });
 
   it('starts over once it holds more keys than it was sized for, and knows nothing until it has read the tables again', async () => {

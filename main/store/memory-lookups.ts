@@ -42,12 +42,17 @@ export class MemoryLookups {
     // cache anyway; at better-sqlite3's 16 MB, counting and scanning the tables would fill it with
     // pages no lookup wants, and the process would keep that memory.
     db.pragma('cache_size = -2048');
-    this.known = new KnownKeys(db);
+    this.known = new KnownKeys(db, undefined, { onWorker: true });
     this.editsStmt = db.prepare("SELECT value FROM meta WHERE key = 'triplet_edits'").pluck();
     this.othersStmt = db.prepare('SELECT count(*) FROM filter_presence WHERE seen_at >= ? AND NOT (host = ? AND pid = ?)').pluck();
     this.edits = this.editsStmt.get() as number;
     this.alone = this.othersRunning() === 0;
     this.watch();
+  }
+
+  /** True once first contacts are answered without a read (the stored keys have all been read). */
+  get warm(): boolean {
+    return this.known.complete;
   }
 
   /** The state from memory, or undefined when the database must be read. */
@@ -137,12 +142,12 @@ export class MemoryLookups {
         if (alone && !this.alone) this.known.restart();
         this.alone = alone;
       }
-      if (!this.known.complete) this.known.scanSlice();
+      if (!this.known.complete && !this.known.readingElsewhere) this.known.scanSlice();
     } catch {
       // A locked or damaged database: look again soon. Lookups read until the scan has ended.
       failed = true;
     }
-    if (failed || this.known.complete) {
+    if (failed || this.known.complete || this.known.readingElsewhere) {
       const timer = setTimeout(() => this.watch(), EDITS_POLL_MS).unref();
       this.stopWatching = () => clearTimeout(timer);
     } else {

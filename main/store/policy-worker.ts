@@ -1,9 +1,8 @@
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
 import { tableBuffers } from './list-tables.js';
 import { readPolicySnapshot } from './policy-reader.js';
+import { yieldToAnswers } from '../workers/low-priority.js';
 
 /**
  * Reads lists and settings on its own thread and connection, then hands the tables over without a
@@ -21,13 +20,4 @@ try {
   }
 } catch (error) {
   parentPort!.postMessage({ ok: false, message: (error as Error).message });
-}
-
-/** On Linux a thread has its own nice value: this one gives way to the thread that answers Postfix. */
-function yieldToAnswers(): void {
-  try {
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
-  } catch {
-    // Elsewhere the reading competes as an equal; it is still off the answering thread.
-  }
 }

@@ -133,6 +133,11 @@ export class SqliteStore implements FilterStore, AdminStore {
     return this.versionStmt.get() as number;
   }
 
+  /** True once lookups from memory answer first contacts without a read (see MemoryLookups). */
+  get lookupsWarm(): boolean {
+    return this.memory?.warm ?? false;
+  }
+
   findGreylistState(key: TripletKey, client: string): GreylistState {
     const remembered = this.memory?.find(key, client);
     if (remembered) return remembered;

@@ -271,6 +271,8 @@ describe('SqliteStore', () => {
     await other.commit([{ attempt: attempt(10), triplet: { key, state } }]);
     const store = new SqliteStore(openDatabase(path), { lookupsFromMemory: alone });
     expect(store.findGreylistState(key, client).triplet).toEqual(state);
+    // The stored keys are read on a worker thread first.
+    await expect.poll(() => store.lookupsWarm, { timeout: 10_000 }).toBe(true);
     // Only a key the database cannot hold is answered without a read: with the connection closed, that one still is.
     store.db.close();
     expect(store.findGreylistState({ ...key, sender: 'stranger@example.org' }, client)).toEqual({ triplet: undefined, clientPasses: undefined });
