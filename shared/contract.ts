@@ -203,6 +203,8 @@ export const REQUESTS = {
   'insight.retryHistogram': request(retryHistogramPayload, retryHistogramResult),
   /** Replays the attempt log under the current and the proposed settings. */
   'insight.impact': request(impactPayload, impactResult),
+  /** Starts copying the log for the impact preview while the administrator writes a proposal; answers at once. */
+  'insight.prepareImpact': request(z.object({}), z.object({ started: z.boolean() })),
 } as const;
 
 export const EVENTS = {

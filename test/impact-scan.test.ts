@@ -149,7 +149,10 @@ describe('the impact replay reading the compact log', () => {
       const reader = new SqliteStore(openDatabase(w.db, { readonly: true }));
       cleanups.push(() => reader.close());
       const reads = inlineInsightReads(reader);
+      // Another copy, made ahead of its first preview (as the app's insight thread does), then followed.
+      const warmed = inlineInsightReads(reader);
       for (let round = 0; round < 4; round++) {
+        while (await warmed.warmImpact());
         await w.steps(60);
         const { settings: current, lists } = await reader.readPolicy();
         const now = w.clock.now;
@@ -167,6 +170,8 @@ describe('the impact replay reading the compact log', () => {
           const fresh = replayImpact(scanMails(reader.db, { ...impactScanOptions(current, proposed, lists, now), ...(days ? { since: now - days * 86_400 } : {}) }), current, proposed, now);
           const kept = await reads.impact({ settings: proposal, ...(days ? { days } : {}), now });
           expect({ ...kept, elapsedMs: 0 }).toEqual({ ...fresh, elapsedMs: 0 });
+          const ahead = await warmed.impact({ settings: proposal, ...(days ? { days } : {}), now });
+          expect({ ...ahead, elapsedMs: 0 }).toEqual({ ...fresh, elapsedMs: 0 });
         }
       }
     }

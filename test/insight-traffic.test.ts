@@ -223,6 +223,8 @@ describe('retry behaviour and impact preview, from real traffic', () => {
     expect((await w.call<typeof overall>('insight.retryHistogram', { domain: 'nobody.example' })).total).toBe(0);
 
     type Impact = { attempts: number; mails: number; current: Record<string, unknown>; proposed: Record<string, unknown> };
+    // The Impact screen has the log copied ahead while a proposal is written; the replay is the same.
+    expect(await w.call('insight.prepareImpact', {})).toEqual({ started: true });
     const impact = await w.call<Impact>('insight.impact', { settings: { delay: 20 } });
     // A mail is a sender and recipient from whichever client: a pool's three networks and a switch's two
     // families are one mail each, retried and never passed. Lost now: 5 early-then-gone, 4 pools, 3 switches,

@@ -5,6 +5,7 @@ export type InsightRequest =
   | { type: 'suspects'; query: SuspectsQuery }
   | { type: 'retryHistogram'; query: HistogramQuery }
   | { type: 'impact'; query: ImpactQuery }
+  | { type: 'prepareImpact' }
   | { type: 'close' };
 
 /** The insight reads on a worker thread with its own read-only connection to the database at `path`. */
@@ -25,6 +26,10 @@ export class BackgroundInsight implements InsightReads {
 
   impact(query: ImpactQuery) {
     return this.client.request<Awaited<ReturnType<InsightReads['impact']>>>({ type: 'impact', query });
+  }
+
+  prepareImpact() {
+    return this.client.request<boolean>({ type: 'prepareImpact' });
   }
 
   close(): Promise<void> {

@@ -5,7 +5,7 @@ import type { SqliteStore } from '../store/sqlite-store.js';
 import { applySuspectFix } from './fixes.js';
 import type { InsightReads } from './insight-reads.js';
 
-export type InsightRequestName = 'suspects.list' | 'suspects.fix' | 'insight.retryHistogram' | 'insight.impact';
+export type InsightRequestName = 'suspects.list' | 'suspects.fix' | 'insight.retryHistogram' | 'insight.impact' | 'insight.prepareImpact';
 
 /** The insight requests of the contract: the long reads through `reads`, the fixes on the administration's connection. */
 export function insightHandlers({ store, queries, reads, clock }: { store: SqliteStore; queries: AdminQueries; reads: InsightReads; clock: () => number }): Pick<Handlers, InsightRequestName> {
@@ -15,5 +15,6 @@ export function insightHandlers({ store, queries, reads, clock }: { store: Sqlit
     'suspects.fix': async (request) => applySuspectFix({ queries: insight, admin: queries, store, now: clock() }, request),
     'insight.retryHistogram': async (query) => reads.retryHistogram({ ...query, now: clock() }),
     'insight.impact': async (query) => reads.impact({ ...query, now: clock() }),
+    'insight.prepareImpact': async () => ({ started: await reads.prepareImpact() }),
   };
 }

@@ -27,15 +27,26 @@ export interface InsightReads {
   suspects(query: SuspectsQuery): Promise<Suspect[]>;
   retryHistogram(query: HistogramQuery): Promise<RetryHistogram>;
   impact(query: ImpactQuery): Promise<ImpactReport>;
+  /**
+   * Starts copying the log for the impact preview, a chunk at a time between other reads, so that
+   * the first preview reads only what came since; false when the copy is made already.
+   */
+  prepareImpact(): Promise<boolean>;
 }
 
 /** The reads on the caller's connection and thread. */
-export function inlineInsightReads(store: SqliteStore): InsightReads {
+export function inlineInsightReads(store: SqliteStore): InsightReads & { warmImpact(): Promise<boolean> } {
   const insight = new InsightQueries(store.db);
   const settings = async () => resolveSettings(await store.storedSettings()).settings;
   // Kept between reads: each one reads only what the filter committed since the last.
   const model = new SuspectModel(store.db, store);
   const keptLog = new KeptMailLog(store.db);
+  let warming = false;
+  /** One chunk of the copy; false once it is complete. */
+  const warmImpact = async () => {
+    const current = resolveSettings(await store.storedSettings()).settings;
+    return keptLog.warm(current.normaliseSender, (sender, recipient) => mailOf({ sender, recipient }, current));
+  };
   const since = (days: number | undefined, now: number) => (days === undefined ? {} : { since: now - days * DAY });
   return {
     suspects: ({ all, limit, now }) => model.list(now, { all: all ?? false, limit: limit ?? DEFAULT_SUSPECT_LIMIT }),
@@ -51,6 +62,20 @@ export function inlineInsightReads(store: SqliteStore): InsightReads {
       const from = since(days, now).since;
       const scan = options.greyListed ? scanMails(store.db, { ...options, since: from }) : keptLog.read(from, current.normaliseSender, options.mailKey);
       return replayImpact(scan, current, proposed, now);
+    },
+    warmImpact,
+    prepareImpact: async () => {
+      if (warming) return false;
+      warming = true;
+      // A chunk a turn, so that other reads are answered in between; the request itself answers at once.
+      const next = (): void => {
+        warmImpact().then(
+          (more) => (more ? setTimeout(next, 0) : (warming = false)),
+          () => (warming = false),
+        );
+      };
+      setTimeout(next, 0);
+      return true;
     },
   };
 }

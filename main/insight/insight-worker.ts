@@ -20,6 +20,8 @@ serveRequests<InsightRequest & { id: number }>(
         return reads.retryHistogram(request.query);
       case 'impact':
         return reads.impact(request.query);
+      case 'prepareImpact':
+        return reads.prepareImpact();
       case 'close':
         return 0;
     }

@@ -26,6 +26,8 @@ export class KeptMailLog {
   private maxTripletId = 0;
   /** The last row read, to tell a log that was emptied and filled again. */
   private lastRead: { id: number; at: number } | undefined;
+  /** The chunks of a copy being made a step at a time (see warm). */
+  private warming: Generator<MailChunk> | undefined;
 
   constructor(private readonly db: SqliteDatabase) {}
 
@@ -35,18 +37,16 @@ export class KeptMailLog {
    */
   read(since: number | undefined, keyedBy: unknown, mailKey: (sender: string, recipient: string) => { sender: string; recipient: string }): MailScan {
     const earlier = this.since !== undefined && (since === undefined || since < this.since);
-    if (!this.scan || keyedBy !== this.keyedBy || earlier || !this.stillHolds(this.scan)) {
-      this.scan = scanMails(this.db, since === undefined ? { mailKey } : { mailKey, since });
-      this.keyedBy = keyedBy;
-      this.since = since;
-      this.first = this.length = this.maxTripletId = 0;
-      this.lastRead = undefined;
-      this.append(this.scan.chunks());
+    let scan = this.scan;
+    if (!scan || keyedBy !== this.keyedBy || earlier || !this.stillHolds(scan)) {
+      scan = this.start(since, keyedBy, mailKey);
+      this.append(scan.chunks());
     } else {
-      this.append(this.scan.more());
+      if (this.warming) this.append(this.warming);
+      this.warming = undefined;
+      this.append(scan.more());
     }
-    this.dropExpired(this.scan.firstId());
-    const scan = this.scan;
+    this.dropExpired(scan.firstId());
     const start = since === undefined ? this.first : this.firstAt(since);
     const kept = this;
     return {
@@ -59,12 +59,38 @@ export class KeptMailLog {
     };
   }
 
+  /**
+   * Copies one more chunk of the whole log ahead of the first preview, so that it reads only what
+   * came since; false once the copy is complete (or already was). A preview meanwhile finishes it.
+   */
+  warm(keyedBy: unknown, mailKey: (sender: string, recipient: string) => { sender: string; recipient: string }): boolean {
+    if (!this.scan) this.warming = this.start(undefined, keyedBy, mailKey).chunks();
+    if (!this.warming) return false;
+    const next = this.warming.next();
+    if (next.done) {
+      this.warming = undefined;
+      return false;
+    }
+    this.append([next.value]);
+    return true;
+  }
+
+  private start(since: number | undefined, keyedBy: unknown, mailKey: (sender: string, recipient: string) => { sender: string; recipient: string }): GrowingMailScan {
+    this.scan = scanMails(this.db, since === undefined ? { mailKey } : { mailKey, since });
+    this.keyedBy = keyedBy;
+    this.since = since;
+    this.first = this.length = this.maxTripletId = 0;
+    this.lastRead = undefined;
+    this.warming = undefined;
+    return this.scan;
+  }
+
   /** The last row kept is still in the log as it was. */
   private stillHolds(scan: GrowingMailScan): boolean {
     return !this.lastRead || scan.atOf(this.lastRead.id) === this.lastRead.at;
   }
 
-  private append(chunks: Generator<MailChunk>): void {
+  private append(chunks: Iterable<MailChunk>): void {
     for (const chunk of chunks) {
       this.reserve(chunk.length);
       const at = this.length;

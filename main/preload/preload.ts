@@ -36,6 +36,7 @@ const REQUESTS = {
   'suspects.fix': true,
   'insight.retryHistogram': true,
   'insight.impact': true,
+  'insight.prepareImpact': true,
 } as const satisfies Record<RequestName, true>;
 
 const EVENTS = {

@@ -79,6 +79,8 @@ export interface InsightSlice {
   setHistogramPeriod(period: Period): void;
 
   runImpact(settings: ReplayableSettings, period: Period): Promise<void>;
+  /** Lets the main process copy the log ahead, while a proposal is being written. */
+  prepareImpact(): void;
 
   setTraceQuery(query: string): void;
   setSimulatorForm(form: Partial<SimulatorForm>): void;
@@ -231,6 +233,10 @@ export function createInsightSlice({ patch, get, deps }: SliceContext<'insight'>
     setHistogramPeriod(histogramPeriod) {
       patch({ histogramPeriod });
       void slice().loadHistogram();
+    },
+
+    prepareImpact() {
+      void settle(() => deps.api['insight.prepareImpact']({}));
     },
 
     async runImpact(settings, period) {

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { ImpactReport } from '../../../shared/contract.js';
 import { REPLAYABLE_SETTINGS, type ReplayableSetting, type ReplayableSettings } from '../../../shared/insight-contract.js';
 import { formatSetting, parseSettingText, SETTINGS } from '../../../shared/settings.js';
@@ -207,6 +207,9 @@ function ImpactForm() {
 }
 
 export function ImpactScreen() {
+  const prepare = useApp((state) => state.insight.prepareImpact);
+  // The first replay reads the whole log: it is copied while the proposal is being written.
+  useEffect(() => prepare(), [prepare]);
   return (
     <>
       <ScreenHeader
