@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientGroup } from '../shared/net.js';
-import { startFilter } from '../main/filter/daemon.js';
-import { quietLog } from '../main/filter/log.js';
 import { Grouping } from '../main/insight/client-grouping.js';
 import { replayImpact } from '../main/insight/impact.js';
 import { impactScanOptions, inlineInsightReads } from '../main/insight/insight-reads.js';
 import { parseTripletRule } from '../main/store/compact-log.js';
 import { openDatabase } from '../main/store/database.js';
-import { MAIL_KIND, scanMails, type MailScanOptions } from '../main/store/mail-scan.js';
+import { MAIL_KIND, MAIL_REASON_KINDS, scanMails, type MailScanOptions } from '../main/store/mail-scan.js';
 import { SqliteStore } from '../main/store/sqlite-store.js';
+import { filterOnTempDatabase } from './support/filter-world.js';
 import { askOnce, rcpt } from './support/policy-client.js';
 import { seededRandom } from './support/traffic-generator.js';
 
@@ -34,28 +30,10 @@ const CLIENTS = [
 ];
 const SENDERS = ['Alice@Sender1.example', 'alice@sender1.example', 'bob+tag@news.sender1.example', 'bob@news.sender1.example', 'carol@sender2.example', ''];
 const RECIPIENTS = ['u1@example.net', 'U1@Example.NET', 'postmaster@example.net'];
-const REASON_KINDS: Record<string, number> = {
-  early: MAIL_KIND.retry,
-  passed: MAIL_KIND.passed,
-  known: MAIL_KIND.known,
-  new: MAIL_KIND.firstContact,
-  'window-expired': MAIL_KIND.firstContact,
-  'max-age-expired': MAIL_KIND.firstContact,
-  'auto-allowed': MAIL_KIND.autoAllowed,
-  'not-grey-listed': MAIL_KIND.notGreyListed,
-};
 
 /** The real filter on a temporary database, fed seeded traffic in steps; some waiting triplets expire, the log stays. */
 async function world(seed: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'greyward-impact-scan-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const db = join(dir, 'greyward.db');
-  const admin = new SqliteStore(openDatabase(db));
-  cleanups.push(() => admin.close());
-  const clock = { now: T0 };
-  const running = await startFilter({ db, listen: '127.0.0.1:0', log: quietLog(), clock: () => clock.now });
-  cleanups.push(() => running.stop());
-  const endpoint = { port: Number(running.endpoints.tcp!.split(':').at(-1)) };
+  const { db, admin, clock, running, endpoint } = await filterOnTempDatabase('greyward-impact-scan-', T0, cleanups);
   await admin.changeSettings({ autoAllowAfter: 2 }, [], clock.now);
   await admin.addEntries([{ list: 'grey', kind: 'client-address', pattern: '192.0.2.0/24', comment: '', source: 'test', expiresAt: null }], clock.now);
   await admin.addEntries([{ list: 'grey', kind: 'recipient-domain', pattern: 'example.net', comment: '', source: 'test', expiresAt: T0 + 30 * HOUR }], clock.now);
@@ -109,7 +87,7 @@ function referenceRows(store: SqliteStore, options: MailScanOptions) {
   };
   return rows.map(([at, triplet, reason, clientAddress, clientName, sender, recipient, rule]) => ({
     at,
-    kind: REASON_KINDS[reason] ?? MAIL_KIND.retry,
+    kind: MAIL_REASON_KINDS[reason] ?? MAIL_KIND.retry,
     triplet: triplet ?? 0,
     client: clientAddress,
     mail: triplet === null ? keyOf(sender, recipient) : tripletMail(triplet, rule),

@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFilter } from '../main/filter/daemon.js';
-import { quietLog } from '../main/filter/log.js';
 import { SuspectModel } from '../main/insight/suspect-model.js';
 import { findSuspects } from '../main/insight/suspects.js';
 import { AdminQueries } from '../main/store/admin-queries.js';
 import { openDatabase } from '../main/store/database.js';
 import { InsightQueries } from '../main/store/insight-queries.js';
 import { SqliteStore } from '../main/store/sqlite-store.js';
+import { filterOnTempDatabase } from './support/filter-world.js';
 import { askOnce, rcpt } from './support/policy-client.js';
 import { suspectsFromLog } from './support/suspects-from-log.js';
 import { runTraffic, seededRandom } from './support/traffic-generator.js';
@@ -23,15 +19,7 @@ afterEach(async () => {
 
 /** The real filter on a temporary database, the administration's connection, and a model on a read-only one (the insight thread's way). */
 async function world() {
-  const dir = mkdtempSync(join(tmpdir(), 'greyward-model-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const db = join(dir, 'greyward.db');
-  const admin = new SqliteStore(openDatabase(db));
-  cleanups.push(() => admin.close());
-  const clock = { now: T0 };
-  const running = await startFilter({ db, listen: '127.0.0.1:0', log: quietLog(), clock: () => clock.now });
-  cleanups.push(() => running.stop());
-  const endpoint = { port: Number(running.endpoints.tcp!.split(':').at(-1)) };
+  const { db, admin, clock, running, endpoint } = await filterOnTempDatabase('greyward-model-', T0, cleanups);
   const reader = new SqliteStore(openDatabase(db, { readonly: true }));
   cleanups.push(() => reader.close());
   const model = new SuspectModel(reader.db, reader);

@@ -1,17 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FilterStatus, Suspect } from '../shared/contract.js';
 import { dispatch } from '../main/api/dispatch.js';
 import { createHandlers } from '../main/api/handlers.js';
 import { BackgroundInsight } from '../main/insight/background-insight.js';
-import { startFilter } from '../main/filter/daemon.js';
-import { quietLog } from '../main/filter/log.js';
 import { findSuspects } from '../main/insight/suspects.js';
 import { AdminQueries } from '../main/store/admin-queries.js';
-import { openDatabase } from '../main/store/database.js';
-import { SqliteStore } from '../main/store/sqlite-store.js';
+import { filterOnTempDatabase } from './support/filter-world.js';
 import { AT_RISK, retryNow, runTraffic, type Pattern, type PlantedSender, type TrafficOptions } from './support/traffic-generator.js';
 
 const T0 = 1_800_000_000;
@@ -26,15 +20,7 @@ const status: FilterStatus = { state: 'running', pid: 1, endpoints: {}, startedA
 
 /** The real filter on a temporary database and TCP, a clock the generator moves, and the administration's own connection. */
 async function world() {
-  const dir = mkdtempSync(join(tmpdir(), 'greyward-insight-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const db = join(dir, 'greyward.db');
-  const admin = new SqliteStore(openDatabase(db));
-  cleanups.push(() => admin.close());
-  const clock = { now: T0 };
-  const running = await startFilter({ db, listen: '127.0.0.1:0', log: quietLog(), clock: () => clock.now });
-  cleanups.push(() => running.stop());
-  const endpoint = { port: Number(running.endpoints.tcp!.split(':').at(-1)) };
+  const { db, admin, clock, running, endpoint } = await filterOnTempDatabase('greyward-insight-', T0, cleanups);
   // The window's way: the long reads on their own thread and connection.
   const insight = new BackgroundInsight(db);
   cleanups.push(() => insight.close());

@@ -4,6 +4,7 @@ import { mailShape, type TripletTimes } from './classify.js';
 import { nameInSenderDomain, oneProvider, SIGNAL } from './credibility.js';
 import { DomainPasses } from './domain-passes.js';
 import { domainOf, ipFamilyOfGroup, registrableDomain, verifiedName } from './domains.js';
+import { SlotColumns } from './slot-columns.js';
 
 /** How long after its window closed a lost mail stays on the list: the filter keeps such triplets a day. */
 export const LOST_KEPT_SECONDS = 86_400;
@@ -12,44 +13,6 @@ export type ModelSettings = Pick<Settings, 'delay' | 'retryWindow' | 'maxAge' | 
 
 const NONE = -1;
 const mailKeyOf = (sender: number, recipient: number) => sender * 2 ** 26 + recipient;
-
-/** Typed columns that grow by doubling. */
-class Columns<T extends Record<string, Int32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor>> {
-  size = 0;
-  private capacity = 1024;
-  private readonly free: number[] = [];
-  cols: { [K in keyof T]: InstanceType<T[K]> };
-
-  constructor(private readonly kinds: T) {
-    this.cols = Object.fromEntries(Object.entries(kinds).map(([name, Kind]) => [name, new Kind(this.capacity)])) as { [K in keyof T]: InstanceType<T[K]> };
-  }
-
-  alloc(): number {
-    const reused = this.free.pop();
-    if (reused !== undefined) return reused;
-    if (this.size === this.capacity) {
-      this.capacity *= 2;
-      for (const name of Object.keys(this.kinds) as Array<keyof T>) {
-        const grown = new this.kinds[name]!(this.capacity) as InstanceType<T[typeof name]>;
-        grown.set(this.cols[name] as never);
-        this.cols[name] = grown;
-      }
-    }
-    return this.size++;
-  }
-
-  release(slot: number): void {
-    this.free.push(slot);
-  }
-
-  /** Gives back the room beyond a quarter more than is used: doubling leaves up to half of it empty. */
-  trim(): void {
-    const capacity = Math.max(1024, Math.ceil(this.size * 1.25));
-    if (capacity >= this.capacity) return;
-    this.capacity = capacity;
-    for (const name of Object.keys(this.kinds) as Array<keyof T>) this.cols[name] = this.cols[name].slice(0, capacity) as InstanceType<T[typeof name]>;
-  }
-}
 
 /**
  * The mail greylisting holds (triplets that have not passed, first seen within the retry window
@@ -60,7 +23,7 @@ class Columns<T extends Record<string, Int32ArrayConstructor | Float64ArrayConst
  * from the attempts after the last one seen: see refresh().
  */
 export class WaitingMail {
-  readonly triplets = new Columns({
+  readonly triplets = new SlotColumns({
     id: Int32Array,
     sender: Int32Array,
     recipient: Int32Array,
@@ -74,8 +37,8 @@ export class WaitingMail {
     tail: Int32Array,
     length: Int32Array,
   });
-  readonly attempts = new Columns({ id: Float64Array, at: Float64Array, clientName: Int32Array, next: Int32Array });
-  readonly mails = new Columns({
+  readonly attempts = new SlotColumns({ id: Float64Array, at: Float64Array, clientName: Int32Array, next: Int32Array });
+  readonly mails = new SlotColumns({
     sender: Int32Array,
     recipient: Int32Array,
     head: Int32Array,

@@ -14,7 +14,8 @@ import { reasonKindSql } from './insight-queries.js';
 /** What an attempt was in the log; the filter's reasons folded into what a replay needs. */
 export const MAIL_KIND = { firstContact: 0, retry: 1, passed: 2, known: 3, autoAllowed: 4, notGreyListed: 5 } as const;
 
-const REASON_KINDS: Record<string, number> = {
+/** The kind of each reason the filter logs; any other reason on a triplet is a retry. */
+export const MAIL_REASON_KINDS: Readonly<Record<string, number>> = {
   early: MAIL_KIND.retry,
   passed: MAIL_KIND.passed,
   known: MAIL_KIND.known,
@@ -203,7 +204,7 @@ export function scanMails(db: SqliteDatabase, options: MailScanOptions): Growing
     const untrackedReasons = [...stringIds(db, ['auto-allowed', 'not-grey-listed']).values()].join(', ') || 'NULL';
     // Rows appended while the scan runs are left to the next one.
     const where = `WHERE id > @from AND id <= @to AND id <= @last AND at >= @since AND (triplet_id IS NOT NULL OR reason IN (${untrackedReasons}))`;
-    const KIND_SQL = reasonKindSql(db, REASON_KINDS, MAIL_KIND.retry);
+    const KIND_SQL = reasonKindSql(db, MAIL_REASON_KINDS, MAIL_KIND.retry);
     // One number per row and statement: better-sqlite3 makes an array for each row of several columns.
     const packedRowsOf = db.prepare(`SELECT ((at - @base) * @span + coalesce(triplet_id, 0)) * 8 + ${KIND_SQL} FROM attempts ${where} ORDER BY id`).pluck();
     const rowsOf = db.prepare(`SELECT coalesce(triplet_id, 0), at, ${KIND_SQL} FROM attempts ${where} ORDER BY id`).raw();

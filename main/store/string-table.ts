@@ -34,11 +34,6 @@ export class StringTable {
     return id;
   }
 
-  /** The id of `text` if it is stored; never writes. */
-  find(text: string): number | undefined {
-    return this.cache.get(text) ?? (this.findStmt.get(text) as number | undefined);
-  }
-
   /** Forgets the ids it knows: after a rollback they may name strings that were never stored. */
   forget(): void {
     this.cache.clear();
