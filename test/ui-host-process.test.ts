@@ -77,8 +77,20 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-describe('greyward ui and the filter it starts', () => {
-  it('killed with SIGKILL under policy load, leaves its filter answering; the next greyward ui attaches to it', { timeout: 60_000 }, async () => {
+/** The ui's exit, or an error that shows what it printed: a hang says where it hung. */
+async function exitOf(started: UiProcess, timeoutMs = 20_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`greyward ui still running after ${timeoutMs} ms:\n${started.stderr()}`)), timeoutMs)));
+  try {
+    return await Promise.race([started.exited, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Each test starts a ui and a filter, which on a loaded machine takes several seconds each.
+describe('greyward ui and the filter it starts', { timeout: 60_000 }, () => {
+  it('killed with SIGKILL under policy load, leaves its filter answering; the next greyward ui attaches to it', async () => {
     const db = tempDb();
     const port = await freeLoopbackPort();
     const first = await ui(['--db', db, '--listen', `127.0.0.1:${port}`]);
@@ -142,7 +154,7 @@ describe('greyward ui and the filter it starts', () => {
     const pid = await filterPid(started, 'running');
     stopAtEnd(pid);
     process.kill(-started.child.pid!, 'SIGINT');
-    expect(await started.exited).toEqual({ code: 0, signal: null });
+    expect(await exitOf(started)).toEqual({ code: 0, signal: null });
     expect(started.stderr()).toMatch(/SIGINT: closing the screens and stopping the filter this command started/);
     await untilDead(pid);
     expect(await refused(port)).toBe(true);
@@ -156,7 +168,7 @@ describe('greyward ui and the filter it starts', () => {
     const pid = Number(launched);
     stopAtEnd(pid);
     process.kill(started.child.pid!, 'SIGTERM');
-    expect(await started.exited).toEqual({ code: 0, signal: null });
+    expect(await exitOf(started)).toEqual({ code: 0, signal: null });
     await untilDead(pid);
   });
 

@@ -76,8 +76,8 @@ export function uiCommand(): Command {
         if (closing) process.exit(1);
         closing = true;
         say(`${signal}: closing the screens${supervisor.ownsFilter ? ' and stopping the filter this command started' : ''}`);
-        await host?.close();
-        await supervisor.stop();
+        // Together: a filter that got the same Ctrl-C exits by itself, and must not be restarted while the screens close.
+        await Promise.all([host?.close(), supervisor.stop()]);
         await session.close();
         process.exit(0);
       };
