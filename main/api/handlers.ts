@@ -8,7 +8,8 @@ import type { PolicyRequest } from '../filter/policy-protocol.js';
 import { insightHandlers } from '../insight/insight-handlers.js';
 import type { InsightReads } from '../insight/insight-reads.js';
 import type { AdminQueries } from '../store/admin-queries.js';
-import { InvalidEntriesError, type SqliteStore } from '../store/sqlite-store.js';
+import { InvalidEntriesError } from '../store/list-entry-rows.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
 import { UserError, type Handlers } from './dispatch.js';
 import { saveSettings } from './save-settings.js';
 

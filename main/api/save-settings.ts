@@ -1,7 +1,7 @@
 import { planSettingsChange, SettingsRefused, type SettingsChangePlan } from '../../shared/settings-change.js';
 import type { SettingKey } from '../../shared/settings.js';
 import { checkEndpoints } from '../filter/endpoint-check.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { AdminStore } from '../store/greylist-store.js';
 
 /**
  * The one way settings are written, by the command line and the screens alike: checked one by
@@ -9,7 +9,7 @@ import type { SqliteStore } from '../store/sqlite-store.js';
  * starts. Throws SettingsRefused, having written nothing, or resolves with the warnings and the
  * settings that need a restart.
  */
-export async function saveSettings(store: SqliteStore, changes: Partial<Record<string, unknown>>, resets: readonly SettingKey[], now: number): Promise<SettingsChangePlan> {
+export async function saveSettings(store: Pick<AdminStore, 'storedSettings' | 'changeSettings'>, changes: Partial<Record<string, unknown>>, resets: readonly SettingKey[], now: number): Promise<SettingsChangePlan> {
   const plan = planSettingsChange(await store.storedSettings(), changes, resets);
   if (plan.errors.length > 0) throw new SettingsRefused(plan.errors);
   const problems: string[] = [];

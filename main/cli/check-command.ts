@@ -1,10 +1,8 @@
 import { Command } from 'commander';
 import { FilterService } from '../filter/filter-service.js';
 import { quietLog } from '../filter/log.js';
-import { openDatabase } from '../store/database.js';
-import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
-import { dbOption, jsonOption, printJson } from './options.js';
+import { dbOption, jsonOption, openCommandStore, printJson } from './options.js';
 
 interface CheckOptions {
   db: string;
@@ -27,7 +25,7 @@ export function checkCommand(): Command {
     .requiredOption('--recipient <address>', 'envelope recipient')
     .addOption(jsonOption())
     .action(async (options: CheckOptions) => {
-      const store = new SqliteStore(openDatabase(options.db, { readonly: true }));
+      const store = await openCommandStore(options.db, true);
       const service = await FilterService.start({ store, log: quietLog(), productVersion: VERSION, expiryIntervalMs: 0 });
       try {
         const decision = await service.explain({

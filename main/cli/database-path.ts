@@ -6,7 +6,8 @@ import { isAbsolute, join } from 'node:path';
 export const SYSTEM_DATABASE = '/var/lib/greyward/greyward.db';
 
 export const DATABASE_PATH_HELP =
-  `the Greyward database file; without --db or GREYWARD_DB: ${SYSTEM_DATABASE} when it exists or for root, ` +
+  'the Greyward database file, or a PostgreSQL URL (postgres://user@host:5432/greyward; password from the URL, ' +
+  `PGPASSWORD or ~/.pgpass, TLS per sslmode) for a greylist several MX hosts share; without --db or GREYWARD_DB: ${SYSTEM_DATABASE} when it exists or for root, ` +
   'else $XDG_DATA_HOME/greyward/greyward.db (~/.local/share/greyward/greyward.db)';
 
 export interface DatabasePathContext {

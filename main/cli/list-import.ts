@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { CommandStore } from './options.js';
 import { normaliseEntryPattern } from '../../shared/list-entry-checks.js';
 import { listFileLineReader, type ListFileError, type ListFileFormat, type ParsedListLine } from '../../shared/list-files.js';
 import type { ListName } from '../../shared/lists.js';
@@ -74,7 +74,7 @@ export interface ImportOutcome {
  * Memory stays bounded: no reading holds more than a megabyte of the file and one line's entry.
  */
 export async function importListFile(
-  store: SqliteStore,
+  store: CommandStore,
   options: { file: string; format: ListFileFormat; list: ListName; now: number; report: (line: string) => void },
 ): Promise<ImportOutcome> {
   const { file, format, list } = options;
@@ -86,7 +86,7 @@ export async function importListFile(
     lines++;
     if (token.startsWith('/')) regexLines++;
   }
-  const full = store.capacityProblem(lines, regexLines);
+  const full = await store.capacityProblem(lines, regexLines);
   if (full) throw new Error(`${file} has ${lines.toLocaleString('en')} entries, and ${full}`);
   const source = `import:${file}`;
   let errors = 0;

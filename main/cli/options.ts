@@ -1,14 +1,41 @@
 import { Option } from 'commander';
 import { DATABASE_PATH_HELP, processDatabasePath } from './database-path.js';
 import { openDatabase } from '../store/database.js';
+import type { NewListEntry } from '../../shared/lists.js';
+import type { AdminStore, FilterStore, MaybePromise } from '../store/greylist-store.js';
+import { describeDatabaseUrl, isDatabaseUrl } from '../store/postgres/pg-connection.js';
+import { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 
 export const dbOption = () => new Option('--db <path>', DATABASE_PATH_HELP).env('GREYWARD_DB').default(processDatabasePath());
 export const jsonOption = () => new Option('--json', 'print JSON instead of text');
 
-/** Runs `work` with the store of `path`, closing it however `work` ends. */
-export async function withStore<T>(path: string, work: (store: SqliteStore) => Promise<T>, readonly = false): Promise<T> {
-  const store = new SqliteStore(openDatabase(path, { readonly }));
+/** What the commands need of a store, a database file's or a shared PostgreSQL one's. */
+export type CommandStore = AdminStore &
+  FilterStore & {
+    importEntries(entries: Iterable<NewListEntry>, now: number): Promise<{ added: number; duplicates: number }>;
+    capacityProblem(entries: number, patterns: number): MaybePromise<string | undefined>;
+  };
+
+/** The store `--db` names: a PostgreSQL URL, or a database file. */
+export async function openCommandStore(db: string, readonly = false): Promise<CommandStore> {
+  return isDatabaseUrl(db) ? PgStore.open(db) : new SqliteStore(openDatabase(db, { readonly }));
+}
+
+/** Runs `work` with the store `--db` names, closing it however `work` ends. */
+export async function withStore<T>(db: string, work: (store: CommandStore) => Promise<T>, readonly = false): Promise<T> {
+  const store = await openCommandStore(db, readonly);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** For the commands that read a database file's own tables; refuses a PostgreSQL URL with the reason. */
+export async function withFileStore<T>(command: string, db: string, work: (store: SqliteStore) => Promise<T>, readonly = false): Promise<T> {
+  if (isDatabaseUrl(db)) throw new Error(`greyward ${command} reads a database file; it cannot read a shared PostgreSQL greylist (${describeDatabaseUrl(db)})`);
+  const store = new SqliteStore(openDatabase(db, { readonly }));
   try {
     return await work(store);
   } finally {

@@ -3,7 +3,7 @@ import type { Suspect } from '../../shared/insight-contract.js';
 import { CLASSIFICATION_RULES } from '../insight/classify.js';
 import { humanDuration } from '../insight/domains.js';
 import { SuspectModel } from '../insight/suspect-model.js';
-import { dbOption, formatTable, jsonOption, nowSeconds, withStore } from './options.js';
+import { dbOption, formatTable, jsonOption, nowSeconds, withFileStore } from './options.js';
 
 const CLASS_HELP = `
 Classes (a suspect may have several; the first is its primary):
@@ -66,7 +66,8 @@ export function suspectsCommand(): Command {
     .addOption(jsonOption())
     .addHelpText('after', CLASS_HELP)
     .action(async (options: { db: string; all?: boolean; json?: boolean }) => {
-      await withStore(
+      await withFileStore(
+        'suspects',
         options.db,
         async (store) => {
           const suspects = await new SuspectModel(store.db, store).suspects(nowSeconds(), { all: options.all ?? false });

@@ -4,6 +4,7 @@ import type { FilterStatus } from '../../shared/contract.js';
 import { openAdminSession } from '../api/admin-session.js';
 import { startBrowserHost, type BrowserHost } from '../browser-host/browser-host.js';
 import { openDatabase } from '../store/database.js';
+import { describeDatabaseUrl, isDatabaseUrl } from '../store/postgres/pg-connection.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { FilterSupervisor, nodeLauncher } from '../supervisor/filter-supervisor.js';
 import { presenceProbe } from '../supervisor/presence-probe.js';
@@ -50,6 +51,9 @@ export function uiCommand(): Command {
     )
     .action(async (options: UiOptions) => {
       if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535) throw new Error(`--port "${options.port}" is not a port number`);
+      if (isDatabaseUrl(options.db)) {
+        throw new Error(`greyward ui opens a database file; the screens cannot show a shared PostgreSQL greylist (${describeDatabaseUrl(options.db)})`);
+      }
       surviveClosedOutput();
       const say = (line: string) => process.stderr.write(`${line}\n`);
       const store = new SqliteStore(openDatabase(options.db));

@@ -1,7 +1,10 @@
 import { hostname } from 'node:os';
 import { openDatabase } from '../store/database.js';
 import { DatabaseFileWatch } from '../store/database-file.js';
+import { isDatabaseUrl } from '../store/postgres/pg-connection.js';
+import { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { ClockOffsetWarning } from './clock-offset.js';
 import { VERSION } from '../version.js';
 import { checkEndpoints } from './endpoint-check.js';
 import { FilterService, systemClock, type Clock, type FilterServiceOptions } from './filter-service.js';
@@ -50,12 +53,15 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   // A short lock wait: the filter answers Postfix, and an answer that cannot wait fails open instead.
   const busyTimeoutMs = options.busyTimeoutMs ?? 1000;
   const clock = options.clock ?? systemClock;
-  const store = new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), {
-    backgroundWrites: true,
-    policyOnWorker: true,
-    lookupsFromMemory: { self: { pid: process.pid, host: hostname() }, clock, freshSeconds: (3 * PRESENCE_INTERVAL_MS) / 1000 },
-    busyTimeoutMs,
-  });
+  const shared = isDatabaseUrl(options.db);
+  const store = shared
+    ? await PgStore.open(options.db, { filterName: hostname() })
+    : new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), {
+        backgroundWrites: true,
+        policyOnWorker: true,
+        lookupsFromMemory: { self: { pid: process.pid, host: hostname() }, clock, freshSeconds: (3 * PRESENCE_INTERVAL_MS) / 1000 },
+        busyTimeoutMs,
+      });
   const service = await FilterService.start({ ...options.service, store, log: options.log, productVersion: VERSION, clock });
   const settings = service.settings;
   const server = new PolicyServer({
@@ -86,20 +92,27 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
     throw error;
   }
   options.log.info(
-    `greyward ${VERSION} filter ready on ${[endpoints.tcp && `tcp ${endpoints.tcp}`, endpoints.unix && `unix ${endpoints.unix}`].filter(Boolean).join(' and ')}, database ${options.db}`,
+    `greyward ${VERSION} filter ready on ${[endpoints.tcp && `tcp ${endpoints.tcp}`, endpoints.unix && `unix ${endpoints.unix}`].filter(Boolean).join(' and ')}, ` +
+      `database ${store instanceof PgStore ? `${store.description} (shared)` : options.db}`,
   );
   const presence = { pid: process.pid, host: hostname(), endpoints, version: VERSION, startedAt: clock(), seenAt: clock() };
-  const announce = () => store.announce({ ...presence, seenAt: clock() }, true).catch((error: Error) => options.log.warn(`could not announce the filter: ${error.message}`));
+  const clockCheck = new ClockOffsetWarning(options.log);
+  const announce = () =>
+    store.announce({ ...presence, seenAt: clock() }, true).then(
+      (answer) => clockCheck.heard(answer?.clockOffset),
+      (error: Error) => options.log.warn(`could not announce the filter: ${error.message}`),
+    );
   await announce();
   const heartbeat = setInterval(() => void announce(), PRESENCE_INTERVAL_MS).unref();
-  const fileWatch = watchDatabaseFile(options, service);
+  // A server's database has no file here to watch.
+  const fileWatch = shared ? undefined : watchDatabaseFile(options, service);
   let stopping: Promise<void> | undefined;
   return {
     service,
     server,
     endpoints,
     reload: () => {
-      store.rereadGreylist();
+      if (store instanceof SqliteStore) store.rereadGreylist();
       return service.reload();
     },
     stop: () =>

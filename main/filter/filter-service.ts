@@ -1,5 +1,5 @@
 import type { Settings } from '../../shared/settings.js';
-import { tripletKeyText, type DecisionWrite, type FilterStore, type GreylistState, type MaybePromise } from '../store/greylist-store.js';
+import { StoreUnavailableError, tripletKeyText, type DecisionWrite, type FilterStore, type GreylistState, type MaybePromise } from '../store/greylist-store.js';
 import { DecisionBatcher } from './decision-batcher.js';
 import { autoAllowClient, decide, greylistKey, notGreylisted, type Decision, type Policy } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
@@ -62,6 +62,8 @@ export class FilterService {
   private stopped = false;
   /** Requests answered per failMode without a decision since the writer fell behind. */
   private unrecorded = 0;
+  /** Requests answered per failMode, unrecorded, since the store could last be reached. */
+  private unreachable = 0;
   /** Decisions lost in failed commits since the database last accepted writes. */
   private lost = 0;
   private readonly maxBacklog: number;
@@ -78,6 +80,7 @@ export class FilterService {
   static async start(options: FilterServiceOptions): Promise<FilterService> {
     const service = new FilterService(options);
     await service.reload();
+    options.store.watchPolicy?.(() => void service.reloadIfChanged());
     const reloadEvery = options.reloadIntervalMs ?? 250;
     service.timers.push(setInterval(() => void service.reloadIfChanged(), reloadEvery).unref());
     const expireEvery = options.expiryIntervalMs ?? 60_000;
@@ -176,9 +179,9 @@ export class FilterService {
     if (this.waiting > 0 || this.batcher.uncommitted > this.maxBacklog) return this.answerInTurn(request);
     if (this.unrecorded > 0) this.recovered();
     try {
-      const state = this.stateFor(request);
+      const state = this.lookup(request);
       if (state instanceof Promise) return this.answerInTurn(request, state);
-      return this.reply(request, this.decideAndQueue(request, state));
+      return this.reply(request, this.decideAndQueue(request, this.withPending(request, state)));
     } catch (error) {
       return this.failed(request, error);
     }
@@ -188,8 +191,9 @@ export class FilterService {
   private answerInTurn(request: PolicyRequest, state?: Promise<GreylistState>): Promise<string> {
     this.waiting++;
     const deadline = performance.now() + this.maxWaitMs;
+    // The decisions queued meanwhile are merged in only now, in turn: they are newer than what was read.
     const queued = this.decisions.then(async () =>
-      (await this.roomBefore(deadline)) ? this.decideAndQueue(request, await (state ?? this.stateFor(request))) : undefined,
+      (await this.roomBefore(deadline)) ? this.decideAndQueue(request, this.withPending(request, await (state ?? this.lookup(request)))) : undefined,
     );
     const done = () => void this.waiting--;
     this.decisions = queued.then(done, done);
@@ -237,15 +241,17 @@ export class FilterService {
 
   /** What would happen now and why, changing nothing. */
   async explain(request: PolicyRequest): Promise<Decision> {
-    return decide(request, this.policy, await this.lookup(request), this.clock());
-  }
-
-  private stateFor(request: PolicyRequest): MaybePromise<GreylistState> {
-    return this.lookup(request);
+    return decide(request, this.policy, this.withPending(request, await this.lookup(request)), this.clock());
   }
 
   private failed(request: PolicyRequest, error: unknown, log = true): string {
     const reply = this.failReply();
+    if (error instanceof StoreUnavailableError) {
+      if (this.unreachable++ === 0) {
+        this.options.log.error(`${error.message}: answering ${reply} (failMode=${this.policy.settings.failMode}) without greylisting until it is back`);
+      }
+      return reply;
+    }
     if (log) {
       this.options.log.error(
         `internal error, answered ${reply} (failMode=${this.policy.settings.failMode}) for queue_id=${request.queueId || '-'} ` +
@@ -255,16 +261,19 @@ export class FilterService {
     return reply;
   }
 
+  /** The stored state, unless decisions not yet committed hold all of it. */
   private lookup(request: PolicyRequest): MaybePromise<GreylistState> {
     const key = greylistKey(request, this.policy.settings);
     const client = autoAllowClient(request, this.policy.settings);
-    const triplet = this.batcher.triplet(tripletKeyText(key));
-    const clientPasses = this.batcher.clientPasses(client);
-    if (triplet && clientPasses) return { triplet, clientPasses };
-    // A decision not yet committed is newer than the stored row; the row's id still names the same triplet.
-    const merge = (stored: GreylistState): GreylistState => ({ ...stored, triplet: triplet ?? stored.triplet, clientPasses: clientPasses ?? stored.clientPasses });
-    const stored = this.options.store.findGreylistState(key, client);
-    return stored instanceof Promise ? stored.then(merge) : merge(stored);
+    if (this.batcher.triplet(tripletKeyText(key)) && this.batcher.clientPasses(client)) return { triplet: undefined, clientPasses: undefined };
+    return this.options.store.findGreylistState(key, client);
+  }
+
+  /** A decision not yet committed is newer than the stored row; the row's id still names the same triplet. */
+  private withPending(request: PolicyRequest, stored: GreylistState): GreylistState {
+    const triplet = this.batcher.triplet(tripletKeyText(greylistKey(request, this.policy.settings)));
+    const clientPasses = this.batcher.clientPasses(autoAllowClient(request, this.policy.settings));
+    return { ...stored, triplet: triplet ?? stored.triplet, clientPasses: clientPasses ?? stored.clientPasses };
   }
 
   private committed(error: Error | undefined, count: number): void {
@@ -283,6 +292,10 @@ export class FilterService {
   }
 
   private decideAndQueue(request: PolicyRequest, state: GreylistState): QueuedDecision {
+    if (this.unreachable > 0) {
+      this.options.log.info(`the database can be reached again; greylisting resumes (${this.unreachable} requests were answered ${this.failReply()} meanwhile, unrecorded)`);
+      this.unreachable = 0;
+    }
     const now = this.clock();
     const decided = decide(request, this.policy, state, now);
     const decision = decided.reply.startsWith('PREPEND ') && !this.headers.firstFor(request) ? { ...decided, reply: 'DUNNO' } : decided;
@@ -301,9 +314,16 @@ export class FilterService {
         delay: decision.delay,
       },
       ...(decision.tripletKey && decision.triplet
-        ? { triplet: { key: decision.tripletKey, state: decision.triplet, ...(state.tripletId === undefined ? {} : { id: state.tripletId }) } }
+        ? {
+            triplet: {
+              key: decision.tripletKey,
+              state: decision.triplet,
+              ...(state.tripletId === undefined ? {} : { id: state.tripletId }),
+              ...(state.triplet ? { from: state.triplet } : {}),
+            },
+          }
         : {}),
-      ...(decision.clientPasses ? { clientPasses: decision.clientPasses } : {}),
+      ...(decision.clientPasses ? { clientPasses: decision.clientPasses, ...(state.clientPasses ? { clientPassesFrom: state.clientPasses } : {}) } : {}),
       ...(decision.listEntry ? { listHit: { entryId: decision.listEntry.id, at: now } } : {}),
     };
     return { decision, committed: this.batcher.add(write) };

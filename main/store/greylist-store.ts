@@ -62,9 +62,15 @@ export interface AttemptRecord {
 
 export interface DecisionWrite {
   attempt: AttemptRecord;
-  /** With `id`, the row that was read: updated in place rather than looked up by key again. */
-  triplet?: { key: TripletKey; state: TripletState; id?: number };
+  /**
+   * With `id`, the row that was read: updated in place rather than looked up by key again. `from`
+   * is the state the decision was made from: a store shared by several filters adds only what
+   * this attempt changed, so that two filters deciding on one triplet at once lose no count.
+   */
+  triplet?: { key: TripletKey; state: TripletState; id?: number; from?: TripletState };
   clientPasses?: ClientPasses;
+  /** As the triplet's `from`: the client's record the decision was made from. */
+  clientPassesFrom?: ClientPasses;
   listHit?: { entryId: number; at: number };
 }
 
@@ -98,6 +104,11 @@ export interface FilterPresence {
   seenAt: number;
 }
 
+/** The store cannot be reached (a network database down): answered per failMode, said once, counted. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
 /** A value now, or later: SQLite answers at once, a network database later. */
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -119,8 +130,13 @@ export interface FilterStore {
    * (daily); `more` while the collection wants further steps.
    */
   collectStrings(now: number): Promise<StringCollection>;
-  /** Says this filter serves the database (refreshed while it runs), or that it stopped. */
-  announce(presence: FilterPresence, running: boolean): Promise<void>;
+  /**
+   * Says this filter serves the database (refreshed while it runs), or that it stopped. A store
+   * shared by several hosts answers how far this host's clock is off the database's, in seconds.
+   */
+  announce(presence: FilterPresence, running: boolean): Promise<{ clockOffset?: number } | void>;
+  /** Calls `changed` as soon as another process changes lists or settings, where the store can tell (else they are polled). */
+  watchPolicy?(changed: () => void): void;
   close(): Promise<void>;
 }
 

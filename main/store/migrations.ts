@@ -173,9 +173,9 @@ export const COMPACT_LAYOUT_VERSION = 7;
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 export class FutureSchemaError extends Error {
-  constructor(found: number) {
+  constructor(found: number, known: number = LATEST_SCHEMA_VERSION) {
     super(
-      `This database was written by a newer Greyward (schema version ${found}; this Greyward knows up to ${LATEST_SCHEMA_VERSION}). ` +
+      `This database was written by a newer Greyward (schema version ${found}; this Greyward knows up to ${known}). ` +
         'Upgrade Greyward, or point it at another database; nothing was changed.',
     );
   }
@@ -184,7 +184,7 @@ export class FutureSchemaError extends Error {
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, progress: MigrationProgress = () => {}): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations.at(-1)?.version ?? 0;
-  if (from > latest) throw new FutureSchemaError(from);
+  if (from > latest) throw new FutureSchemaError(from, latest);
   for (const migration of migrations) {
     if (migration.version <= from) continue;
     db.transaction(() => {

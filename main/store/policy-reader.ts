@@ -4,8 +4,8 @@ import type { SqliteDatabase } from './database.js';
 import type { PolicySnapshot } from './greylist-store.js';
 import { isPatternKind, ListTablesBuilder, type ListSizes } from './list-tables.js';
 
-export function readStoredSettings(db: SqliteDatabase): Partial<Record<SettingKey, unknown>> {
-  const rows = db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>;
+/** Stored settings by key; a value that is not JSON is kept as its text, for the checks to refuse. */
+export function settingsFromRows(rows: Iterable<{ key: string; value: string }>): Partial<Record<SettingKey, unknown>> {
   const stored: Record<string, unknown> = {};
   for (const row of rows) {
     try {
@@ -17,12 +17,12 @@ export function readStoredSettings(db: SqliteDatabase): Partial<Record<SettingKe
   return stored;
 }
 
+export function readStoredSettings(db: SqliteDatabase): Partial<Record<SettingKey, unknown>> {
+  return settingsFromRows(db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>);
+}
+
 /** What each list holds, so that its tables are allocated once rather than grown (a million entries' worth of copies). */
-function listSizes(db: SqliteDatabase): Partial<Record<ListName, ListSizes>> {
-  const rows = db
-    .prepare('SELECT list, kind, count(*), sum(length(CAST(pattern AS BLOB))) FROM list_entries GROUP BY list, kind')
-    .raw()
-    .all() as Array<[ListName, string, number, number]>;
+export function listSizesOf(rows: Iterable<[ListName, string, number, number]>): Partial<Record<ListName, ListSizes>> {
   const sizes: Partial<Record<ListName, ListSizes>> = {};
   for (const [list, kind, count, bytes] of rows) {
     const size = (sizes[list] ??= { entries: 0, textBytes: 0, networks: 0, names: 0, patterns: 0 });
@@ -33,6 +33,12 @@ function listSizes(db: SqliteDatabase): Partial<Record<ListName, ListSizes>> {
     else size.names += count;
   }
   return sizes;
+}
+
+function listSizes(db: SqliteDatabase): Partial<Record<ListName, ListSizes>> {
+  return listSizesOf(
+    db.prepare('SELECT list, kind, count(*), sum(length(CAST(pattern AS BLOB))) FROM list_entries GROUP BY list, kind').raw().all() as Array<[ListName, string, number, number]>,
+  );
 }
 
 /** Lists and settings as one consistent snapshot; entries are streamed into the tables, never held as rows. */

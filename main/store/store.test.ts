@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './database.js';
 import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from './migrations.js';
 import { AdminQueries } from './admin-queries.js';
-import { FIND_STATE_SQL, InvalidEntriesError, SqliteStore } from './sqlite-store.js';
+import { InvalidEntriesError } from './list-entry-rows.js';
+import { FIND_STATE_SQL, SqliteStore } from './sqlite-store.js';
 
 const dirs: string[] = [];
 const tempDb = () => {

@@ -1,0 +1,281 @@
+import type { ListEntry, ListEntryChange, NewListEntry } from '../../../shared/lists.js';
+import type { SettingsChangePlan } from '../../../shared/settings-change.js';
+import type { SettingKey, Settings } from '../../../shared/settings.js';
+import {
+  StoreUnavailableError,
+  type AdminStore,
+  type DecisionWrite,
+  type ExpiryLimits,
+  type FilterPresence,
+  type FilterStore,
+  type GreylistState,
+  type ListQuery,
+  type PolicySnapshot,
+  type StringCollection,
+  type TripletKey,
+} from '../greylist-store.js';
+import { connectPostgres, describeDatabaseUrl, type PgSql } from './pg-connection.js';
+import { commitDecisions, expireRows } from './pg-decision-writer.js';
+import * as entries from './pg-list-entries.js';
+import { migratePostgres } from './pg-migrations.js';
+import { changeStoredSettings, readPolicySnapshot, readStoredSettings } from './pg-policy.js';
+import { PgStringTable } from './pg-strings.js';
+
+export interface PgStoreOptions {
+  /** Who decides, as recorded with every attempt: the filter's host name. */
+  filterName?: string;
+  /** How long a lookup may take before the request is answered per failMode (default 100 ms). */
+  lookupTimeoutMs?: number;
+  /** Connections in the pool. */
+  connections?: number;
+}
+
+/** Errors that say the server is gone or unreachable, as opposed to a bad statement. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return (
+    error instanceof StoreUnavailableError ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT'].includes(code) ||
+    // admin_shutdown, crash_shutdown, cannot_connect_now: the server is stopping or starting.
+    ['57P01', '57P02', '57P03'].includes(code)
+  );
+}
+
+/** Backoff between checks while the server cannot be reached. */
+const FIRST_RETRY_MS = 250;
+const LAST_RETRY_MS = 5000;
+
+/**
+ * The shared store: one PostgreSQL database several filters (one per MX host) decide from
+ * together, and that the command line and the app administer from anywhere. While the server
+ * cannot be reached, lookups fail at once (StoreUnavailableError) rather than each waiting on a
+ * dead connection, and a check reconnects with backoff.
+ */
+export class PgStore implements FilterStore, AdminStore {
+  private readonly strings = new PgStringTable();
+  private readonly filterName: string;
+  private readonly lookupTimeoutMs: number;
+  /** Why the server cannot be reached, while it cannot. */
+  private down: string | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private retryMs = FIRST_RETRY_MS;
+  private closed = false;
+  private unlisten: (() => Promise<void>) | undefined;
+
+  private constructor(
+    readonly sql: PgSql,
+    readonly url: string,
+    options: PgStoreOptions,
+  ) {
+    this.filterName = options.filterName ?? 'greyward';
+    this.lookupTimeoutMs = options.lookupTimeoutMs ?? 100;
+  }
+
+  /** Connects and brings the schema up to date; a clear error when the server cannot be reached or the schema is newer. */
+  static async open(url: string, options: PgStoreOptions = {}): Promise<PgStore> {
+    const sql = connectPostgres(url, { max: options.connections ?? 4 });
+    try {
+      await migratePostgres(sql);
+    } catch (error) {
+      await sql.end({ timeout: 1 }).catch(() => undefined);
+      if (isConnectionError(error)) throw new Error(`cannot reach ${describeDatabaseUrl(url)}: ${(error as Error).message}`);
+      throw error;
+    }
+    return new PgStore(sql, url, options);
+  }
+
+  /** Where this store lives, password left out. */
+  get description(): string {
+    return describeDatabaseUrl(this.url);
+  }
+
+  private unavailable(): StoreUnavailableError {
+    return new StoreUnavailableError(`the database ${this.description} cannot be reached (${this.down})`);
+  }
+
+  /** Marks the server as unreachable and checks again with backoff until it answers. */
+  private lost(error: unknown): void {
+    if (this.down !== undefined || this.closed) return;
+    this.down = (error as Error).message || String(error);
+    this.retryMs = FIRST_RETRY_MS;
+    this.scheduleCheck();
+  }
+
+  private scheduleCheck(): void {
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      const check = this.sql`SELECT 1`.then(() => true, () => false);
+      const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref());
+      void Promise.race([check, timeout]).then((ok) => {
+        if (this.closed) return;
+        if (ok) {
+          this.down = undefined;
+          return;
+        }
+        this.retryMs = Math.min(LAST_RETRY_MS, this.retryMs * 2);
+        this.scheduleCheck();
+      });
+    }, this.retryMs).unref();
+  }
+
+  /** Runs a statement, noting a lost server; rejects at once while it is known to be lost. */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    if (this.down !== undefined) throw this.unavailable();
+    try {
+      return await work();
+    } catch (error) {
+      if (isConnectionError(error)) {
+        this.lost(error);
+        throw this.unavailable();
+      }
+      throw error;
+    }
+  }
+
+  readPolicy(): Promise<PolicySnapshot> {
+    return this.guarded(() => readPolicySnapshot(this.sql));
+  }
+
+  policyVersion(): Promise<number> {
+    return this.guarded(async () => (await this.sql<[{ value: number }]>`SELECT value FROM meta WHERE key = 'policy_version'`)[0].value);
+  }
+
+  /**
+   * One round trip, pipelined with the other requests' lookups. A lookup slower than the timeout
+   * answers per failMode: Postfix is waiting, and a server that slow is treated as gone.
+   */
+  findGreylistState(key: TripletKey, client: string): Promise<GreylistState> {
+    if (this.down !== undefined) return Promise.reject(this.unavailable());
+    const query = this.sql`
+      SELECT t.id, t.first_seen, t.last_seen, t.attempts, t.early_attempts, t.passed_at, t.passes, c.passes, c.last_counted_at, c.last_seen
+      FROM (SELECT 1) k
+      LEFT JOIN triplets t ON t.sender = (SELECT id FROM strings WHERE text = ${key.sender})
+        AND t.recipient = (SELECT id FROM strings WHERE text = ${key.recipient})
+        AND t.client_group = (SELECT id FROM strings WHERE text = ${key.clientGroup})
+      LEFT JOIN client_passes c ON c.client = ${client}`.values();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${this.lookupTimeoutMs} ms`), { code: 'ETIMEDOUT' })), this.lookupTimeoutMs);
+    });
+    return Promise.race([query, timeout])
+      .then(
+        ([row]) => {
+          const r = row as Array<number | null>;
+          const triplet = r[0] === null ? undefined : { firstSeen: r[1]!, lastSeen: r[2]!, attempts: r[3]!, earlyAttempts: r[4]!, passedAt: r[5] ?? null, passes: r[6]! };
+          const clientPasses = r[7] === null ? undefined : { client, passes: r[7]!, lastCountedAt: r[8]!, lastSeen: r[9]! };
+          return triplet ? { triplet, tripletId: r[0]!, clientPasses } : { triplet, clientPasses };
+        },
+        (error: unknown) => {
+          if (isConnectionError(error)) {
+            this.lost(error);
+            throw this.unavailable();
+          }
+          throw error;
+        },
+      )
+      .finally(() => clearTimeout(timer));
+  }
+
+  commit(writes: readonly DecisionWrite[]): Promise<void> {
+    if (writes.length === 0) return Promise.resolve();
+    return this.guarded(() => commitDecisions(this.sql, this.strings, this.filterName, writes));
+  }
+
+  expire(limits: ExpiryLimits): Promise<number> {
+    return this.guarded(() => expireRows(this.sql, limits));
+  }
+
+  /**
+   * Texts are kept: every filter on the database caches ids, and deleting one another filter is
+   * about to name would break its rows. A collection that all filters agree on is future work.
+   */
+  async collectStrings(): Promise<StringCollection> {
+    return { deleted: 0, more: false };
+  }
+
+  /** Records the heartbeat with this host's clock against the database's, and answers the difference. */
+  async announce(presence: FilterPresence, running: boolean): Promise<{ clockOffset?: number }> {
+    return this.guarded(async () => {
+      if (!running) {
+        await this.sql`DELETE FROM filter_presence WHERE host = ${presence.host} AND pid = ${presence.pid}`;
+        return {};
+      }
+      const [row] = await this.sql<[{ clock_offset: number }]>`
+        INSERT INTO filter_presence (host, pid, endpoints, version, started_at, seen_at, clock_offset)
+        VALUES (${presence.host}, ${presence.pid}, ${JSON.stringify(presence.endpoints)}, ${presence.version}, ${presence.startedAt}, ${presence.seenAt},
+          ${presence.seenAt} - extract(epoch FROM clock_timestamp()))
+        ON CONFLICT (host, pid) DO UPDATE SET endpoints = excluded.endpoints, seen_at = excluded.seen_at, clock_offset = excluded.clock_offset
+        RETURNING clock_offset`;
+      return { clockOffset: row.clock_offset };
+    });
+  }
+
+  /** Filters that said they serve this database within `freshSeconds`, with how far each one's clock is off. */
+  async presentFilters(now: number, freshSeconds: number): Promise<Array<FilterPresence & { clockOffset: number }>> {
+    const rows = await this.sql<Array<{ pid: number; host: string; endpoints: string; version: string; started_at: number; seen_at: number; clock_offset: number }>>`
+      SELECT * FROM filter_presence WHERE seen_at >= ${now - freshSeconds} ORDER BY host, pid`;
+    return rows.map((row) => ({
+      pid: row.pid,
+      host: row.host,
+      endpoints: JSON.parse(row.endpoints) as FilterPresence['endpoints'],
+      version: row.version,
+      startedAt: row.started_at,
+      seenAt: row.seen_at,
+      clockOffset: row.clock_offset,
+    }));
+  }
+
+  /** A change to lists or settings made by any host reaches this one as a notification. */
+  watchPolicy(changed: () => void): void {
+    void this.sql
+      .listen('greyward_policy', () => changed(), changed)
+      .then((listening) => {
+        if (this.closed) void listening.unlisten();
+        else this.unlisten = () => listening.unlisten();
+      })
+      .catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    await this.unlisten?.().catch(() => undefined);
+    await this.sql.end({ timeout: 2 });
+  }
+
+  listEntries(query?: ListQuery): Promise<ListEntry[]> {
+    return entries.listEntries(this.sql, query);
+  }
+
+  addEntries(list: readonly NewListEntry[], now: number): Promise<{ added: number; duplicates: number }> {
+    return entries.addEntries(this.sql, list, now);
+  }
+
+  importEntries(list: Iterable<NewListEntry>, now: number): Promise<{ added: number; duplicates: number }> {
+    return entries.importEntries(this.sql, list, now);
+  }
+
+  capacityProblem(count: number, patterns: number): Promise<string | undefined> {
+    return entries.capacityProblem(this.sql, count, patterns);
+  }
+
+  editEntry(id: number, change: ListEntryChange, now: number): Promise<ListEntry> {
+    return entries.editEntry(this.sql, id, change, now);
+  }
+
+  removeEntries(ids: readonly number[]): Promise<number> {
+    return entries.removeEntries(this.sql, ids);
+  }
+
+  storedSettings(): Promise<Partial<Record<SettingKey, unknown>>> {
+    return readStoredSettings(this.sql);
+  }
+
+  changeSettings(changes: Partial<Record<string, unknown>>, resets: readonly SettingKey[], now: number): Promise<SettingsChangePlan> {
+    return changeStoredSettings(this.sql, changes, resets, now);
+  }
+
+  async setSetting<K extends SettingKey>(key: K, value: Settings[K], now: number): Promise<void> {
+    await this.changeSettings({ [key]: value }, [], now);
+  }
+}

@@ -1,0 +1,110 @@
+// A throw-away PostgreSQL cluster for the tests: Debian's initdb and pg_ctl, in a temporary
+// directory, on a free loopback port, as the unprivileged user postgres when run as root.
+// Stopped by the postmaster's PID, never by name.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import type { Availability } from './prerequisites.js';
+import { freeLoopbackPort } from './free-port.js';
+
+const ROOT_USER = 'postgres';
+
+/** Debian's newest PostgreSQL server binaries, if one is installed. */
+function serverBinDir(): string | undefined {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return undefined;
+  const versions = readdirSync(base)
+    .filter((name) => existsSync(join(base, name, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length > 0 ? join(base, versions[0]!, 'bin') : undefined;
+}
+
+export function postgresAvailability(): Availability {
+  const bin = serverBinDir();
+  if (!bin) return { ok: false, why: 'PostgreSQL server (Debian package postgresql: /usr/lib/postgresql/*/bin/initdb)' };
+  if (process.getuid?.() === 0 && spawnSync('id', ['-u', ROOT_USER]).status !== 0) return { ok: false, why: `the user ${ROOT_USER} (to run PostgreSQL as root)` };
+  return { ok: true };
+}
+
+export interface PgCluster {
+  port: number;
+  /** A URL for a new, empty database in this cluster. */
+  createDatabase(): Promise<string>;
+  /** Stops the server (the data stays), e.g. to see what the filter does while it is down. */
+  stopServer(): void;
+  /** Starts it again on the same port with the same data. */
+  startServer(): void;
+  /** Stops the server by its PID and deletes the cluster. */
+  destroy(): void;
+}
+
+function run(bin: string, args: string[]): void {
+  const asUser = process.getuid?.() === 0 ? ['runuser', '-u', ROOT_USER, '--', bin, ...args] : [bin, ...args];
+  execFileSync(asUser[0]!, asUser.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function startPgCluster(): Promise<PgCluster> {
+  const bin = serverBinDir();
+  if (!bin) throw new Error(postgresAvailability().ok ? 'unreachable' : 'PostgreSQL is not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'greyward-pg-'));
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', ROOT_USER], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', ROOT_USER], { encoding: 'utf8' }).trim());
+    chownSync(dir, uid, gid);
+  }
+  const data = join(dir, 'data');
+  const port = await freeLoopbackPort();
+  run(join(bin, 'initdb'), ['-D', data, '-U', 'greyward', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  let pid: number | undefined;
+  const startServer = () => {
+    run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  };
+  const stopServer = () => {
+    if (pid === undefined) return;
+    const stopping = pid;
+    pid = undefined;
+    // Fast shutdown: clients are disconnected, what was committed stays.
+    try {
+      process.kill(stopping, 'SIGINT');
+    } catch {
+      return;
+    }
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(stopping, 0);
+      } catch {
+        return;
+      }
+      execFileSync('sleep', ['0.05']);
+    }
+    process.kill(stopping, 'SIGKILL');
+  };
+  startServer();
+  const admin = `postgres://greyward@127.0.0.1:${port}/postgres`;
+  return {
+    port,
+    createDatabase: async () => {
+      const name = `greyward_${randomBytes(6).toString('hex')}`;
+      const sql = postgres(admin, { onnotice: () => undefined, max: 1 });
+      try {
+        await sql.unsafe(`CREATE DATABASE ${name}`);
+      } finally {
+        await sql.end();
+      }
+      return `postgres://greyward@127.0.0.1:${port}/${name}`;
+    },
+    stopServer,
+    startServer,
+    destroy: () => {
+      stopServer();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
