@@ -1,0 +1,153 @@
+// Several MX hosts, one greylist: filters on one PostgreSQL database behave as one greylist.
+// A throw-away cluster; the filters in process (with a clock the test moves) where time matters,
+// real `greyward filter` processes on loopback elsewhere.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FilterService } from '../main/filter/filter-service.js';
+import { streamLog } from '../main/filter/log.js';
+import type { PolicyRequest } from '../main/filter/policy-protocol.js';
+import { PgStore } from '../main/store/postgres/pg-store.js';
+import { greywardOk, startDaemon, type DaemonProcess } from './support/greyward-process.js';
+import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
+import { askOnce, PolicyClient, rcpt } from './support/policy-client.js';
+import { missingOf, prerequisitesMet } from './support/prerequisites.js';
+
+const DEFER = /^DEFER_IF_PERMIT 4\.7\.1 Greylisted/;
+const request = (over: Partial<PolicyRequest> = {}): PolicyRequest => ({
+  protocolState: 'RCPT',
+  clientAddress: '192.0.2.10',
+  clientName: 'mail.example.com',
+  reverseClientName: 'mail.example.com',
+  helo: 'mail.example.com',
+  sender: 'alice@example.com',
+  recipient: 'bob@example.net',
+  queueId: '',
+  instance: '',
+  ...over,
+});
+
+describe('filters sharing one PostgreSQL greylist', () => {
+  if (!prerequisitesMet(missingOf([postgresAvailability()]))) return;
+  let cluster: PgCluster;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+  afterAll(() => cluster?.destroy());
+
+  /** Two filters in this process on one new database, answering by the clock `now`. */
+  async function twoHosts(settings: Record<string, unknown> = {}) {
+    const url = await cluster.createDatabase();
+    const admin = await PgStore.open(url);
+    cleanups.push(() => admin.close());
+    if (Object.keys(settings).length > 0) await admin.changeSettings(settings, [], 0);
+    const clock = { now: 1_000_000 };
+    const host = async (name: string) => {
+      const store = await PgStore.open(url, { filterName: name });
+      const service = await FilterService.start({ store, log: streamLog(() => undefined), productVersion: 'test', clock: () => clock.now, expiryIntervalMs: 0 });
+      cleanups.push(async () => {
+        await service.stop();
+        await store.close();
+      });
+      return service;
+    };
+    const recorded = async () => (await admin.sql`SELECT count(*) AS n FROM attempts`)[0]!.n as number;
+    /** Asks, then waits until the decision is in the database, as the next host to be asked would need. */
+    const ask = async (service: FilterService, over: Partial<PolicyRequest> = {}) => {
+      const before = await recorded();
+      const reply = await service.answer(request(over));
+      await expect.poll(recorded).toBe(before + 1);
+      return reply;
+    };
+    return { admin, clock, ask, mx1: await host('mx1'), mx2: await host('mx2') };
+  }
+
+  it('defers a new triplet at one host and passes its retry at the other once the delay has run out; each attempt says which host decided', async () => {
+    const { admin, clock, ask, mx1, mx2 } = await twoHosts();
+    expect(await ask(mx1)).toMatch(DEFER);
+    clock.now += 60;
+    expect(await ask(mx2)).toMatch(DEFER);
+    clock.now += 300;
+    expect(await ask(mx2)).toMatch(/^PREPEND X-Greylist: delayed 360 seconds/);
+    expect(await ask(mx1)).toMatch(/^PREPEND X-Greylist|^DUNNO/);
+    const rows = await admin.sql`SELECT filter, action, reason, attempt_number FROM attempt_view ORDER BY id`;
+    expect(rows.map((row) => `${row.filter} ${row.action} ${row.reason} ${row.attempt_number}`)).toEqual([
+      'mx1 defer new 1',
+      'mx2 defer early 2',
+      'mx2 pass passed 3',
+      'mx1 pass known 4',
+    ]);
+    expect(await admin.sql`SELECT attempts, early_attempts, passes FROM triplet_view`).toEqual([{ attempts: 4, early_attempts: 1, passes: 2 }]);
+  });
+
+  it("auto-allows a client for the passes it made at either host", async () => {
+    const { clock, ask, mx1, mx2 } = await twoHosts({ autoAllowAfter: 2 });
+    expect(await ask(mx1, { recipient: 'one@example.net' })).toMatch(DEFER);
+    clock.now += 400;
+    expect(await ask(mx2, { recipient: 'one@example.net' })).toMatch(/^PREPEND X-Greylist/);
+    // One first pass counts per hour, whichever host saw it.
+    clock.now += 3600;
+    expect(await ask(mx2, { recipient: 'two@example.net' })).toMatch(DEFER);
+    clock.now += 400;
+    expect(await ask(mx1, { recipient: 'two@example.net' })).toMatch(/^PREPEND X-Greylist/);
+    expect(await ask(mx2, { recipient: 'three@example.net' })).not.toMatch(DEFER);
+    expect(await ask(mx1, { recipient: 'four@example.net' })).not.toMatch(DEFER);
+  });
+
+  async function daemon(url: string): Promise<DaemonProcess> {
+    const started = await startDaemon(['--db', url, '--listen', '127.0.0.1:0']);
+    cleanups.push(() => started.stop());
+    return started;
+  }
+
+  it('applies a list entry added from the command line at every filter within a second', async () => {
+    const url = await cluster.createDatabase();
+    const [a, b] = await Promise.all([daemon(url), daemon(url)]);
+    const spam = rcpt({ sender: 'offer@spam.example' });
+    expect(await askOnce({ port: a.port }, spam)).toMatch(DEFER);
+    await greywardOk('lists', 'add', 'deny', 'sender-domain', 'spam.example', '--db', url);
+    const added = performance.now();
+    const rejectedAfter = async (port: number) => {
+      await expect.poll(async () => askOnce({ port }, spam), { timeout: 5000, interval: 20 }).toMatch(/^REJECT/);
+      return performance.now() - added;
+    };
+    const [atA, atB] = await Promise.all([rejectedAfter(a.port), rejectedAfter(b.port)]);
+    expect(atA).toBeLessThan(1000);
+    expect(atB).toBeLessThan(1000);
+  });
+
+  it('loses no count under 2×8 connections asking about the same triplets at two filters at once', { timeout: 60_000 }, async () => {
+    const url = await cluster.createDatabase();
+    const [a, b] = await Promise.all([daemon(url), daemon(url)]);
+    const triplets = 40;
+    const rounds = 15;
+    const asked = new Map<string, number>();
+    const failures: string[] = [];
+    const connection = async (port: number, offset: number) => {
+      const client = await PolicyClient.connect({ port });
+      for (let round = 0; round < rounds; round++) {
+        for (let i = 0; i < triplets; i++) {
+          const recipient = `user${(i + offset) % triplets}@example.net`;
+          const reply = await client.ask(rcpt({ recipient }));
+          if (DEFER.test(reply)) asked.set(recipient, (asked.get(recipient) ?? 0) + 1);
+          else failures.push(reply);
+        }
+      }
+      client.close();
+    };
+    await Promise.all([a.port, b.port].flatMap((port) => Array.from({ length: 8 }, (_, c) => connection(port, c * 5))));
+    expect(failures).toEqual([]);
+    const store = await PgStore.open(url);
+    cleanups.push(() => store.close());
+    const total = 2 * 8 * rounds * triplets;
+    await expect.poll(async () => (await store.sql`SELECT count(*) AS n FROM attempts`)[0]!.n, { timeout: 10_000 }).toBe(total);
+    const rows = await store.sql`SELECT recipient, attempts FROM triplet_view ORDER BY recipient`;
+    expect(rows).toHaveLength(triplets);
+    for (const row of rows) expect(row.attempts).toBe(asked.get(row.recipient as string));
+    const byFilter = await store.sql`SELECT count(DISTINCT filter) AS n FROM attempts`;
+    expect(byFilter[0]!.n).toBe(1); // both filters run on this host: one host name
+  });
+});
