@@ -36,7 +36,7 @@ describe('filters sharing one PostgreSQL greylist', () => {
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   });
-  afterAll(() => cluster?.destroy());
+  afterAll(async () => cluster?.destroy());
 
   /** Two filters in this process on one new database, answering by the clock `now`. */
   async function twoHosts(settings: Record<string, unknown> = {}) {

@@ -78,7 +78,7 @@ for (const implementation of implementations) {
     });
     afterAll(async () => {
       for (const store of stores) await store.close().catch(() => undefined);
-      if (implementation.name === 'PostgreSQL') cluster?.destroy();
+      if (implementation.name === 'PostgreSQL') await cluster?.destroy();
     });
 
     it('commits a batch of decisions all or nothing, and reads the triplet and the client back', async () => {

@@ -2,7 +2,7 @@
 // directory, on a free loopback port, as the unprivileged user postgres when run as root.
 // Stopped by the postmaster's PID, never by name.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,17 +34,38 @@ export interface PgCluster {
   port: number;
   /** A URL for a new, empty database in this cluster. */
   createDatabase(): Promise<string>;
-  /** Stops the server (the data stays), e.g. to see what the filter does while it is down. */
-  stopServer(): void;
+  /** Stops the server by its PID (the data stays), e.g. to see what the filter does while it is down. */
+  stopServer(): Promise<void>;
   /** Starts it again on the same port with the same data. */
-  startServer(): void;
+  startServer(): Promise<void>;
   /** Stops the server by its PID and deletes the cluster. */
-  destroy(): void;
+  destroy(): Promise<void>;
+}
+
+/** The command line that runs `bin` as the cluster's owner. */
+function asOwner(bin: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', ROOT_USER, '--', bin, ...args]] : [bin, args];
 }
 
 function run(bin: string, args: string[]): void {
-  const asUser = process.getuid?.() === 0 ? ['runuser', '-u', ROOT_USER, '--', bin, ...args] : [bin, ...args];
-  execFileSync(asUser[0]!, asUser.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, rest] = asOwner(bin, args);
+  execFileSync(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** As run, without holding up the tests' own sockets meanwhile. */
+function runAsync(bin: string, args: string[]): Promise<void> {
+  const [command, rest] = asOwner(bin, args);
+  return new Promise((resolve, reject) => execFile(command, rest, (error, _stdout, stderr) => (error ? reject(new Error(`${bin} failed: ${stderr}`)) : resolve())));
+}
+
+/** Sends a signal; false if the process is gone. */
+function signal(pid: number, name: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function startPgCluster(): Promise<PgCluster> {
@@ -61,32 +82,24 @@ export async function startPgCluster(): Promise<PgCluster> {
   run(join(bin, 'initdb'), ['-D', data, '-U', 'greyward', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   let pid: number | undefined;
-  const startServer = () => {
-    run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  const startServer = async () => {
+    await runAsync(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
     pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
   };
-  const stopServer = () => {
+  const stopServer = async () => {
     if (pid === undefined) return;
     const stopping = pid;
     pid = undefined;
     // Fast shutdown: clients are disconnected, what was committed stays.
-    try {
-      process.kill(stopping, 'SIGINT');
-    } catch {
-      return;
-    }
+    if (!signal(stopping, 'SIGINT')) return;
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      try {
-        process.kill(stopping, 0);
-      } catch {
-        return;
-      }
-      execFileSync('sleep', ['0.05']);
+      if (!signal(stopping, 0)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    process.kill(stopping, 'SIGKILL');
+    signal(stopping, 'SIGKILL');
   };
-  startServer();
+  await startServer();
   const admin = `postgres://greyward@127.0.0.1:${port}/postgres`;
   return {
     port,
@@ -102,8 +115,8 @@ export async function startPgCluster(): Promise<PgCluster> {
     },
     stopServer,
     startServer,
-    destroy: () => {
-      stopServer();
+    destroy: async () => {
+      await stopServer();
       rmSync(dir, { recursive: true, force: true });
     },
   };
