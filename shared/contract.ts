@@ -54,6 +54,8 @@ export const attemptSchema = z.object({
   tripletId: z.number().int().nullable(),
   /** Which attempt of its triplet this was (1 for the first). */
   attemptNumber: z.number().int().nullable(),
+  /** On a database several MX hosts share: the host whose filter decided. */
+  filter: z.string().optional(),
 });
 
 /** How deferred mail got through later: its triplet passed (on a retry, or by an administrator's "Pass now"), or the allow list took it. */
@@ -101,9 +103,26 @@ export const CHART_RANGES = {
 export type ChartRange = keyof typeof CHART_RANGES;
 const chartRange = z.enum(Object.keys(CHART_RANGES) as [ChartRange, ...ChartRange[]]);
 
+/** A filter serving a shared database, as its heartbeats tell; silent once three beats were missed. */
+export const sharedFilterSchema = z.object({
+  host: z.string(),
+  pid: z.number().int(),
+  version: z.string(),
+  endpoints: z.object({ tcp: z.string().optional(), unix: z.string().optional() }),
+  startedAt: unixSeconds,
+  seenAt: unixSeconds,
+  /** Its clock minus the database's, in seconds, at its last heartbeat. */
+  clockOffset: z.number(),
+  decisionsPerMinute: z.number().int(),
+  state: z.enum(['answering', 'silent']),
+});
+export type SharedFilter = z.output<typeof sharedFilterSchema>;
+
 const decisionCounts = z.object({ defer: z.number(), pass: z.number(), allow: z.number(), reject: z.number() });
 export const overviewSchema = z.object({
   filter: filterStatusSchema,
+  /** On a database several MX hosts share: every filter on it, this host's or not. */
+  filters: z.array(sharedFilterSchema).optional(),
   today: decisionCounts,
   /** Decisions per bucket over the range asked for (or the one that suits the log's age), oldest first; empty buckets left out. */
   chart: z.object({

@@ -2,7 +2,9 @@ import type { EventName, EventPayload, FilterStatus } from '../../shared/contrac
 import { FilterService, type Clock } from '../filter/filter-service.js';
 import { quietLog } from '../filter/log.js';
 import { AdminQueries } from '../store/admin-queries.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import { PgAdminQueries } from '../store/postgres/pg-admin-queries.js';
+import type { PgStore } from '../store/postgres/pg-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import type { Handlers } from './dispatch.js';
 import { createHandlers } from './handlers.js';
@@ -27,20 +29,29 @@ export interface AdminSession {
  * host): the handlers of the contract, and the events they push.
  */
 export async function openAdminSession(options: {
-  /** The session's own connection; it closes it when the session closes. */
-  store: SqliteStore;
+  /** The session's own connection (a database file's, or a shared PostgreSQL one's); it closes it when the session closes. */
+  store: SqliteStore | PgStore;
   supervisor: SupervisorView;
   emit: <N extends EventName>(event: N, payload: EventPayload<N>) => void;
   clock?: Clock;
 }): Promise<AdminSession> {
   const { store } = options;
-  const queries = new AdminQueries(store.db);
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
   // Explains decisions the way the running filter would; it never answers Postfix nor expires rows.
   const checker = await FilterService.start({ store, log: quietLog(), productVersion: VERSION, expiryIntervalMs: 0, clock });
-  // Reads that scan the attempt log run on their own thread: the window stays responsive meanwhile.
-  const insight = new BackgroundInsight(store.db.name);
-  const handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, insight, clock });
+  let queries;
+  let insight: BackgroundInsight | undefined;
+  let handlers;
+  if (store instanceof SqliteStore) {
+    queries = new AdminQueries(store.db);
+    // Reads that scan the attempt log run on their own thread: the window stays responsive meanwhile.
+    insight = new BackgroundInsight(store.db.name);
+    handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, insight, clock });
+  } else {
+    const shared = new PgAdminQueries(store.sql);
+    queries = shared;
+    handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, sharedFilters: (now) => shared.filters(now), clock });
+  }
   const pump = startLivePump(queries, (attempts) => options.emit('attempts.added', attempts));
   const watch = startPolicyWatch(store, queries, (change) => options.emit('policy.changed', change));
   const unsubscribe = options.supervisor.onStatus((status) => options.emit('filter.status', status));
@@ -51,7 +62,7 @@ export async function openAdminSession(options: {
       pump.stop();
       watch.stop();
       await checker.stop();
-      await insight.close();
+      await insight?.close();
       await store.close();
     },
   };

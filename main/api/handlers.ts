@@ -1,26 +1,31 @@
-import type { FilterStatus } from '../../shared/contract.js';
+import type { FilterStatus, SharedFilter } from '../../shared/contract.js';
 import { formatListFile } from '../../shared/list-files.js';
 import { counted } from '../../shared/plural.js';
 import { SettingsRefused } from '../../shared/settings-change.js';
 import { resolveSettings } from '../../shared/settings.js';
 import type { Decision } from '../filter/engine.js';
 import type { PolicyRequest } from '../filter/policy-protocol.js';
-import { insightHandlers } from '../insight/insight-handlers.js';
+import { insightHandlers, sharedDatabaseInsight } from '../insight/insight-handlers.js';
 import type { InsightReads } from '../insight/insight-reads.js';
-import type { AdminQueries } from '../store/admin-queries.js';
+import { AdminQueries } from '../store/admin-queries.js';
+import type { AdminReads } from '../store/admin-reads.js';
 import { InvalidEntriesError } from '../store/list-entry-rows.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { PgStore } from '../store/postgres/pg-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { UserError, type Handlers } from './dispatch.js';
 import { saveSettings } from './save-settings.js';
 
 export interface HandlerContext {
-  store: SqliteStore;
-  queries: AdminQueries;
+  /** A database file's store, or a shared PostgreSQL one. */
+  store: SqliteStore | PgStore;
+  queries: AdminReads;
   supervisor: { status(): FilterStatus; restart(): Promise<FilterStatus> };
   /** Answers "what would the filter do now", like `greyward check`. */
   checker: { explain(request: PolicyRequest): Promise<Decision> };
-  /** The reads that scan the attempt log (mail at risk, retry behaviour, impact). */
-  insight: InsightReads;
+  /** The reads that scan the attempt log (mail at risk, retry behaviour, impact), on a database file. */
+  insight?: InsightReads;
+  /** On a shared database: every filter on it. */
+  sharedFilters?: (now: number) => Promise<SharedFilter[]>;
   clock: () => number;
 }
 
@@ -31,23 +36,28 @@ function startOfLocalDay(now: number): number {
 }
 
 /** Every request of the contract, against the store; shared by Electron IPC and the browser host. */
-export function createHandlers({ store, queries, supervisor, checker, insight, clock }: HandlerContext): Handlers {
+export function createHandlers({ store, queries, supervisor, checker, insight, sharedFilters, clock }: HandlerContext): Handlers {
   const settings = async () => resolveSettings(await store.storedSettings()).settings;
-  const settingsView = async () => ({ ...resolveSettings(await store.storedSettings()), databasePath: store.db.name });
+  const databasePath = store instanceof SqliteStore ? store.db.name : store.description;
+  const settingsView = async () => ({ ...resolveSettings(await store.storedSettings()), databasePath });
   return {
     'overview.get': async ({ range }) => {
       const now = clock();
-      return { filter: supervisor.status(), ...queries.overview(now, startOfLocalDay(now), range) };
+      return {
+        filter: supervisor.status(),
+        ...(sharedFilters ? { filters: await sharedFilters(now) } : {}),
+        ...(await queries.overview(now, startOfLocalDay(now), range)),
+      };
     },
     'filter.status': async () => supervisor.status(),
     'filter.restart': async () => supervisor.restart(),
     'attempts.recent': async ({ limit, actions }) => queries.recentAttempts(limit, actions),
     'attempts.deferrals': async ({ limit }) => queries.deferralsWithOutcomes(limit),
     'attempts.search': async ({ query, limit }) => queries.searchAttempts(query, limit),
-    'triplets.get': async ({ id }) => ({ triplet: queries.triplet(id, clock(), await settings()), attempts: queries.attemptsOfTriplet(id) }),
+    'triplets.get': async ({ id }) => ({ triplet: await queries.triplet(id, clock(), await settings()), attempts: await queries.attemptsOfTriplet(id) }),
     'triplets.page': async (query) => queries.tripletPage(query, clock(), await settings()),
-    'triplets.passNow': async ({ ids }) => ({ updated: queries.passTripletsNow(ids, clock()) }),
-    'triplets.delete': async ({ ids }) => ({ deleted: queries.deleteTriplets(ids) }),
+    'triplets.passNow': async ({ ids }) => ({ updated: await queries.passTripletsNow(ids, clock()) }),
+    'triplets.delete': async ({ ids }) => ({ deleted: await queries.deleteTriplets(ids) }),
     'lists.get': async ({ list, search }) => store.listEntries({ ...(list ? { list } : {}), ...(search ? { search } : {}) }),
     'lists.add': async ({ entries, source }) => {
       try {
@@ -93,6 +103,6 @@ export function createHandlers({ store, queries, supervisor, checker, insight, c
       });
       return { action, reason, rule, reply, delay };
     },
-    ...insightHandlers({ store, queries, reads: insight, clock }),
+    ...(store instanceof SqliteStore && insight && queries instanceof AdminQueries ? insightHandlers({ store, queries, reads: insight, clock }) : sharedDatabaseInsight()),
   };
 }

@@ -1,5 +1,5 @@
 import type { Attempt } from '../../shared/contract.js';
-import type { AdminQueries } from '../store/admin-queries.js';
+import type { AdminReads } from '../store/admin-reads.js';
 
 export interface LivePumpOptions {
   intervalMs?: number;
@@ -11,27 +11,30 @@ export interface LivePumpOptions {
  * Tails the attempt log by rowid and pushes what is new in batches: one query per interval,
  * never one per row, never the whole table again.
  */
-export function startLivePump(queries: AdminQueries, push: (attempts: Attempt[]) => void, options: LivePumpOptions = {}): { stop(): void } {
+export function startLivePump(queries: Pick<AdminReads, 'lastAttemptId' | 'attemptsAfter'>, push: (attempts: Attempt[]) => void, options: LivePumpOptions = {}): { stop(): void } {
   const batch = options.batch ?? 5000;
-  let lastId = queries.lastAttemptId();
+  let lastId: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  const tick = () => {
+  const tick = async () => {
     if (stopped) return;
     let delay = options.intervalMs ?? 200;
     try {
-      const rows = queries.attemptsAfter(lastId, batch);
-      if (rows.length > 0) {
-        lastId = rows.at(-1)!.id;
-        push(rows);
-        if (rows.length === batch) delay = 0;
+      if (lastId === undefined) lastId = await queries.lastAttemptId();
+      else {
+        const rows = await queries.attemptsAfter(lastId, batch);
+        if (rows.length > 0) {
+          lastId = Math.max(lastId, rows.at(-1)!.id);
+          push(rows);
+          if (rows.length >= batch) delay = 0;
+        }
       }
     } catch {
-      // A locked or busy database delays the live view by one interval; the next tick catches up.
+      // A locked, busy or unreachable database delays the live view by one interval; the next tick catches up.
     }
-    timer = setTimeout(tick, delay);
+    if (!stopped) timer = setTimeout(() => void tick(), delay);
   };
-  timer = setTimeout(tick, 0);
+  void tick();
   return {
     stop: () => {
       stopped = true;

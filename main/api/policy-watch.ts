@@ -1,6 +1,6 @@
 import type { EventPayload } from '../../shared/contract.js';
-import type { AdminQueries } from '../store/admin-queries.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { AdminReads } from '../store/admin-reads.js';
+import type { AdminStore, FilterStore } from '../store/greylist-store.js';
 
 export interface PolicyWatchOptions {
   intervalMs?: number;
@@ -13,15 +13,15 @@ export interface PolicyWatchOptions {
  * per interval; only when it moves does it look at what changed.
  */
 export function startPolicyWatch(
-  store: Pick<SqliteStore, 'policyVersion' | 'storedSettings'>,
-  queries: Pick<AdminQueries, 'listsFingerprint'>,
+  store: Pick<FilterStore, 'policyVersion'> & Pick<AdminStore, 'storedSettings'>,
+  queries: Pick<AdminReads, 'listsFingerprint'>,
   push: (change: EventPayload<'policy.changed'>) => void,
   options: PolicyWatchOptions = {},
 ): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let seen: { version: number; settings: string; lists: string } | undefined;
-  const read = async () => ({ version: await store.policyVersion(), settings: JSON.stringify(await store.storedSettings()), lists: queries.listsFingerprint() });
+  const read = async () => ({ version: await store.policyVersion(), settings: JSON.stringify(await store.storedSettings()), lists: await queries.listsFingerprint() });
   const tick = async () => {
     try {
       if (!seen) seen = await read();

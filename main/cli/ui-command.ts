@@ -4,10 +4,12 @@ import type { FilterStatus } from '../../shared/contract.js';
 import { openAdminSession } from '../api/admin-session.js';
 import { startBrowserHost, type BrowserHost } from '../browser-host/browser-host.js';
 import { openDatabase } from '../store/database.js';
-import { describeDatabaseUrl, isDatabaseUrl } from '../store/postgres/pg-connection.js';
+import { isDatabaseUrl } from '../store/postgres/pg-connection.js';
+import { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { FilterSupervisor, nodeLauncher } from '../supervisor/filter-supervisor.js';
 import { presenceProbe } from '../supervisor/presence-probe.js';
+import { sharedDatabaseView } from '../supervisor/shared-database-view.js';
 import { VERSION } from '../version.js';
 import { surviveClosedOutput } from '../closed-output.js';
 import { dbOption } from './options.js';
@@ -51,10 +53,8 @@ export function uiCommand(): Command {
     )
     .action(async (options: UiOptions) => {
       if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535) throw new Error(`--port "${options.port}" is not a port number`);
-      if (isDatabaseUrl(options.db)) {
-        throw new Error(`greyward ui opens a database file; the screens cannot show a shared PostgreSQL greylist (${describeDatabaseUrl(options.db)})`);
-      }
       surviveClosedOutput();
+      if (isDatabaseUrl(options.db)) return serveSharedDatabase(options);
       const say = (line: string) => process.stderr.write(`${line}\n`);
       const store = new SqliteStore(openDatabase(options.db));
       const supervisor = new FilterSupervisor({
@@ -91,4 +91,28 @@ export function uiCommand(): Command {
       supervisor.onStatus((status) => say(describeStatus(status)));
       await supervisor.start();
     });
+}
+
+/** The screens onto a shared PostgreSQL database: no filter is started here, the Overview lists those on the mail hosts. */
+async function serveSharedDatabase(options: UiOptions): Promise<void> {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const store = await PgStore.open(options.db);
+  let host: BrowserHost | undefined;
+  const session = await openAdminSession({ store, supervisor: sharedDatabaseView(VERSION), emit: (event, payload) => host?.broadcast(event, payload) });
+  try {
+    host = await startBrowserHost({ handlers: session.handlers, staticDir: RENDERER_DIR, port: Number(options.port), log: say });
+  } catch (error) {
+    await session.close();
+    throw hostError(error as NodeJS.ErrnoException, Number(options.port));
+  }
+  process.stdout.write(`${host.url}\n`);
+  say(`shared database ${store.description}: no filter is started here; the Overview lists the filters on the mail hosts`);
+  const close = async (signal: string) => {
+    say(`${signal}: closing the screens`);
+    await host?.close();
+    await session.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void close('SIGTERM'));
+  process.on('SIGINT', () => void close('SIGINT'));
 }

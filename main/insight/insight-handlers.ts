@@ -1,4 +1,4 @@
-import type { Handlers } from '../api/dispatch.js';
+import { UserError, type Handlers } from '../api/dispatch.js';
 import type { AdminQueries } from '../store/admin-queries.js';
 import { InsightQueries } from '../store/insight-queries.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
@@ -17,4 +17,15 @@ export function insightHandlers({ store, queries, reads, clock }: { store: Sqlit
     'insight.impact': async (query) => reads.impact({ ...query, now: clock() }),
     'insight.prepareImpact': async () => ({ started: await reads.prepareImpact() }),
   };
+}
+
+/**
+ * On a shared PostgreSQL database: the insight reads build their models from a database file's
+ * tables, and refuse with the reason rather than show an empty screen.
+ */
+export function sharedDatabaseInsight(): Pick<Handlers, InsightRequestName> {
+  const refuse = async (): Promise<never> => {
+    throw new UserError('At risk, Retry behaviour and the impact preview read a database file; on a shared PostgreSQL greylist they are not available');
+  };
+  return { 'suspects.list': refuse, 'suspects.fix': refuse, 'insight.retryHistogram': refuse, 'insight.impact': refuse, 'insight.prepareImpact': refuse };
 }

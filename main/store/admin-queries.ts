@@ -1,6 +1,6 @@
 import { CHART_RANGES, SEARCH_COUNT_LIMIT, type Attempt, type ChartRange, type MailPassed, type Triplet } from '../../shared/contract.js';
 import { ipv4Bytes, networkContains, parseIp, parseNetwork, type Network } from '../../shared/net.js';
-import type { Settings } from '../../shared/settings.js';
+import type { AdminReads, Timing, TripletPageQuery, TripletSort } from './admin-reads.js';
 import { attemptIdAt, stringId, stringIds } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
 import { StringCatalogue } from './string-catalogue.js';
@@ -11,7 +11,6 @@ import { TripletKeyColumns } from './triplet-key-columns.js';
 const ATTEMPT_COLUMNS = `id, at, client_address AS clientAddress, client_name AS clientName, helo, sender, recipient,
   queue_id AS queueId, action, reason, rule, delay, triplet_id AS tripletId, attempt_number AS attemptNumber`;
 
-export type TripletSort = 'lastSeen' | 'firstSeen' | 'attempts' | 'sender' | 'recipient' | 'clientGroup';
 const SORT_COLUMNS: Record<TripletSort, string> = {
   lastSeen: 'last_seen',
   firstSeen: 'first_seen',
@@ -21,18 +20,7 @@ const SORT_COLUMNS: Record<TripletSort, string> = {
   clientGroup: 'client_group',
 };
 
-export interface TripletPageQuery {
-  search?: string | undefined;
-  state?: Triplet['state'] | undefined;
-  sort: TripletSort;
-  descending: boolean;
-  offset: number;
-  limit: number;
-}
-
-type Timing = Pick<Settings, 'delay' | 'retryWindow' | 'maxAge'>;
-
-function networkOf(text: string): Network | undefined {
+export function networkOf(text: string): Network | undefined {
   try {
     return parseNetwork(text);
   } catch {
@@ -45,7 +33,7 @@ function networkOf(text: string): Network | undefined {
  * leading zeros, `::` only for a run of zero groups): its whole IPv4 octets, or its whole IPv6
  * groups up to the first zero group. Only the rows it lets through are tested bit by bit.
  */
-function networkTextPrefix(network: Network): string {
+export function networkTextPrefix(network: Network): string {
   if (network.family === 4) {
     const octets = network.address.split('.').slice(0, Math.floor(network.prefix / 8));
     return octets.length ? `${octets.join('.')}.%` : '%.%';
@@ -69,7 +57,7 @@ const ipv4Number = (bytes: number[]) => ((bytes[0]! << 24) | (bytes[1]! << 16) |
 /** Matches that an id list names in SQL; more are tested through a bitmap, row by row, where the rows are read in order anyway. */
 const LISTED_MATCHES = 50_000;
 
-export class AdminQueries {
+export class AdminQueries implements AdminReads {
   private readonly catalogue: StringCatalogue;
   private readonly keyColumns: TripletKeyColumns;
   /** The strings (or triplets) the current search matched, by id. */

@@ -121,7 +121,8 @@ CREATE TABLE filter_presence (
 
 CREATE VIEW triplet_view AS
 SELECT t.id, cg.text AS client_group, s.text AS sender, r.text AS recipient,
-  t.first_seen, t.last_seen, t.attempts, t.early_attempts, t.passed_at, t.passes
+  t.first_seen, t.last_seen, t.attempts, t.early_attempts, t.passed_at, t.passes,
+  t.client_group AS client_group_id, t.sender AS sender_id, t.recipient AS recipient_id
 FROM triplets t JOIN strings cg ON cg.id = t.client_group JOIN strings s ON s.id = t.sender JOIN strings r ON r.id = t.recipient;
 
 CREATE VIEW attempt_view AS
@@ -131,7 +132,9 @@ SELECT a.id, a.at, ca.text AS client_address, cn.text AS client_name, h.text AS 
     THEN 'triplet ' || (SELECT text FROM strings WHERE id = a.client_group) || ' ' || (SELECT text FROM strings WHERE id = coalesce(a.key_sender, a.sender))
       || ' ' || (SELECT text FROM strings WHERE id = coalesce(a.key_recipient, a.recipient))
     ELSE (SELECT text FROM strings WHERE id = a.rule) END AS rule,
-  a.delay, a.triplet_id, a.attempt_number, f.text AS filter
+  a.delay, a.triplet_id, a.attempt_number, f.text AS filter,
+  a.client_address AS client_address_id, a.client_name AS client_name_id, a.sender AS sender_id, a.recipient AS recipient_id,
+  a.action AS action_id, a.reason AS reason_id
 FROM attempts a
   JOIN strings ca ON ca.id = a.client_address JOIN strings cn ON cn.id = a.client_name JOIN strings h ON h.id = a.helo
   JOIN strings s ON s.id = a.sender JOIN strings r ON r.id = a.recipient JOIN strings ac ON ac.id = a.action

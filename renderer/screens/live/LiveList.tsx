@@ -9,7 +9,17 @@ import { deferralStatus } from './deferral-status.js';
 
 const ROW_HEIGHT = 34;
 
-function LiveRow({ attempt, passed, now, selected, top }: { attempt: Attempt; passed: Passed | undefined; now: number; selected: boolean; top: number }) {
+interface LiveRowProps {
+  attempt: Attempt;
+  passed: Passed | undefined;
+  now: number;
+  selected: boolean;
+  top: number;
+  /** On a shared database: the column of the host whose filter decided. */
+  hosts: boolean;
+}
+
+function LiveRow({ attempt, passed, now, selected, top, hosts }: LiveRowProps) {
   const status = deferralStatus(attempt, passed, now);
   const name = attempt.clientName && attempt.clientName !== 'unknown' ? attempt.clientName : '';
   return (
@@ -22,6 +32,11 @@ function LiveRow({ attempt, passed, now, selected, top }: { attempt: Attempt; pa
       style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
     >
       <span className="mono">{formatClock(attempt.at)}</span>
+      {hosts && (
+        <span className="mono ellipsis" title={attempt.filter}>
+          {attempt.filter ?? '—'}
+        </span>
+      )}
       <span className="cell-client" title={`${attempt.clientAddress}${name ? ` (${name})` : ''}`}>
         <span className="mono">{attempt.clientAddress}</span> <span className="muted">{name || 'unknown name'}</span>
       </span>
@@ -79,10 +94,14 @@ export function LiveList() {
     virtualizer.scrollToIndex(index, { align: 'auto' });
   };
 
+  // Attempts on a shared database say which host decided them.
+  const hosts = feed.length > 0 && feed.atFromNewest(0)?.filter !== undefined;
+
   return (
-    <div className="vtable live-table">
+    <div className={`vtable live-table${hosts ? ' live-table-hosts' : ''}`}>
       <div className="vhead live-row" aria-hidden="true">
         <span>Time</span>
+        {hosts && <span title="The mail host whose filter decided">Host</span>}
         <span>Client</span>
         <span>Sender</span>
         <span>Recipient</span>
@@ -108,7 +127,7 @@ export function LiveList() {
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
             const attempt = feed.atFromNewest(item.index);
-            return attempt ? <LiveRow key={item.key} attempt={attempt} passed={feed.passedOf(attempt)} now={now} selected={attempt.id === selected?.id} top={item.start} /> : null;
+            return attempt ? <LiveRow key={item.key} attempt={attempt} passed={feed.passedOf(attempt)} now={now} selected={attempt.id === selected?.id} top={item.start} hosts={hosts} /> : null;
           })}
         </div>
       </div>

@@ -6,6 +6,7 @@ import { useApp } from '../../store/store.js';
 import { CHART_RANGES, type ChartRange } from '../../../shared/contract.js';
 import { bucketName, DecisionsChart, RANGE_LABELS } from './DecisionsChart.js';
 import { FilterCard } from './FilterCard.js';
+import { SharedFilters } from './SharedFilters.js';
 import { TodayCounts } from './TodayCounts.js';
 import { TopDeferredSenders } from './TopDeferredSenders.js';
 
@@ -49,6 +50,12 @@ export function OverviewScreen() {
         <FilterCard />
         {overview ? <TodayCounts today={overview.today} /> : <section className="card">{loading ? <Loading what="today's counts" /> : null}</section>}
       </div>
+      {overview?.filters && (
+        <section className="card">
+          <h2>Filters on this shared database</h2>
+          <SharedFilters filters={overview.filters} />
+        </section>
+      )}
       <section className="card">
         <div className="card-title-row">
           <h2>{overview ? `Decisions per ${bucketName(overview.chart.bucketSeconds)}, ${RANGE_LABELS[overview.chart.range].title}` : 'Decisions'}</h2>

@@ -1,18 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { FilterStatus } from '../../shared/contract.js';
-import { FilterService } from '../filter/filter-service.js';
-import { quietLog } from '../filter/log.js';
-import type { PolicyRequest } from '../filter/policy-protocol.js';
-import { AdminQueries } from '../store/admin-queries.js';
-import { openDatabase } from '../store/database.js';
-import { SqliteStore } from '../store/sqlite-store.js';
-import { dispatch } from './dispatch.js';
-import { createHandlers } from './handlers.js';
-import { inlineInsightReads } from '../insight/insight-reads.js';
-import { startLivePump } from './live-pump.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FilterStatus } from '../shared/contract.js';
+import { FilterService } from '../main/filter/filter-service.js';
+import { quietLog } from '../main/filter/log.js';
+import type { PolicyRequest } from '../main/filter/policy-protocol.js';
+import { AdminQueries } from '../main/store/admin-queries.js';
+import type { AdminReads } from '../main/store/admin-reads.js';
+import { PgAdminQueries } from '../main/store/postgres/pg-admin-queries.js';
+import { PgStore } from '../main/store/postgres/pg-store.js';
+import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
+import { missingOf, prerequisitesMet } from './support/prerequisites.js';
+import { openDatabase } from '../main/store/database.js';
+import { SqliteStore } from '../main/store/sqlite-store.js';
+import { dispatch } from '../main/api/dispatch.js';
+import { createHandlers } from '../main/api/handlers.js';
+import { inlineInsightReads, type InsightReads } from '../main/insight/insight-reads.js';
+import { startLivePump } from '../main/api/live-pump.js';
 
 const T0 = 1_800_000_000;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -22,18 +27,31 @@ afterEach(async () => {
 
 const status: FilterStatus = { state: 'running', pid: 1, endpoints: { tcp: '127.0.0.1:10023' }, startedAt: T0, version: 'test', restarts: 0, message: '' };
 
-/** A real filter service and the handlers over one temporary database, with a clock the test moves. */
-async function setup() {
+/** Where the handlers' database lives: a file, or a throw-away PostgreSQL cluster's database. */
+const KINDS = ['SQLite', 'PostgreSQL'] as const;
+type Kind = (typeof KINDS)[number];
+let cluster: PgCluster | undefined;
+
+async function openStore(kind: Kind): Promise<{ store: SqliteStore | PgStore; queries: AdminReads; insight?: InsightReads }> {
+  if (kind === 'PostgreSQL') {
+    const store = await PgStore.open(await cluster!.createDatabase());
+    return { store, queries: new PgAdminQueries(store.sql) };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'greyward-handlers-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const store = new SqliteStore(openDatabase(join(dir, 'g.db')));
+  return { store, queries: new AdminQueries(store.db), insight: inlineInsightReads(store) };
+}
+
+/** A real filter service and the handlers over one temporary database, with a clock the test moves. */
+async function setupOn(kind: Kind) {
+  const { store, queries, insight } = await openStore(kind);
   const clock = { now: T0 };
   const filter = await FilterService.start({ store, log: quietLog(), productVersion: 'test', clock: () => clock.now, expiryIntervalMs: 0 });
-  const queries = new AdminQueries(store.db);
-  const handlers = createHandlers({ store, queries, supervisor: { status: () => status, restart: async () => status }, checker: filter, insight: inlineInsightReads(store), clock: () => clock.now });
+  const handlers = createHandlers({ store, queries, supervisor: { status: () => status, restart: async () => status }, checker: filter, ...(insight ? { insight } : {}), clock: () => clock.now });
   cleanups.push(async () => {
     await filter.stop();
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
   const ask = async (over: Partial<PolicyRequest>) => {
     const reply = await filter.answer({
@@ -46,6 +64,18 @@ async function setup() {
   const call = async (name: string, payload: unknown) => dispatch(handlers, name, payload);
   return { store, queries, clock, ask, call, filter };
 }
+
+// One suite, two stores: the screens behave the same on a database file and on a shared PostgreSQL database.
+for (const kind of KINDS) {
+describe(`on ${kind}`, () => {
+  if (kind === 'PostgreSQL') {
+    if (!prerequisitesMet(missingOf([postgresAvailability()]))) return;
+    beforeAll(async () => {
+      cluster = await startPgCluster();
+    });
+    afterAll(async () => cluster?.destroy());
+  }
+  const setup = () => setupOn(kind);
 
 describe('handlers', () => {
   it('turn a malformed payload and an unknown request into errors as data', async () => {
@@ -89,7 +119,8 @@ describe('handlers', () => {
     const { call } = await setup();
     expect(await call('settings.set', { changes: { delay: 60, clientPrefixV4: 99 } })).toMatchObject({ ok: false, error: { message: 'nothing was saved: some values are not valid', details: [expect.stringMatching(/^clientPrefixV4/)] } });
     expect(await call('settings.set', { changes: { delay: 60 } })).toMatchObject({ ok: true, value: { settings: { delay: 60 } } });
-    expect(await call('settings.get', {})).toMatchObject({ ok: true, value: { databasePath: expect.stringMatching(/greyward-handlers-.*\/g\.db$/) } });
+    const databasePath = kind === 'SQLite' ? /greyward-handlers-.*\/g\.db$/ : /^postgres:\/\/greyward@127\.0\.0\.1:\d+\/greyward_\w+$/;
+    expect(await call('settings.get', {})).toMatchObject({ ok: true, value: { databasePath: expect.stringMatching(databasePath) } });
   });
 
   it('save settings only when they work together, with warnings for risky values and the ones that need a restart', async () => {
@@ -195,3 +226,5 @@ describe('live pump', () => {
     expect(pushes.every((batch) => batch.length <= 2)).toBe(true);
   });
 });
+});
+}
