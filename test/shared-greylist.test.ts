@@ -2,12 +2,15 @@
 // A throw-away cluster; the filters in process (with a clock the test moves) where time matters,
 // real `greyward filter` processes on loopback elsewhere.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FilterService } from '../main/filter/filter-service.js';
 import { streamLog } from '../main/filter/log.js';
 import type { PolicyRequest } from '../main/filter/policy-protocol.js';
 import { PgStore } from '../main/store/postgres/pg-store.js';
-import { greywardOk, startDaemon, type DaemonProcess } from './support/greyward-process.js';
+import { greyward, greywardOk, startDaemon, type DaemonProcess } from './support/greyward-process.js';
 import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
 import { askOnce, PolicyClient, rcpt } from './support/policy-client.js';
 import { missingOf, prerequisitesMet } from './support/prerequisites.js';
@@ -102,6 +105,27 @@ describe('filters sharing one PostgreSQL greylist', () => {
     cleanups.push(() => started.stop());
     return started;
   }
+
+  it('records each attempt under the name the filter was given with --name, or its host name', async () => {
+    const url = await cluster.createDatabase();
+    const named = await startDaemon(['--db', url, '--listen', '127.0.0.1:0', '--name', 'mx-east']);
+    cleanups.push(() => named.stop());
+    const unnamed = await daemon(url);
+    expect(await askOnce({ port: named.port }, rcpt({ recipient: 'one@example.net' }))).toMatch(DEFER);
+    expect(await askOnce({ port: unnamed.port }, rcpt({ recipient: 'two@example.net' }))).toMatch(DEFER);
+    const store = await PgStore.open(url);
+    cleanups.push(() => store.close());
+    const recorded = async () => (await store.sql`SELECT recipient, filter FROM attempt_view ORDER BY recipient`).map((row) => `${row.recipient} ${row.filter}`);
+    await expect.poll(recorded).toEqual(['one@example.net mx-east', `two@example.net ${hostname()}`]);
+  });
+
+  it('refuses --name for a database file, which records no filter name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'greyward-name-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const result = await greyward('filter', '--db', join(dir, 'g.db'), '--listen', '127.0.0.1:0', '--name', 'mx-east');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/--name .*shared PostgreSQL/);
+  });
 
   it('applies a list entry added from the command line at every filter within a second', async () => {
     const url = await cluster.createDatabase();

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { startFilter } from '../filter/daemon.js';
 import { streamLog } from '../filter/log.js';
 import { surviveClosedOutput } from '../closed-output.js';
+import { isDatabaseUrl } from '../store/postgres/pg-connection.js';
 import { dbOption } from './options.js';
 
 const EX_TEMPFAIL = 75;
@@ -13,10 +14,15 @@ export function filterCommand(): Command {
     .option('--listen <host:port>', 'TCP address to answer on (port 0: any free port); default: the listen setting')
     .option('--socket <path>', 'UNIX socket to answer on; default: the socket setting')
     .option('--socket-mode <octal>', "the UNIX socket's permissions (Postfix's smtpd, user postfix, must be able to write to it)", '0666')
+    .option('--name <name>', 'the name recorded with each decision in a shared PostgreSQL greylist, to tell apart filters on one host; default: the host name')
     .option('--debug', 'also log the requests answered without a decision (other stages, no recipient)')
     .addHelpText('after', '\nThe first line on stdout is "ready tcp=HOST:PORT unix=PATH" once requests are answered.\nOne log line per decision goes to stderr.')
-    .action(async (options: { db: string; listen?: string; socket?: string; socketMode: string; debug?: boolean }) => {
+    .action(async (options: { db: string; listen?: string; socket?: string; socketMode: string; name?: string; debug?: boolean }) => {
       if (!/^0?[0-7]{3}$/.test(options.socketMode)) throw new Error(`--socket-mode "${options.socketMode}" is not an octal mode such as 0666 or 0660`);
+      if (options.name !== undefined) {
+        if (!isDatabaseUrl(options.db)) throw new Error(`--name names the filter in a shared PostgreSQL greylist; a database file records no filter name (${options.db})`);
+        if (!/^\S+$/.test(options.name)) throw new Error(`--name "${options.name}" must be a name without spaces, such as mx1`);
+      }
       surviveClosedOutput();
       const log = streamLog(undefined, { debug: options.debug ?? false });
       const filter = await startFilter({
@@ -28,6 +34,7 @@ export function filterCommand(): Command {
         ...(options.listen !== undefined ? { listen: options.listen } : {}),
         ...(options.socket !== undefined ? { socket: options.socket } : {}),
         socketMode: parseInt(options.socketMode, 8),
+        ...(options.name !== undefined ? { filterName: options.name } : {}),
         log,
       });
       process.on('SIGHUP', () => {

@@ -19,6 +19,8 @@ export interface FilterDaemonOptions {
   socket?: string;
   /** Permissions of the UNIX socket; like postgrey, 0666 by default: its directory is what protects it. */
   socketMode?: number;
+  /** Who decides, as recorded with each attempt in a shared database; the host name by default. Tells apart several filters on one host. */
+  filterName?: string;
   log: Log;
   clock?: Clock;
   busyTimeoutMs?: number;
@@ -55,7 +57,7 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   const clock = options.clock ?? systemClock;
   const shared = isDatabaseUrl(options.db);
   const store = shared
-    ? await PgStore.open(options.db, { filterName: hostname() })
+    ? await PgStore.open(options.db, { filterName: options.filterName ?? hostname() })
     : new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), {
         backgroundWrites: true,
         policyOnWorker: true,

@@ -22,7 +22,7 @@ import { changeStoredSettings, readPolicySnapshot, readStoredSettings } from './
 import { PgStringTable } from './pg-strings.js';
 
 export interface PgStoreOptions {
-  /** Who decides, as recorded with every attempt: the filter's host name. */
+  /** Who decides, as recorded with every attempt: the filter's name, its host name unless told otherwise. */
   filterName?: string;
   /** How long a lookup may take before the request is answered per failMode (default 100 ms). */
   lookupTimeoutMs?: number;
