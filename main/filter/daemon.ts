@@ -97,7 +97,8 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
     `greyward ${VERSION} filter ready on ${[endpoints.tcp && `tcp ${endpoints.tcp}`, endpoints.unix && `unix ${endpoints.unix}`].filter(Boolean).join(' and ')}, ` +
       `database ${store instanceof PgStore ? `${store.description} (shared)` : options.db}`,
   );
-  const presence = { pid: process.pid, host: hostname(), endpoints, version: VERSION, startedAt: clock(), seenAt: clock() };
+  // On a shared database the Overview lists filters by the name their attempts carry.
+  const presence = { pid: process.pid, host: shared ? (options.filterName ?? hostname()) : hostname(), endpoints, version: VERSION, startedAt: clock(), seenAt: clock() };
   const clockCheck = new ClockOffsetWarning(options.log);
   const announce = () =>
     store.announce({ ...presence, seenAt: clock() }, true).then(

@@ -6,6 +6,7 @@ import { useApp } from '../../store/store.js';
 import { CHART_RANGES, type ChartRange } from '../../../shared/contract.js';
 import { bucketName, DecisionsChart, RANGE_LABELS } from './DecisionsChart.js';
 import { FilterCard } from './FilterCard.js';
+import { SharedDatabaseCard } from './SharedDatabaseCard.js';
 import { SharedFilters } from './SharedFilters.js';
 import { TodayCounts } from './TodayCounts.js';
 import { TopDeferredSenders } from './TopDeferredSenders.js';
@@ -47,7 +48,7 @@ export function OverviewScreen() {
       <ScreenHeader title="Overview" subtitle="The filter, and what it decided." />
       {error && <ErrorNotice error={error} title="Could not load the overview" onRetry={() => void load()} />}
       <div className="overview-grid">
-        <FilterCard />
+        {overview?.filters ? <SharedDatabaseCard filters={overview.filters} /> : <FilterCard />}
         {overview ? <TodayCounts today={overview.today} /> : <section className="card">{loading ? <Loading what="today's counts" /> : null}</section>}
       </div>
       {overview?.filters && (
