@@ -3,12 +3,14 @@ import { FilterService, type Clock } from '../filter/filter-service.js';
 import { quietLog } from '../filter/log.js';
 import { AdminQueries } from '../store/admin-queries.js';
 import { PgAdminQueries } from '../store/postgres/pg-admin-queries.js';
+import { PgReplica } from '../store/postgres/pg-replica.js';
 import type { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import type { Handlers } from './dispatch.js';
 import { createHandlers } from './handlers.js';
 import { BackgroundInsight } from '../insight/background-insight.js';
+import type { InsightReads } from '../insight/insight-reads.js';
 import { startLivePump } from './live-pump.js';
 import { startPolicyWatch } from './policy-watch.js';
 
@@ -34,6 +36,8 @@ export async function openAdminSession(options: {
   supervisor: SupervisorView;
   emit: <N extends EventName>(event: N, payload: EventPayload<N>) => void;
   clock?: Clock;
+  /** Where a long first copy of a shared database says how far it is. */
+  progress?: (line: string) => void;
 }): Promise<AdminSession> {
   const { store } = options;
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
@@ -41,6 +45,7 @@ export async function openAdminSession(options: {
   const checker = await FilterService.start({ store, log: quietLog(), productVersion: VERSION, expiryIntervalMs: 0, clock });
   let queries;
   let insight: BackgroundInsight | undefined;
+  let copy: PgReplica | undefined;
   let handlers;
   if (store instanceof SqliteStore) {
     queries = new AdminQueries(store.db);
@@ -50,7 +55,19 @@ export async function openAdminSession(options: {
   } else {
     const shared = new PgAdminQueries(store.sql);
     queries = shared;
-    handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, sharedFilters: (now) => shared.filters(now), clock });
+    // The insight reads run on a copy of the shared greylist kept on this machine, as they run on a filter's file.
+    copy = await PgReplica.open(store.sql, options.progress);
+    copy.follow();
+    const background = (insight = new BackgroundInsight(copy.path));
+    const following = copy;
+    // Each read catches the copy up first: At risk shows the shared greylist as it is now.
+    const fresh: InsightReads = {
+      suspects: async (query) => (await following.sync(), background.suspects(query)),
+      retryHistogram: async (query) => (await following.sync(), background.retryHistogram(query)),
+      impact: async (query) => (await following.sync(), background.impact(query)),
+      prepareImpact: () => background.prepareImpact(),
+    };
+    handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, insight: fresh, sharedCopy: copy, sharedFilters: (now) => shared.filters(now), clock });
   }
   const pump = startLivePump(queries, (attempts) => options.emit('attempts.added', attempts));
   const watch = startPolicyWatch(store, queries, (change) => options.emit('policy.changed', change));
@@ -63,6 +80,7 @@ export async function openAdminSession(options: {
       watch.stop();
       await checker.stop();
       await insight?.close();
+      await copy?.close();
       await store.close();
     },
   };

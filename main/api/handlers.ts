@@ -7,8 +7,8 @@ import type { Decision } from '../filter/engine.js';
 import type { PolicyRequest } from '../filter/policy-protocol.js';
 import { insightHandlers, sharedDatabaseInsight } from '../insight/insight-handlers.js';
 import type { InsightReads } from '../insight/insight-reads.js';
-import { AdminQueries } from '../store/admin-queries.js';
 import type { AdminReads } from '../store/admin-reads.js';
+import type { SqliteDatabase } from '../store/database.js';
 import { InvalidEntriesError } from '../store/list-entry-rows.js';
 import type { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -24,6 +24,8 @@ export interface HandlerContext {
   checker: { explain(request: PolicyRequest): Promise<Decision> };
   /** The reads that scan the attempt log (mail at risk, retry behaviour, impact), on a database file. */
   insight?: InsightReads;
+  /** On a shared database: the workstation's copy the insight reads (see PgReplica). */
+  sharedCopy?: { db: SqliteDatabase; sync(): Promise<void> };
   /** On a shared database: every filter on it. */
   sharedFilters?: (now: number) => Promise<SharedFilter[]>;
   clock: () => number;
@@ -36,7 +38,7 @@ function startOfLocalDay(now: number): number {
 }
 
 /** Every request of the contract, against the store; shared by Electron IPC and the browser host. */
-export function createHandlers({ store, queries, supervisor, checker, insight, sharedFilters, clock }: HandlerContext): Handlers {
+export function createHandlers({ store, queries, supervisor, checker, insight, sharedCopy, sharedFilters, clock }: HandlerContext): Handlers {
   const settings = async () => resolveSettings(await store.storedSettings()).settings;
   const databasePath = store instanceof SqliteStore ? store.db.name : store.description;
   const settingsView = async () => ({ ...resolveSettings(await store.storedSettings()), databasePath });
@@ -103,6 +105,8 @@ export function createHandlers({ store, queries, supervisor, checker, insight, s
       });
       return { action, reason, rule, reply, delay };
     },
-    ...(store instanceof SqliteStore && insight && queries instanceof AdminQueries ? insightHandlers({ store, queries, reads: insight, clock }) : sharedDatabaseInsight()),
+    ...(insight && (store instanceof SqliteStore || sharedCopy)
+      ? insightHandlers({ db: store instanceof SqliteStore ? store.db : sharedCopy!.db, admin: queries, store, reads: insight, clock, ...(sharedCopy ? { afterFix: () => sharedCopy.sync() } : {}) })
+      : sharedDatabaseInsight()),
   };
 }

@@ -98,7 +98,7 @@ async function serveSharedDatabase(options: UiOptions): Promise<void> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const store = await PgStore.open(options.db);
   let host: BrowserHost | undefined;
-  const session = await openAdminSession({ store, supervisor: sharedDatabaseView(VERSION), emit: (event, payload) => host?.broadcast(event, payload) });
+  const session = await openAdminSession({ store, supervisor: sharedDatabaseView(VERSION), emit: (event, payload) => host?.broadcast(event, payload), progress: say });
   try {
     host = await startBrowserHost({ handlers: session.handlers, staticDir: RENDERER_DIR, port: Number(options.port), log: say });
   } catch (error) {

@@ -1,14 +1,14 @@
 import type { SuspectFix } from '../../shared/insight-contract.js';
 import type { ListEntry, NewListEntry } from '../../shared/lists.js';
 import { formatNetwork, networkContains, parseNetwork, type Network } from '../../shared/net.js';
-import type { AdminQueries } from '../store/admin-queries.js';
+import type { AdminReads } from '../store/admin-reads.js';
 import type { InsightQueries, TripletKeyRow } from '../store/insight-queries.js';
 import { scopedAllowOffer } from '../../shared/scoped-fix.js';
 import { senderDomainOf } from './suspects.js';
 
 export interface FixContext {
   queries: InsightQueries;
-  admin: Pick<AdminQueries, 'passTripletsNow'>;
+  admin: Pick<AdminReads, 'passTripletsNow'>;
   store: {
     listEntries(query: { list: 'allow' }): Promise<ListEntry[]>;
     addEntries(entries: readonly NewListEntry[], now: number): Promise<{ added: number; duplicates: number }>;
@@ -68,7 +68,7 @@ export async function applySuspectFix(context: FixContext, request: FixRequest):
   if (request.fix === 'pass-now') {
     const waiting = triplets.filter((t) => t.passedAt === null);
     for (const t of waiting) changes.push(`pass triplet ${t.clientGroup} ${mailOf(t)} now: its next retry passes`);
-    if (!request.dryRun && waiting.length > 0) context.admin.passTripletsNow(waiting.map((t) => t.id), context.now);
+    if (!request.dryRun && waiting.length > 0) await context.admin.passTripletsNow(waiting.map((t) => t.id), context.now);
     return { changes, applied: !request.dryRun && changes.length > 0 };
   }
 

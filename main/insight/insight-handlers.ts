@@ -1,18 +1,34 @@
 import { UserError, type Handlers } from '../api/dispatch.js';
-import type { AdminQueries } from '../store/admin-queries.js';
+import type { AdminReads } from '../store/admin-reads.js';
+import type { SqliteDatabase } from '../store/database.js';
 import { InsightQueries } from '../store/insight-queries.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
-import { applySuspectFix } from './fixes.js';
+import { applySuspectFix, type FixContext } from './fixes.js';
 import type { InsightReads } from './insight-reads.js';
 
 export type InsightRequestName = 'suspects.list' | 'suspects.fix' | 'insight.retryHistogram' | 'insight.impact' | 'insight.prepareImpact';
 
-/** The insight requests of the contract: the long reads through `reads`, the fixes on the administration's connection. */
-export function insightHandlers({ store, queries, reads, clock }: { store: SqliteStore; queries: AdminQueries; reads: InsightReads; clock: () => number }): Pick<Handlers, InsightRequestName> {
-  const insight = new InsightQueries(store.db);
+export interface InsightHandlerContext {
+  /** The database the insight reads: the filter's file, or a workstation's copy of a shared database. */
+  db: SqliteDatabase;
+  /** Where fixes are written: the same database, or the shared one the copy follows. */
+  admin: Pick<AdminReads, 'passTripletsNow'>;
+  store: FixContext['store'];
+  reads: InsightReads;
+  clock: () => number;
+  /** Brings the copy up to date after a fix, so that the next list no longer shows what was fixed. */
+  afterFix?: () => Promise<void>;
+}
+
+/** The insight requests of the contract: the long reads through `reads`, the fixes through `admin` and `store`. */
+export function insightHandlers({ db, admin, store, reads, clock, afterFix }: InsightHandlerContext): Pick<Handlers, InsightRequestName> {
+  const insight = new InsightQueries(db);
   return {
     'suspects.list': async (query) => reads.suspects({ ...query, now: clock() }),
-    'suspects.fix': async (request) => applySuspectFix({ queries: insight, admin: queries, store, now: clock() }, request),
+    'suspects.fix': async (request) => {
+      const result = await applySuspectFix({ queries: insight, admin, store, now: clock() }, request);
+      if (result.applied) await afterFix?.();
+      return result;
+    },
     'insight.retryHistogram': async (query) => reads.retryHistogram({ ...query, now: clock() }),
     'insight.impact': async (query) => reads.impact({ ...query, now: clock() }),
     'insight.prepareImpact': async () => ({ started: await reads.prepareImpact() }),

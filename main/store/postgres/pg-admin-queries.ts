@@ -185,11 +185,23 @@ export class PgAdminQueries implements AdminReads {
   }
 
   async passTripletsNow(ids: readonly number[], now: number): Promise<number> {
-    return (await this.sql`UPDATE triplets SET passed_at = ${now}, last_seen = GREATEST(last_seen, ${now}) WHERE id = ANY(${[...ids]}::bigint[]) AND passed_at IS NULL`).count;
+    return this.editTriplets(
+      (tx) => tx`UPDATE triplets SET passed_at = ${now}, last_seen = GREATEST(last_seen, ${now}), change = nextval('greyward_changes')
+        WHERE id = ANY(${[...ids]}::bigint[]) AND passed_at IS NULL`,
+    );
   }
 
-  async deleteTriplets(ids: readonly number[]): Promise<number> {
-    return (await this.sql`DELETE FROM triplets WHERE id = ANY(${[...ids]}::bigint[])`).count;
+  deleteTriplets(ids: readonly number[]): Promise<number> {
+    return this.editTriplets((tx) => tx`DELETE FROM triplets WHERE id = ANY(${[...ids]}::bigint[])`);
+  }
+
+  /** Edits triplets and counts the edit, so that models built from the log (At risk) are built again. */
+  private async editTriplets(edit: (tx: PgSql) => Promise<{ count: number }>): Promise<number> {
+    return (await this.sql.begin(async (tx) => {
+      const { count } = await edit(tx as unknown as PgSql);
+      if (count > 0) await (tx as unknown as PgSql)`UPDATE meta SET value = value + 1 WHERE key = 'triplet_edits'`;
+      return count;
+    })) as number;
   }
 
   async overview(now: number, startOfDay: number, range?: ChartRange) {

@@ -39,7 +39,8 @@ async function storeTriplet(tx: Tx, { state: s, from }: TripletWrite, key: [numb
         early_attempts = CASE WHEN ${replaced}::bigint IS NULL OR triplets.first_seen = ${replaced}::bigint THEN excluded.early_attempts ELSE triplets.early_attempts END,
         passed_at = CASE WHEN ${replaced}::bigint IS NULL OR triplets.first_seen = ${replaced}::bigint THEN excluded.passed_at ELSE triplets.passed_at END,
         passes = CASE WHEN ${replaced}::bigint IS NULL OR triplets.first_seen = ${replaced}::bigint THEN excluded.passes ELSE triplets.passes END,
-        last_seen = GREATEST(triplets.last_seen, excluded.last_seen)
+        last_seen = GREATEST(triplets.last_seen, excluded.last_seen),
+        change = nextval('greyward_changes')
       RETURNING id, attempts`;
     return row;
   }
@@ -53,7 +54,8 @@ async function storeTriplet(tx: Tx, { state: s, from }: TripletWrite, key: [numb
       attempts = triplets.attempts + 1,
       early_attempts = triplets.early_attempts + ${early},
       passes = triplets.passes + ${passes},
-      passed_at = COALESCE(triplets.passed_at, excluded.passed_at)
+      passed_at = COALESCE(triplets.passed_at, excluded.passed_at),
+      change = nextval('greyward_changes')
     RETURNING id, attempts`;
   return row;
 }
@@ -151,6 +153,8 @@ export async function expireRows(sql: PgSql, { now, settings, batch }: ExpiryLim
     sql`DELETE FROM triplets WHERE id IN (SELECT id FROM triplets WHERE last_seen < ${seenCutoff} LIMIT ${batch} FOR UPDATE SKIP LOCKED)`,
     sql`DELETE FROM client_passes WHERE client IN (SELECT client FROM client_passes WHERE last_seen < ${seenCutoff} LIMIT ${batch} FOR UPDATE SKIP LOCKED)`,
     sql`DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE at < ${logCutoff} ORDER BY at LIMIT ${batch} FOR UPDATE SKIP LOCKED)`,
+    // What a workstation's copy needs to hear of deletions: a day of them (a copy is made afresh when it opens).
+    sql`DELETE FROM deleted_triplets WHERE at < ${now - 86_400}`.then(() => ({ count: 0 })),
   ]);
   return counts.reduce((total, result) => total + result.count, 0);
 }

@@ -65,6 +65,10 @@ CREATE TABLE list_entries (
 -- Ids are never reused (identity), so a filter's cache of them stays right.
 CREATE TABLE strings (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, text text NOT NULL UNIQUE);
 
+-- Every insert or update of a triplet takes the next number, and a deleted one leaves its id with one:
+-- a workstation's copy of the greylist (see pg-replica.ts) catches up on what changed since.
+CREATE SEQUENCE greyward_changes;
+
 CREATE TABLE triplets (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   sender bigint NOT NULL,
@@ -76,10 +80,25 @@ CREATE TABLE triplets (
   early_attempts integer NOT NULL,
   passed_at bigint,
   passes integer NOT NULL,
+  change bigint NOT NULL DEFAULT nextval('greyward_changes'),
   UNIQUE (sender, recipient, client_group)
 );
 CREATE INDEX triplets_last_seen ON triplets (last_seen);
 CREATE INDEX triplets_first_seen ON triplets (first_seen);
+CREATE INDEX triplets_change ON triplets (change);
+
+CREATE TABLE deleted_triplets (
+  id bigint NOT NULL,
+  change bigint NOT NULL DEFAULT nextval('greyward_changes'),
+  at bigint NOT NULL DEFAULT extract(epoch FROM now())::bigint
+);
+CREATE INDEX deleted_triplets_change ON deleted_triplets (change);
+CREATE FUNCTION greyward_triplet_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO deleted_triplets (id) VALUES (OLD.id);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER triplets_deleted AFTER DELETE ON triplets FOR EACH ROW EXECUTE FUNCTION greyward_triplet_deleted();
 
 CREATE TABLE client_passes (client text PRIMARY KEY, passes integer NOT NULL, last_counted_at bigint NOT NULL, last_seen bigint NOT NULL);
 CREATE INDEX client_passes_last_seen ON client_passes (last_seen);
