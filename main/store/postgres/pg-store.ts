@@ -41,6 +41,11 @@ function isConnectionError(error: unknown): boolean {
   );
 }
 
+class LookupTimeout extends Error {}
+
+/** Lookups in a row slower than the timeout after which the server is treated as gone (checked with backoff). */
+const SLOW_LOOKUPS_BEFORE_LOST = 5;
+
 /** Backoff between checks while the server cannot be reached. */
 const FIRST_RETRY_MS = 250;
 const LAST_RETRY_MS = 5000;
@@ -61,6 +66,8 @@ export class PgStore implements FilterStore, AdminStore {
   private retryMs = FIRST_RETRY_MS;
   private closed = false;
   private unlisten: (() => Promise<void>) | undefined;
+  /** Lookups in a row that took longer than the timeout. */
+  private slowLookups = 0;
 
   private constructor(
     readonly sql: PgSql,
@@ -155,17 +162,23 @@ export class PgStore implements FilterStore, AdminStore {
       LEFT JOIN client_passes c ON c.client = ${client}`.values();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${this.lookupTimeoutMs} ms`), { code: 'ETIMEDOUT' })), this.lookupTimeoutMs);
+      timer = setTimeout(() => reject(new LookupTimeout(`the database ${this.description} did not answer a lookup within ${this.lookupTimeoutMs} ms`)), this.lookupTimeoutMs);
     });
     return Promise.race([query, timeout])
       .then(
         ([row]) => {
+          this.slowLookups = 0;
           const r = row as Array<number | null>;
           const triplet = r[0] === null ? undefined : { firstSeen: r[1]!, lastSeen: r[2]!, attempts: r[3]!, earlyAttempts: r[4]!, passedAt: r[5] ?? null, passes: r[6]! };
           const clientPasses = r[7] === null ? undefined : { client, passes: r[7]!, lastCountedAt: r[8]!, lastSeen: r[9]! };
           return triplet ? { triplet, tripletId: r[0]!, clientPasses } : { triplet, clientPasses };
         },
         (error: unknown) => {
+          if (error instanceof LookupTimeout) {
+            // One slow answer (a busy server) costs this request only; a run of them is a server gone silent.
+            if (++this.slowLookups >= SLOW_LOOKUPS_BEFORE_LOST) this.lost(error);
+            throw new StoreUnavailableError(error.message);
+          }
           if (isConnectionError(error)) {
             this.lost(error);
             throw this.unavailable();
