@@ -12,6 +12,7 @@ import { PgStore } from '../main/store/postgres/pg-store.js';
 import { sharedDatabaseView } from '../main/supervisor/shared-database-view.js';
 import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
 import { missingOf, prerequisitesMet } from './support/prerequisites.js';
+import { greywardOk } from './support/greyward-process.js';
 import { retryNow, runTraffic, type PlantedSender } from './support/traffic-generator.js';
 
 const T0 = 1_800_000_000;
@@ -87,5 +88,22 @@ describe('mail at risk on a shared greylist', () => {
     await settle();
     clock.now += HOUR;
     expect((await call<Suspect[]>('suspects.list', {})).map(keyOf)).toContain(keyOf(late));
+  });
+
+  it('greyward suspects --db URL lists them from a copy made for the run', { timeout: 60_000 }, async () => {
+    const url = await cluster.createDatabase();
+    // Three hours ago by the filter's clock: the command judges by the real one.
+    const clock = { now: Math.floor(Date.now() / 1000) - 3 * HOUR };
+    const running = await startFilter({ db: url, listen: '127.0.0.1:0', log: quietLog(), clock: () => clock.now, filterName: 'mx1' });
+    cleanups.push(() => running.stop());
+    const endpoint = { port: Number(running.endpoints.tcp!.split(':').at(-1)) };
+    const exchange: PlantedSender = { pattern: 'early-then-gone', sender: 'orders@supplier.example', recipient: 'buyer@example.net', firstAt: clock.now, clients: [], sent: [], passed: false };
+    for (const wait of [0, 5, 15]) {
+      clock.now += wait;
+      expect(await retryNow(endpoint, exchange, { address: '198.51.100.25', name: 'unknown' })).toMatch(/^DEFER_IF_PERMIT/);
+    }
+    await running.service.settle();
+    const printed = JSON.parse(await greywardOk('suspects', '--db', url, '--json')) as Suspect[];
+    expect(printed.map((s) => `${keyOf(s)} ${s.primary}`)).toEqual([`${keyOf(exchange)} early-then-gone`]);
   });
 });

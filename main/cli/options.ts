@@ -3,7 +3,7 @@ import { DATABASE_PATH_HELP, processDatabasePath } from './database-path.js';
 import { openDatabase } from '../store/database.js';
 import type { NewListEntry } from '../../shared/lists.js';
 import type { AdminStore, FilterStore, MaybePromise } from '../store/greylist-store.js';
-import { describeDatabaseUrl, isDatabaseUrl } from '../store/postgres/pg-connection.js';
+import { isDatabaseUrl } from '../store/postgres/pg-connection.js';
 import { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 
@@ -32,9 +32,8 @@ export async function withStore<T>(db: string, work: (store: CommandStore) => Pr
   }
 }
 
-/** For the commands that read a database file's own tables; refuses a PostgreSQL URL with the reason. */
-export async function withFileStore<T>(command: string, db: string, work: (store: SqliteStore) => Promise<T>, readonly = false): Promise<T> {
-  if (isDatabaseUrl(db)) throw new Error(`greyward ${command} reads a database file; it cannot read a shared PostgreSQL greylist (${describeDatabaseUrl(db)})`);
+/** Runs `work` with the store of a database file, closing it however `work` ends. */
+export async function withFileStore<T>(db: string, work: (store: SqliteStore) => Promise<T>, readonly = false): Promise<T> {
   const store = new SqliteStore(openDatabase(db, { readonly }));
   try {
     return await work(store);

@@ -4,6 +4,10 @@ import { CLASSIFICATION_RULES } from '../insight/classify.js';
 import { humanDuration } from '../insight/domains.js';
 import { SuspectModel } from '../insight/suspect-model.js';
 import { dbOption, formatTable, jsonOption, nowSeconds, withFileStore } from './options.js';
+import { isDatabaseUrl } from '../store/postgres/pg-connection.js';
+import { PgReplica } from '../store/postgres/pg-replica.js';
+import { PgStore } from '../store/postgres/pg-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 
 const CLASS_HELP = `
 Classes (a suspect may have several; the first is its primary):
@@ -58,6 +62,25 @@ async function streamJson(suspects: Iterable<Suspect>): Promise<void> {
   await flush();
 }
 
+/**
+ * The database the insight reads: the file itself (read only), or for a shared PostgreSQL
+ * greylist a copy made on this machine for the run (see PgReplica), deleted afterwards.
+ */
+async function withInsightDatabase(db: string, work: (store: SqliteStore) => Promise<void>): Promise<void> {
+  if (!isDatabaseUrl(db)) return withFileStore(db, work, true);
+  const shared = await PgStore.open(db);
+  try {
+    const copy = await PgReplica.open(shared.sql, (line) => process.stderr.write(`${line}\n`));
+    try {
+      await work(new SqliteStore(copy.db));
+    } finally {
+      await copy.close();
+    }
+  } finally {
+    await shared.close();
+  }
+}
+
 export function suspectsCommand(): Command {
   return new Command('suspects')
     .description('list the mail greylisting is about to lose, most credible first')
@@ -66,15 +89,10 @@ export function suspectsCommand(): Command {
     .addOption(jsonOption())
     .addHelpText('after', CLASS_HELP)
     .action(async (options: { db: string; all?: boolean; json?: boolean }) => {
-      await withFileStore(
-        'suspects',
-        options.db,
-        async (store) => {
-          const suspects = await new SuspectModel(store.db, store).suspects(nowSeconds(), { all: options.all ?? false });
-          if (options.json) await streamJson(suspects);
-          else printSuspects(suspects);
-        },
-        true,
-      );
+      await withInsightDatabase(options.db, async (store) => {
+        const suspects = await new SuspectModel(store.db, store).suspects(nowSeconds(), { all: options.all ?? false });
+        if (options.json) await streamJson(suspects);
+        else printSuspects(suspects);
+      });
     });
 }
