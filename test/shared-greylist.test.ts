@@ -6,9 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFilter } from '../main/filter/daemon.js';
 import { FilterService } from '../main/filter/filter-service.js';
 import { streamLog } from '../main/filter/log.js';
 import type { PolicyRequest } from '../main/filter/policy-protocol.js';
+import { PgAdminQueries } from '../main/store/postgres/pg-admin-queries.js';
 import { PgStore } from '../main/store/postgres/pg-store.js';
 import { greyward, greywardOk, startDaemon, type DaemonProcess } from './support/greyward-process.js';
 import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
@@ -125,6 +127,20 @@ describe('filters sharing one PostgreSQL greylist', () => {
     const result = await greyward('filter', '--db', join(dir, 'g.db'), '--listen', '127.0.0.1:0', '--name', 'mx-east');
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/--name .*shared PostgreSQL/);
+  });
+
+  it("warns when a host's clock is off the database's by more than 5 s, and the Overview shows by how much", async () => {
+    const url = await cluster.createDatabase();
+    const lines: string[] = [];
+    const running = await startFilter({ db: url, listen: '127.0.0.1:0', log: streamLog((text) => lines.push(text)), clock: () => Math.floor(Date.now() / 1000) + 42, filterName: 'mx-fast' });
+    cleanups.push(() => running.stop());
+    expect(lines.join('')).toMatch(/warning: this host's clock is 4[12]\.\d s ahead of the database's: .*run NTP/);
+    const admin = await PgStore.open(url);
+    cleanups.push(() => admin.close());
+    const [filter] = await new PgAdminQueries(admin.sql).filters(Math.floor(Date.now() / 1000) + 42);
+    expect(filter).toMatchObject({ host: 'mx-fast', state: 'answering' });
+    expect(filter!.clockOffset).toBeGreaterThan(40);
+    expect(filter!.clockOffset).toBeLessThan(44);
   });
 
   it('applies a list entry added from the command line at every filter within a second', async () => {
