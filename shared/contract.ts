@@ -83,7 +83,8 @@ export const tripletSchema = z.object({
   secondsLeft: z.number().int().nullable(),
 });
 
-export const FILTER_STATES = ['starting', 'running', 'attached', 'stopped', 'crashed'] as const;
+/** `shared`: a window onto a database several mail hosts share, whose filters run on those hosts. */
+export const FILTER_STATES = ['starting', 'running', 'attached', 'stopped', 'crashed', 'shared'] as const;
 export const filterStatusSchema = z.object({
   state: z.enum(FILTER_STATES),
   pid: z.number().int().nullable(),

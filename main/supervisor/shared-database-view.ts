@@ -9,7 +9,7 @@ import type { SupervisorView } from '../api/admin-session.js';
  */
 export function sharedDatabaseView(version: string): SupervisorView {
   const status: FilterStatus = {
-    state: 'attached',
+    state: 'shared',
     pid: null,
     endpoints: {},
     startedAt: null,

@@ -6,6 +6,7 @@ const LABELS: Record<FilterStatus['state'], string> = {
   attached: 'Attached',
   stopped: 'Stopped',
   crashed: 'Crashed',
+  shared: 'Shared',
 };
 
 const MEANING: Record<FilterStatus['state'], string> = {
@@ -14,6 +15,7 @@ const MEANING: Record<FilterStatus['state'], string> = {
   attached: 'A filter already serving this database (e.g. the systemd daemon) is answering Postfix.',
   stopped: 'The filter is not running: Postfix applies smtpd_policy_service_default_action.',
   crashed: 'The filter crashed: Postfix applies smtpd_policy_service_default_action until it is back.',
+  shared: 'A greylist several mail hosts share: their filters run on those hosts (see the Overview).',
 };
 
 export function FilterStateBadge({ status }: { status: FilterStatus | undefined }) {
@@ -21,7 +23,7 @@ export function FilterStateBadge({ status }: { status: FilterStatus | undefined 
   return (
     <span className={`badge badge-${status.state}`} title={status.message || MEANING[status.state]}>
       <span className="badge-dot" aria-hidden="true" />
-      Filter {LABELS[status.state].toLowerCase()}
+      {status.state === 'shared' ? 'Shared greylist' : `Filter ${LABELS[status.state].toLowerCase()}`}
     </span>
   );
 }
