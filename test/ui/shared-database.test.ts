@@ -62,5 +62,12 @@ describe('the screens on a shared PostgreSQL greylist', () => {
     // The lists are the shared ones: the entry added from the command line is there.
     await openScreen(page, 'Lists');
     await expect.poll(() => page.getByText('203.0.113.0/24').count()).toBeGreaterThan(0);
+
+    // At risk reads the window's copy of the shared greylist: the two fresh deferrals are no loss yet.
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'At risk', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'At risk', exact: true }).waitFor();
+    await page.getByText(/Nothing in the attempt log looks lost|No mail at risk/).first().waitFor({ timeout: 15_000 });
+    expect(await page.getByText('Could not load the mail at risk').count()).toBe(0);
+    await page.screenshot({ path: `${process.env.GREYWARD_SCREENSHOTS ?? '/tmp'}/shared-at-risk.png` });
   });
 });
