@@ -76,7 +76,45 @@ async function withDatabase(startOn) {
     await drop();
     throw error;
   }
-  return { ...server, dbCpuSeconds: clusterCpuSeconds, stop: async () => (await server.stop(), await drop()) };
+  return {
+    ...server,
+    dbCpuSeconds: clusterCpuSeconds,
+    ...(server.name.startsWith('greyward') ? { storeOutages: outageCounter(server.logFiles ?? [server.logFile]) } : {}),
+    stop: async () => (await server.stop(), await drop()),
+  };
+}
+
+/**
+ * Counts, in the filters' logs since the last call, how often a filter found the database
+ * unreachable (a lookup over 100 ms counts as that) and how many requests it answered per failMode
+ * meanwhile, unrecorded: an all-new load's "DUNNO" answers.
+ */
+function outageCounter(logFiles) {
+  const offsets = logFiles.map(() => 0);
+  return () => {
+    let outages = 0;
+    let answered = 0;
+    logFiles.forEach((file, k) => {
+      let text;
+      try {
+        const fd = fs.openSync(file, 'r');
+        const size = fs.fstatSync(fd).size;
+        const buffer = Buffer.alloc(size - offsets[k]);
+        fs.readSync(fd, buffer, 0, buffer.length, offsets[k]);
+        fs.closeSync(fd);
+        offsets[k] = size;
+        text = buffer.toString('utf8');
+      } catch {
+        return;
+      }
+      for (const line of text.split('\n')) {
+        if (/cannot be reached.*without greylisting/.test(line)) outages++;
+        const resumed = /greylisting resumes \((\d+) requests were answered/.exec(line);
+        if (resumed) answered += Number(resumed[1]);
+      }
+    });
+    return { outages, answered };
+  };
 }
 
 /** Two filters on one database, asked alternately connection by connection, measured as one server. */
@@ -95,6 +133,7 @@ async function startTwoFilters(url) {
     ports: [a.port, b.port],
     pid: a.pid,
     pids: [a.pid, b.pid],
+    logFiles: [a.logFile, b.logFile],
     note: [a.note, `two filters, pids ${a.pid} and ${b.pid}, ports ${a.port} and ${b.port}; connections alternate between them`].filter(Boolean).join('; '),
     stop: async () => (await a.stop(), await b.stop()),
   };

@@ -178,6 +178,8 @@ async function benchServer(name, results, skipped, notes) {
       const deferred = Object.entries(second).filter(([a]) => /DEFER|^4\d\d/.test(a)).reduce((n, [, c]) => n + c, 0);
       if (deferred > 0) serverNotes.push(`${deferred}/${known.length} known triplets still deferred after priming`);
     }
+    const primingOutages = server.storeOutages?.();
+    if (primingOutages?.outages) serverNotes.push(`while priming: database unreachable ${primingOutages.outages}x, ${primingOutages.answered} requests answered per failMode`);
     let seed = 1;
     for (const scenario of scenarios) {
       for (const connections of connectionCounts) {
@@ -206,6 +208,7 @@ async function benchServer(name, results, skipped, notes) {
         const serverUsed = serverCpu == null ? null : sum((pid) => cpuSeconds(pid)) - serverCpu;
         const mainUsed = mainCpu == null ? null : sum((pid) => cpuSeconds(pid, pid)) - mainCpu;
         const dbUsed = dbCpu == null ? null : server.dbCpuSeconds() - dbCpu;
+        const outages = server.storeOutages?.();
         const row = {
           server: name,
           scenario,
@@ -219,9 +222,12 @@ async function benchServer(name, results, skipped, notes) {
           mainThreadCpuUsPerRequest: mainUsed == null || !load.requests ? null : (mainUsed * 1e6) / load.requests,
           generatorCpuUsPerRequest: load.requests ? (generatorUsed.user + generatorUsed.system) / load.requests : null,
           dbCpuUsPerRequest: dbUsed == null || !load.requests ? null : (dbUsed * 1e6) / load.requests,
+          ...(outages ? { storeOutages: outages.outages, answeredWithoutStore: outages.answered } : {}),
         };
         results.push(row);
-        console.log(formatRow(rowCells(row)) + `   ${JSON.stringify(load.actions)}${load.errors ? ` errors: ${load.errors.join('; ')}` : ''}`);
+        const unreachable = outages?.outages ? ` database unreachable ${outages.outages}x, ${outages.answered} answered per failMode` : '';
+        console.log(formatRow(rowCells(row)) + `   ${JSON.stringify(load.actions)}${unreachable}${load.errors ? ` errors: ${load.errors.join('; ')}` : ''}`);
+        if (unreachable) serverNotes.push(`${scenario}/${connections}:${unreachable} (lookups over 100 ms count as unreachable)`);
         await sleep(200);
       }
     }
