@@ -3,6 +3,8 @@
 
 export const SUMMARY_CONNECTIONS = 8;
 export const TARGETS = { vsPostgrey: 10, vsNoop: 0.5, p99Ms: 2, rssMiB: 150, kibPerDecision: 1, flat: 0.1 };
+/** On a shared PostgreSQL greylist: against sqlgrey on the same server. */
+export const PG_TARGETS = { vsSqlgreyPg: 10, p99Ms: 5, flat: 0.1 };
 
 const fmt = (x, digits = 2) => (x == null || Number.isNaN(x) ? '-' : x.toFixed(digits));
 const tag = (ok) => (ok == null ? '' : ok ? ' ok' : ' MISS');
@@ -22,6 +24,7 @@ export function printSummary({ results, scenarios, bigDbCount, writesCounted, lo
   const kib = (row) => (writesCounted ? row.writeKiBPerDecision : null);
   const summary = [];
   const big = `${(bigDbCount / 1e6).toLocaleString('en-US')}M`;
+  if (!results.some((r) => !r.server.endsWith('-pg') && !r.server.includes('-pg-'))) return printPgSummary({ results, scenarios, big, log, summary });
   log(
     `\nsummary at ${SUMMARY_CONNECTIONS} connections (ok/MISS: Greyward against its target; the machine's cores are shared, ` +
       'so figures vary from run to run)',
@@ -85,6 +88,63 @@ export function printSummary({ results, scenarios, bigDbCount, writesCounted, lo
     log(
       `  flat, ${scenario.padEnd(5)} greyward ${big} / empty: throughput ${fmt(flat, 2)}x (target within +-${TARGETS.flat * 100}%)${tag(ok)}, ` +
         `p99 ${fmt(empty?.p99, 3)} -> ${fmt(full?.p99, 3)} ms, KiB/decision ${fmt(empty && kib(empty), 2)} -> ${fmt(full && kib(full), 2)}`,
+    );
+  }
+  if (results.some((r) => r.server.endsWith('-pg') || r.server.includes('-pg-'))) printPgSummary({ results, scenarios, big, log, summary });
+  return summary;
+}
+
+const PG_WIDTHS = [24, 8, 14, 9, 12, 9, 9, 11];
+const pgLine = (cells) => '  ' + cells.map((cell, i) => (i === 0 ? String(cell).padEnd(PG_WIDTHS[i]) : String(cell).padStart(PG_WIDTHS[i]))).join(' ');
+
+/** Greyward on a shared PostgreSQL database beside sqlgrey on the same server, against their targets; adds to `summary`. */
+function printPgSummary({ results, scenarios, big, log, summary }) {
+  const find = (server, scenario) => results.find((r) => r.server === server && r.scenario === scenario && r.connections === SUMMARY_CONNECTIONS);
+  const ratio = (a, b) => (a?.throughput && b?.throughput ? a.throughput / b.throughput : null);
+  log(
+    `\nsummary on PostgreSQL at ${SUMMARY_CONNECTIONS} connections (one cluster for all, a database each; greyward-pg-2: two filters on one database, ` +
+      'the connections split between them, throughput combined; failMode: requests a filter answered without the database, its lookup having taken over 100 ms)',
+  );
+  for (const scenario of scenarios) {
+    log(`\n  scenario ${scenario}`);
+    log(pgLine(['server', 'req/s', 'x sqlgrey-pg', 'p50 ms', 'p99 ms', 'srv µs/r', 'db µs/r', 'failMode']));
+    log(pgLine(['target (Greyward)', '', `>= ${PG_TARGETS.vsSqlgreyPg}`, '', `< ${PG_TARGETS.p99Ms}`, '', '', '0']));
+    const sqlgrey = find('sqlgrey-pg', scenario);
+    for (const [server, label] of [['sqlgrey-pg', 'sqlgrey'], ['greyward-pg', 'greyward, 1 filter'], ['greyward-pg-2', 'greyward, 2 filters'], ['greyward-pg-1m', `greyward ${big}, 1 filter`]]) {
+      const row = find(server, scenario);
+      if (!row) {
+        log(pgLine([label, 'no result', '', '', '', '', '', '']));
+        continue;
+      }
+      const judged = server.startsWith('greyward');
+      const vsSqlgrey = judged ? ratio(row, sqlgrey) : null;
+      const met = { vsSqlgreyPg: vsSqlgrey == null ? null : vsSqlgrey >= PG_TARGETS.vsSqlgreyPg, p99: row.p99 < PG_TARGETS.p99Ms };
+      const cell = (text, ok) => text + (judged ? tag(ok) : '');
+      log(
+        pgLine([
+          label,
+          row.throughput,
+          cell(vsSqlgrey == null ? '-' : fmt(vsSqlgrey, 1), met.vsSqlgreyPg),
+          fmt(row.p50, 3),
+          cell(fmt(row.p99, 3), met.p99),
+          fmt(row.serverCpuUsPerRequest, 1),
+          fmt(row.dbCpuUsPerRequest, 1),
+          judged ? String(row.answeredWithoutStore ?? '-') : '',
+        ]),
+      );
+      summary.push({ server, scenario, connections: SUMMARY_CONNECTIONS, throughput: row.throughput, vsSqlgreyPg: vsSqlgrey, p50: row.p50, p99: row.p99, answeredWithoutStore: row.answeredWithoutStore, ...(judged ? { met } : {}) });
+    }
+  }
+  log('');
+  for (const scenario of scenarios) {
+    const empty = find('greyward-pg', scenario);
+    const full = find('greyward-pg-1m', scenario);
+    const flat = ratio(full, empty);
+    const ok = flat == null ? null : Math.abs(flat - 1) <= PG_TARGETS.flat;
+    summary.push({ flat: true, store: 'postgres', scenario, connections: SUMMARY_CONNECTIONS, throughputRatio: flat, met: ok });
+    log(
+      `  flat, ${scenario.padEnd(5)} greyward-pg ${big} / empty: throughput ${fmt(flat, 2)}x (target within +-${PG_TARGETS.flat * 100}%)${tag(ok)}, ` +
+        `p99 ${fmt(empty?.p99, 3)} -> ${fmt(full?.p99, 3)} ms`,
     );
   }
   return summary;

@@ -6,11 +6,13 @@
 //
 // Environment:
 //   BENCH_SECONDS      seconds per run (default 5)
-//   BENCH_SERVERS      comma list of noop,postgrey,sqlgrey,greyward,greyward-1m
+//   BENCH_SERVERS      comma list of noop,postgrey,sqlgrey,greyward,greyward-1m and, on a throw-away
+//                      PostgreSQL cluster, sqlgrey-pg,greyward-pg,greyward-pg-2 (two filters on one
+//                      database),greyward-pg-1m
 //   BENCH_SCENARIOS    comma list of new,known,mix
 //   BENCH_CONNECTIONS  comma list of connection counts (default 1,8,32)
 //   BENCH_KNOWN        size of the primed "known" triplet set (default 5000)
-//   BENCH_BIG_DB       triplet count for greyward-1m (default 1000000)
+//   BENCH_BIG_DB       triplet count for greyward-1m and greyward-pg-1m (default 1000000)
 //   BENCH_BIG_ATTEMPTS attempt count for greyward-1m (default 3 per triplet)
 //   BENCH_SEEDED_DB    a database seeded already (bench/seed-triplets.mjs) to copy for greyward-1m
 //   BENCH_DATA_DIR     where the servers' databases go (default: a temporary directory on a disk)
@@ -22,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { makeKnownTriplets, primeTriplets, runLoad } from './policy-load.mjs';
 import { cpuSeconds, makeTempDir, rssMiB, startGreyward, startNoop, startPostgrey, startSqlgrey } from './peers.mjs';
 import { printSummary } from './bench-summary.mjs';
+import { pgServers, stopBenchCluster } from './pg-servers.mjs';
 import { describeSize, measureDatabase } from './db-size.mjs';
 import { benchDataRoot, probeWriteAccounting, processTree, treeWriteBytes } from './disk-io.mjs';
 
@@ -29,7 +32,7 @@ const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const list = (value, fallback) => (value ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const serverNames = list(process.env.BENCH_SERVERS, 'noop,postgrey,sqlgrey,greyward,greyward-1m');
+const serverNames = list(process.env.BENCH_SERVERS, 'noop,postgrey,sqlgrey,greyward,greyward-1m,sqlgrey-pg,greyward-pg,greyward-pg-2,greyward-pg-1m');
 const scenarios = list(process.env.BENCH_SCENARIOS, 'new,known,mix');
 const connectionCounts = list(process.env.BENCH_CONNECTIONS, '1,8,32').map(Number);
 const knownCount = Number(process.env.BENCH_KNOWN ?? 5000);
@@ -90,6 +93,7 @@ const SERVERS = {
       }
     },
   },
+  ...pgServers({ bigDbCount }),
 };
 
 function threadCount(pid) {
@@ -107,8 +111,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x, digits = 2) => (x == null || Number.isNaN(x) ? '-' : x.toFixed(digits));
 // CPU µs per request: the server's (all its threads) and this load generator's, which shares the machine.
 // RSS: the highest sampled during the run. KiB/dec: bytes the server wrote to disk per decision answered.
-const COLUMNS = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'RSS MiB', 'KiB/dec', 'srv µs/r', 'main µs/r', 'gen µs/r'];
-const WIDTHS = [12, 8, 5, 8, 8, 8, 8, 8, 8, 8, 8, 9, 8];
+// A server of several processes (greyward-pg-2) counts them all. db µs/r: the PostgreSQL cluster's CPU per request.
+const COLUMNS = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'RSS MiB', 'KiB/dec', 'srv µs/r', 'main µs/r', 'gen µs/r', 'db µs/r'];
+const WIDTHS = [14, 8, 5, 8, 8, 8, 8, 8, 8, 8, 8, 9, 8, 8];
 
 function formatRow(cells) {
   return cells.map((cell, i) => (i < 2 ? String(cell).padEnd(WIDTHS[i]) : String(cell).padStart(WIDTHS[i]))).join('  ');
@@ -118,7 +123,7 @@ function rowCells(r) {
   return [
     r.server, r.scenario, r.connections, r.throughput, fmt(r.p50, 3), fmt(r.p95, 3), fmt(r.p99, 3), fmt(r.max), fmt(r.peakRssMiB, 1),
     writeAccounting.counted ? fmt(r.writeKiBPerDecision, 2) : 'n/a',
-    fmt(r.serverCpuUsPerRequest, 1), fmt(r.mainThreadCpuUsPerRequest, 1), fmt(r.generatorCpuUsPerRequest, 1),
+    fmt(r.serverCpuUsPerRequest, 1), fmt(r.mainThreadCpuUsPerRequest, 1), fmt(r.generatorCpuUsPerRequest, 1), fmt(r.dbCpuUsPerRequest, 1),
   ];
 }
 
@@ -126,6 +131,7 @@ let current = null;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, async () => {
     await current?.stop().catch(() => {});
+    await stopBenchCluster().catch(() => {});
     process.exit(130);
   });
 }
@@ -150,35 +156,44 @@ async function benchServer(name, results, skipped, notes) {
   const serverNotes = [];
   if (server.note) serverNotes.push(server.note);
   // Disk writes and memory are read for this process (all its threads) and any it forks.
+  const pids = server.pids ?? [server.pid];
+  const ports = server.ports ?? [server.port];
+  const sum = (read) => {
+    const values = pids.map(read);
+    return values.includes(null) ? null : values.reduce((a, b) => a + b, 0);
+  };
   const tree = processTree(server.pid);
   console.log(
-    `  pid ${server.pid} (${threadCount(server.pid) ?? '?'} threads${tree.length > 1 ? `, children ${tree.slice(1).join(' ')}` : ''}), ` +
-      `port ${server.port}, RSS at start ${fmt(rssMiB(server.pid), 1)} MiB`,
+    `  pid ${pids.join(' ')} (${threadCount(server.pid) ?? '?'} threads${tree.length > 1 ? `, children ${tree.slice(1).join(' ')}` : ''}), ` +
+      `port ${ports.join(' ')}, RSS at start ${fmt(sum(rssMiB), 1)} MiB`,
   );
   try {
     const known = makeKnownTriplets(knownCount);
     if (scenarios.some((s) => s !== 'new')) {
-      const target = { host: '127.0.0.1', port: server.port, triplets: known };
-      const first = await primeTriplets(target);
+      // With two filters, deferred at one and passed at the other, as a sender retrying at the next MX.
+      const first = await primeTriplets({ host: '127.0.0.1', port: ports[0], triplets: known });
       await sleep(1500);
-      const second = await primeTriplets(target);
+      const second = await primeTriplets({ host: '127.0.0.1', port: ports.at(-1), triplets: known });
       console.log(`  primed ${known.length} triplets: first pass ${JSON.stringify(first)}, second ${JSON.stringify(second)}`);
       const deferred = Object.entries(second).filter(([a]) => /DEFER|^4\d\d/.test(a)).reduce((n, [, c]) => n + c, 0);
       if (deferred > 0) serverNotes.push(`${deferred}/${known.length} known triplets still deferred after priming`);
     }
+    const primingOutages = server.storeOutages?.();
+    if (primingOutages?.outages) serverNotes.push(`while priming: database unreachable ${primingOutages.outages}x, ${primingOutages.answered} requests answered per failMode`);
     let seed = 1;
     for (const scenario of scenarios) {
       for (const connections of connectionCounts) {
-        const serverCpu = cpuSeconds(server.pid);
+        const serverCpu = sum((pid) => cpuSeconds(pid));
         // The server's main thread: Greyward's answering thread, all of postgrey and sqlgrey.
-        const mainCpu = cpuSeconds(server.pid, server.pid);
+        const mainCpu = sum((pid) => cpuSeconds(pid, pid));
+        const dbCpu = server.dbCpuSeconds?.() ?? null;
         const generatorCpu = process.cpuUsage();
-        const writtenBefore = treeWriteBytes(server.pid);
-        let peakRss = rssMiB(server.pid);
-        const rssSampler = setInterval(() => (peakRss = Math.max(peakRss ?? 0, rssMiB(server.pid) ?? 0)), 250);
+        const writtenBefore = sum(treeWriteBytes);
+        let peakRss = sum(rssMiB);
+        const rssSampler = setInterval(() => (peakRss = Math.max(peakRss ?? 0, sum(rssMiB) ?? 0)), 250);
         const load = await runLoad({
           host: '127.0.0.1',
-          port: server.port,
+          ports,
           connections,
           durationMs: seconds * 1000,
           scenario,
@@ -189,24 +204,30 @@ async function benchServer(name, results, skipped, notes) {
         const generatorUsed = process.cpuUsage(generatorCpu);
         // What the last answers left to write: a batch written behind, a checkpoint under way.
         await sleep(500);
-        const written = writtenBefore === null ? null : treeWriteBytes(server.pid) - writtenBefore;
-        const serverUsed = serverCpu == null ? null : cpuSeconds(server.pid) - serverCpu;
-        const mainUsed = mainCpu == null ? null : cpuSeconds(server.pid, server.pid) - mainCpu;
+        const written = writtenBefore === null ? null : sum(treeWriteBytes) - writtenBefore;
+        const serverUsed = serverCpu == null ? null : sum((pid) => cpuSeconds(pid)) - serverCpu;
+        const mainUsed = mainCpu == null ? null : sum((pid) => cpuSeconds(pid, pid)) - mainCpu;
+        const dbUsed = dbCpu == null ? null : server.dbCpuSeconds() - dbCpu;
+        const outages = server.storeOutages?.();
         const row = {
           server: name,
           scenario,
           connections,
           ...load,
-          rssMiB: rssMiB(server.pid),
-          peakRssMiB: Math.max(peakRss ?? 0, rssMiB(server.pid) ?? 0) || null,
+          rssMiB: sum(rssMiB),
+          peakRssMiB: Math.max(peakRss ?? 0, sum(rssMiB) ?? 0) || null,
           writtenBytes: written,
           writeKiBPerDecision: written == null || !load.requests ? null : written / 1024 / load.requests,
           serverCpuUsPerRequest: serverUsed == null || !load.requests ? null : (serverUsed * 1e6) / load.requests,
           mainThreadCpuUsPerRequest: mainUsed == null || !load.requests ? null : (mainUsed * 1e6) / load.requests,
           generatorCpuUsPerRequest: load.requests ? (generatorUsed.user + generatorUsed.system) / load.requests : null,
+          dbCpuUsPerRequest: dbUsed == null || !load.requests ? null : (dbUsed * 1e6) / load.requests,
+          ...(outages ? { storeOutages: outages.outages, answeredWithoutStore: outages.answered } : {}),
         };
         results.push(row);
-        console.log(formatRow(rowCells(row)) + `   ${JSON.stringify(load.actions)}${load.errors ? ` errors: ${load.errors.join('; ')}` : ''}`);
+        const unreachable = outages?.outages ? ` database unreachable ${outages.outages}x, ${outages.answered} answered per failMode` : '';
+        console.log(formatRow(rowCells(row)) + `   ${JSON.stringify(load.actions)}${unreachable}${load.errors ? ` errors: ${load.errors.join('; ')}` : ''}`);
+        if (unreachable) serverNotes.push(`${scenario}/${connections}:${unreachable} (lookups over 100 ms count as unreachable)`);
         await sleep(200);
       }
     }
@@ -234,6 +255,7 @@ console.log(
 console.log(`databases under ${dataRoot}: ${writeAccounting.note}`);
 console.log(formatRow(COLUMNS));
 for (const name of serverNames) await benchServer(name, results, skipped, notes);
+await stopBenchCluster();
 
 console.log('\n' + formatRow(COLUMNS));
 for (const r of results) console.log(formatRow(rowCells(r)));

@@ -176,6 +176,8 @@ function percentile(sorted, p) {
  * scenario: "new" (never-seen triplets), "known" (drawn from knownTriplets,
  * which the caller primed), or "mix" (knownShare of requests known, rest new).
  * seed must differ between runs against one server so "new" stays new.
+ * With `ports`, connection i goes to ports[i % ports.length]: several filters
+ * sharing one database, asked as Postfix hosts would ask them, measured as one.
  *
  * The generator shares the machine's cores with the server it measures, so its
  * own cost per request is kept low: no promise or timer per request (one
@@ -184,6 +186,7 @@ function percentile(sorted, p) {
 export async function runLoad({
   host = '127.0.0.1',
   port,
+  ports = [port],
   connections = 1,
   durationMs,
   requests,
@@ -214,9 +217,9 @@ export async function runLoad({
     actions[action] = (actions[action] ?? 0) + 1;
   };
 
-  const connect = () =>
+  const connect = (_, index) =>
     new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      const socket = net.connect({ host, port: ports[index % ports.length] });
       socket.setNoDelay(true);
       socket.once('connect', () => resolve(socket));
       socket.once('error', reject);
