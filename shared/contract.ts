@@ -150,6 +150,10 @@ export const settingsSavedSchema = settingsViewSchema.extend({
   restartNeeded: z.array(z.enum(SETTING_KEYS as [string, ...string[]])),
 });
 
+/** A shared database saved in the desktop app: the URL without its password, which the system's key encrypts. */
+export const savedConnectionSchema = z.object({ name: z.string(), url: z.string(), hasPassword: z.boolean() });
+export type SavedConnection = z.output<typeof savedConnectionSchema>;
+
 /** Counting every match of a substring search over a million triplets takes longer than a page should. */
 export const SEARCH_COUNT_LIMIT = 10_000;
 
@@ -225,6 +229,15 @@ export const REQUESTS = {
   'insight.impact': request(impactPayload, impactResult),
   /** Starts copying the log for the impact preview while the administrator writes a proposal; answers at once. */
   'insight.prepareImpact': request(z.object({}), z.object({ started: z.boolean() })),
+  /** The desktop app's saved shared databases; `current` is the one open (null: the local file). */
+  'connections.list': request(
+    z.object({}),
+    z.object({ connections: z.array(savedConnectionSchema), current: z.string().nullable(), canStorePasswords: z.boolean() }),
+  ),
+  'connections.save': request(z.object({ name: text(64), url: text(2000), password: text(1000).optional() }), savedConnectionSchema),
+  'connections.remove': request(z.object({ name: text(64) }), z.object({ removed: z.boolean() })),
+  /** Opens a saved database (null: the local file) in place of the current one: the app starts again on it. */
+  'connections.open': request(z.object({ name: text(64).nullable() }), z.object({ opening: z.boolean() })),
 } as const;
 
 export const EVENTS = {

@@ -8,6 +8,7 @@ import type { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import type { Handlers } from './dispatch.js';
+import type { AppConnections } from './connection-handlers.js';
 import { createHandlers } from './handlers.js';
 import { BackgroundInsight } from '../insight/background-insight.js';
 import type { InsightReads } from '../insight/insight-reads.js';
@@ -38,6 +39,8 @@ export async function openAdminSession(options: {
   clock?: Clock;
   /** Where a long first copy of a shared database says how far it is. */
   progress?: (line: string) => void;
+  /** The desktop app's saved databases. */
+  connections?: AppConnections;
 }): Promise<AdminSession> {
   const { store } = options;
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
@@ -51,7 +54,7 @@ export async function openAdminSession(options: {
     queries = new AdminQueries(store.db);
     // Reads that scan the attempt log run on their own thread: the window stays responsive meanwhile.
     insight = new BackgroundInsight(store.db.name);
-    handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, insight, clock });
+    handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, insight, clock, ...(options.connections ? { connections: options.connections } : {}) });
   } else {
     const shared = new PgAdminQueries(store.sql);
     queries = shared;
@@ -67,7 +70,17 @@ export async function openAdminSession(options: {
       impact: async (query) => (await following.sync(), background.impact(query)),
       prepareImpact: () => background.prepareImpact(),
     };
-    handlers = createHandlers({ store, queries, supervisor: options.supervisor, checker, insight: fresh, sharedCopy: copy, sharedFilters: (now) => shared.filters(now), clock });
+    handlers = createHandlers({
+      store,
+      queries,
+      supervisor: options.supervisor,
+      checker,
+      insight: fresh,
+      sharedCopy: copy,
+      sharedFilters: (now) => shared.filters(now),
+      clock,
+      ...(options.connections ? { connections: options.connections } : {}),
+    });
   }
   const pump = startLivePump(queries, (attempts) => options.emit('attempts.added', attempts));
   const watch = startPolicyWatch(store, queries, (change) => options.emit('policy.changed', change));

@@ -12,6 +12,7 @@ import type { SqliteDatabase } from '../store/database.js';
 import { InvalidEntriesError } from '../store/list-entry-rows.js';
 import type { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { connectionHandlers, type AppConnections } from './connection-handlers.js';
 import { UserError, type Handlers } from './dispatch.js';
 import { saveSettings } from './save-settings.js';
 
@@ -28,6 +29,8 @@ export interface HandlerContext {
   sharedCopy?: { db: SqliteDatabase; sync(): Promise<void> };
   /** On a shared database: every filter on it. */
   sharedFilters?: (now: number) => Promise<SharedFilter[]>;
+  /** The desktop app's saved databases; absent in the browser host. */
+  connections?: AppConnections;
   clock: () => number;
 }
 
@@ -38,7 +41,7 @@ function startOfLocalDay(now: number): number {
 }
 
 /** Every request of the contract, against the store; shared by Electron IPC and the browser host. */
-export function createHandlers({ store, queries, supervisor, checker, insight, sharedCopy, sharedFilters, clock }: HandlerContext): Handlers {
+export function createHandlers({ store, queries, supervisor, checker, insight, sharedCopy, sharedFilters, connections, clock }: HandlerContext): Handlers {
   const settings = async () => resolveSettings(await store.storedSettings()).settings;
   const databasePath = store instanceof SqliteStore ? store.db.name : store.description;
   const settingsView = async () => ({ ...resolveSettings(await store.storedSettings()), databasePath });
@@ -108,5 +111,6 @@ export function createHandlers({ store, queries, supervisor, checker, insight, s
     ...(insight && (store instanceof SqliteStore || sharedCopy)
       ? insightHandlers({ db: store instanceof SqliteStore ? store.db : sharedCopy!.db, admin: queries, store, reads: insight, clock, ...(sharedCopy ? { afterFix: () => sharedCopy.sync() } : {}) })
       : sharedDatabaseInsight()),
+    ...connectionHandlers(connections),
   };
 }

@@ -5,17 +5,23 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, Notification, session } from 'electron';
-import type { FilterStatus } from '../../shared/contract.js';
+import { app, BrowserWindow, dialog, Notification, safeStorage, session } from 'electron';
+import type { EventName, EventPayload, FilterStatus } from '../../shared/contract.js';
+import type { AppConnections } from '../api/connection-handlers.js';
 import { openAdminSession, type AdminSession } from '../api/admin-session.js';
 import { startAtRiskWatch, type AtRiskAlert, type AtRiskWatch } from '../insight/at-risk-watch.js';
 import { APP_ENTRY_URL } from '../security/index.js';
 import { openDatabase } from '../store/database.js';
+import { isDatabaseUrl } from '../store/postgres/pg-connection.js';
+import { PgStore } from '../store/postgres/pg-store.js';
+import { SavedConnections } from '../store/saved-connections.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { surviveClosedOutput } from '../closed-output.js';
 import { FilterSupervisor, nodeLauncher } from '../supervisor/filter-supervisor.js';
 import { crashNotice, quitWarning } from '../supervisor/notices.js';
 import { presenceProbe } from '../supervisor/presence-probe.js';
+import { sharedDatabaseView } from '../supervisor/shared-database-view.js';
+import { VERSION } from '../version.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { registerRequestHandlers, sendEvent } from './ipc.js';
 import { hardenSession, hardenWebContents } from './window-security.js';
@@ -25,7 +31,10 @@ const OUT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const PRELOAD = join(OUT_DIR, 'preload', 'preload.cjs');
 const RENDERER_DIR = join(OUT_DIR, 'renderer');
 
-/** `--db=PATH`, `--listen=HOST:PORT`, `--socket=PATH` (Chromium switches take their value after "="). */
+/**
+ * `--db=PATH|URL`, `--connection=NAME` (a saved shared database), `--listen=HOST:PORT`,
+ * `--socket=PATH` (Chromium switches take their value after "=").
+ */
 function switchValue(name: string): string | undefined {
   return app.commandLine.hasSwitch(name) ? app.commandLine.getSwitchValue(name) || undefined : undefined;
 }
@@ -154,33 +163,57 @@ if (!app.requestSingleInstanceLock()) {
     hardenSession(session.defaultSession);
     serveRenderer(RENDERER_DIR);
 
-    const db = switchValue('db') ?? process.env.GREYWARD_DB ?? join(app.getPath('userData'), 'greyward.db');
-    let store: SqliteStore;
+    const saved = new SavedConnections(join(app.getPath('userData'), 'connections.json'), {
+      available: () => safeStorage.isEncryptionAvailable(),
+      encrypt: (text) => safeStorage.encryptString(text),
+      decrypt: (data) => safeStorage.decryptString(data),
+    });
+    const current = switchValue('connection') ?? null;
+    const connections: AppConnections = {
+      saved,
+      current,
+      // Another database is another app session: the app starts again on it, through the usual quit.
+      open: (name) => {
+        const kept = process.argv.slice(1).filter((arg) => !arg.startsWith('--connection=') && !arg.startsWith('--db='));
+        app.relaunch({ args: [...kept, ...(name !== null ? [`--connection=${name}`] : [])] });
+        app.quit();
+      },
+    };
+    let db: string;
+    let store: SqliteStore | PgStore;
     try {
-      store = new SqliteStore(openDatabase(db));
+      db = current !== null ? saved.urlOf(current) : (switchValue('db') ?? process.env.GREYWARD_DB ?? join(app.getPath('userData'), 'greyward.db'));
+      store = isDatabaseUrl(db) ? await PgStore.open(db) : new SqliteStore(openDatabase(db));
     } catch (error) {
       dialog.showErrorBox('Greyward cannot open its database', (error as Error).message);
       quitState = 'done';
       app.quit();
       return;
     }
-    const listen = switchValue('listen');
-    const socket = switchValue('socket');
-    const filter = new FilterSupervisor({
-      db,
-      ...(listen !== undefined ? { listen } : {}),
-      ...(socket !== undefined ? { socket } : {}),
-      // Electron's own Node runs the filter (no second runtime to ship), as a plain child process:
-      // an Electron utility process would end with the app, and a crashed app must leave mail flowing.
-      launcher: nodeLauncher({ execPath: process.execPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, relay: (lines) => process.stderr.write(lines) }),
-      findRunningFilter: presenceProbe({ store }),
-    });
-    supervisor = filter;
-    notifyCrashes(filter);
-    adminSession = await openAdminSession({ store, supervisor: filter, emit: (event, payload) => sendEvent(contents(), event, payload) });
+    const emit = <N extends EventName>(event: N, payload: EventPayload<N>) => sendEvent(contents(), event, payload);
+    let filter: FilterSupervisor | undefined;
+    if (store instanceof PgStore) {
+      // A shared database's filters run on the mail hosts; the app starts none.
+      adminSession = await openAdminSession({ store, supervisor: sharedDatabaseView(VERSION), emit, connections });
+    } else {
+      const listen = switchValue('listen');
+      const socket = switchValue('socket');
+      filter = new FilterSupervisor({
+        db,
+        ...(listen !== undefined ? { listen } : {}),
+        ...(socket !== undefined ? { socket } : {}),
+        // Electron's own Node runs the filter (no second runtime to ship), as a plain child process:
+        // an Electron utility process would end with the app, and a crashed app must leave mail flowing.
+        launcher: nodeLauncher({ execPath: process.execPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, relay: (lines) => process.stderr.write(lines) }),
+        findRunningFilter: presenceProbe({ store }),
+      });
+      supervisor = filter;
+      notifyCrashes(filter);
+      adminSession = await openAdminSession({ store, supervisor: filter, emit, connections });
+    }
     removeHandlers = registerRequestHandlers(() => adminSession?.handlers, contents);
     await createWindow();
-    await filter.start();
+    await filter?.start();
     // After the window is up: a look over a big attempt log takes seconds of this process.
     if (quitState === 'closing' || quitState === 'done' || !adminSession) return;
     const handlers = adminSession.handlers;

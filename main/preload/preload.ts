@@ -37,6 +37,10 @@ const REQUESTS = {
   'insight.retryHistogram': true,
   'insight.impact': true,
   'insight.prepareImpact': true,
+  'connections.list': true,
+  'connections.save': true,
+  'connections.remove': true,
+  'connections.open': true,
 } as const satisfies Record<RequestName, true>;
 
 const EVENTS = {

@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { GreywardApi } from '../../shared/contract.js';
 import type { ConnectionMonitor } from '../api/connection.js';
+import type { ConnectionsSlice } from './connections-slice.js';
 import type { DraftsSlice } from './drafts-slice.js';
 import type { FilterSlice } from './filter-slice.js';
 import type { InsightSlice } from './insight-slice.js';
@@ -21,6 +22,7 @@ export interface AppState {
   insight: InsightSlice;
   ui: UiSlice;
   drafts: DraftsSlice;
+  connections: ConnectionsSlice;
 }
 
 export interface StoreDeps {

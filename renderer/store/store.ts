@@ -1,6 +1,7 @@
 import { useContext, createContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createConnectionsSlice } from './connections-slice.js';
 import { createDraftsSlice } from './drafts-slice.js';
 import { createFilterSlice } from './filter-slice.js';
 import { createInsightSlice } from './insight-slice.js';
@@ -26,6 +27,7 @@ export function createAppStore(deps: StoreDeps, initialScreen: Screen = 'overvie
     insight: createInsightSlice(sliceContext(store, 'insight', deps)),
     ui: createUiSlice(sliceContext(store, 'ui', deps), initialScreen),
     drafts: createDraftsSlice(sliceContext(store, 'drafts', deps)),
+    connections: createConnectionsSlice(sliceContext(store, 'connections', deps)),
   }));
 }
 

@@ -7,6 +7,7 @@ import { SaveBar } from '../policy/SaveBar.js';
 import { SettingField } from '../policy/SettingField.js';
 import { useSettingsForm } from '../policy/use-settings-form.js';
 import { postfixSnippet } from './postfix-snippet.js';
+import { SavedConnections } from './SavedConnections.js';
 
 const CONNECTION_KEYS: SettingKey[] = ['listen', 'socket', 'allowedClients'];
 const OPERATION_KEYS: SettingKey[] = ['failMode', 'logRetention'];
@@ -39,7 +40,11 @@ function DatabaseLocation() {
       <p>
         <code>{path}</code>
       </p>
-      <p className="muted">The filter and these screens share this SQLite file. Start Greyward with another --db to use another one.</p>
+      <p className="muted">
+        {path.startsWith('postgres')
+          ? "A PostgreSQL database the mail hosts' filters share; these screens edit it for all of them."
+          : 'The filter and these screens share this SQLite file. Start Greyward with another --db to use another one.'}
+      </p>
     </section>
   );
 }
@@ -63,6 +68,7 @@ function SettingsForm() {
       </section>
       <SaveBar form={form} />
       <DatabaseLocation />
+      <SavedConnections />
       <PostfixSetup />
     </>
   );
