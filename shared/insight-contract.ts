@@ -21,6 +21,8 @@ export const suspectEvidenceSchema = z.object({
   action: z.string(),
   reason: z.string(),
   tripletId: z.number().int(),
+  /** On a database several MX hosts share: the host whose filter decided. */
+  filter: z.string().optional(),
 });
 
 export const credibilityReasonSchema = z.object({

@@ -72,6 +72,8 @@ describe('mail at risk on a shared greylist', () => {
     for (const honest of atMx1.filter((s) => s.pattern === 'honest')) expect(listed.map(keyOf)).not.toContain(keyOf(honest));
     const atRisk = listed.find((s) => keyOf(s) === keyOf(exchange))!;
     expect(atRisk.primary).toBe('early-then-gone');
+    // The evidence says which host deferred each attempt.
+    expect(atRisk.evidence.map((attempt) => `${attempt.filter} ${attempt.action} ${attempt.reason}`)).toEqual(['mx2 defer new', 'mx2 defer early', 'mx2 defer early']);
 
     expect(await call('suspects.fix', { tripletIds: atRisk.tripletIds, fix: 'pass-now', dryRun: false })).toMatchObject({ applied: true });
     expect((await call<Suspect[]>('suspects.list', {})).map(keyOf)).not.toContain(keyOf(exchange));

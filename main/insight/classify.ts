@@ -238,7 +238,15 @@ export function withEvidence(suspect: ScoredSuspect, all: readonly WaitingAttemp
   return {
     ...suspect,
     summary: summarise({ primary: suspect.primary, attempts: all, clientGroups: suspect.clientGroups, now }),
-    evidence: all.map(({ at, clientAddress, clientName, action, reason, tripletId }) => ({ at, clientAddress, clientName, action, reason, tripletId })),
+    evidence: all.map(({ at, clientAddress, clientName, action, reason, tripletId, filter }) => ({
+      at,
+      clientAddress,
+      clientName,
+      action,
+      reason,
+      tripletId,
+      ...(filter !== undefined ? { filter } : {}),
+    })),
   };
 }
 

@@ -281,7 +281,10 @@ export class SuspectModel {
       }
     }
     const attempts = this.reads.attemptTextIds(attemptIds);
-    for (const row of attempts.values()) stringIds.push(row.clientAddress, row.clientName, row.sender, row.recipient, row.action, row.reason);
+    for (const row of attempts.values()) {
+      stringIds.push(row.clientAddress, row.clientName, row.sender, row.recipient, row.action, row.reason);
+      if (row.filter !== null) stringIds.push(row.filter);
+    }
     const texts = this.reads.texts(stringIds, new Map());
     const text = (id: number) => texts.get(id) ?? '';
     const made = new Map<number, CandidateMail>();
@@ -306,6 +309,7 @@ export class SuspectModel {
             recipient: text(ids.recipient),
             action: text(ids.action),
             reason: text(ids.reason),
+            ...(ids.filter !== null ? { filter: text(ids.filter) } : {}),
           });
         }
         if (rows.length > 0) perTriplet.push({ clientGroup, rows });

@@ -24,6 +24,8 @@ export interface WaitingAttemptRow {
   recipient: string;
   action: string;
   reason: string;
+  /** In a copy of a shared database: the filter that decided. */
+  filter?: string;
 }
 
 export interface PassedTripletRow {

@@ -165,6 +165,13 @@ CREATE TABLE setting_changes (
 ) STRICT;
 CREATE INDEX setting_changes_at ON setting_changes (at);`,
   },
+  {
+    version: 9,
+    name: 'which filter decided an attempt, in a copy of a shared database',
+    // A workstation's copy of a greylist several hosts share (PgReplica) fills it; a filter's own
+    // file leaves it NULL, which costs nothing to store.
+    sql: 'ALTER TABLE attempts ADD COLUMN filter INTEGER;',
+  },
 ];
 
 /** The first schema of the compact layout (see compact-log.ts). */

@@ -44,6 +44,8 @@ export interface AttemptTextIds {
   recipient: number;
   action: number;
   reason: number;
+  /** In a copy of a shared database: the filter that decided. */
+  filter: number | null;
 }
 
 type Row = number[];
@@ -70,7 +72,7 @@ export class WaitingMailReads {
       db.prepare(`SELECT ${expression} FROM attempts WHERE id >= @from AND id < @to AND triplet_id IS NOT NULL ORDER BY id`).pluck(),
     );
     this.attemptTextsStmt = db
-      .prepare('SELECT a.id, client_address, client_name, sender, recipient, action, reason FROM json_each(?) AS j CROSS JOIN attempts a ON a.id = j.value')
+      .prepare('SELECT a.id, client_address, client_name, sender, recipient, action, reason, filter FROM json_each(?) AS j CROSS JOIN attempts a ON a.id = j.value')
       .raw();
     this.textsStmt = db.prepare('SELECT s.id, s.text FROM json_each(?) AS j CROSS JOIN strings s ON s.id = j.value').raw();
     // Through the key's index: a mail's triplets lie together.
@@ -134,8 +136,8 @@ export class WaitingMailReads {
   attemptTextIds(ids: readonly number[]): Map<number, AttemptTextIds> {
     const found = new Map<number, AttemptTextIds>();
     for (const chunk of inChunks(ids, IDS_PER_READ)) {
-      for (const [id, clientAddress, clientName, sender, recipient, action, reason] of this.attemptTextsStmt.all(JSON.stringify(chunk)) as Row[]) {
-        found.set(id!, { id: id!, clientAddress: clientAddress!, clientName: clientName!, sender: sender!, recipient: recipient!, action: action!, reason: reason! });
+      for (const [id, clientAddress, clientName, sender, recipient, action, reason, filter] of this.attemptTextsStmt.all(JSON.stringify(chunk)) as Array<Array<number | null>>) {
+        found.set(id!, { id: id!, clientAddress: clientAddress!, clientName: clientName!, sender: sender!, recipient: recipient!, action: action!, reason: reason!, filter: filter ?? null });
       }
     }
     return found;

@@ -112,7 +112,7 @@ export class PgReplica {
     const deleteTriplet = this.db.prepare('DELETE FROM triplets WHERE id = ?');
     const insertAttempt = this.db.prepare(
       `INSERT OR IGNORE INTO attempts (id, at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay,
-         triplet_id, attempt_number, client_group, key_sender, key_recipient) VALUES (${new Array(17).fill('?').join(', ')})`,
+         triplet_id, attempt_number, client_group, key_sender, key_recipient, filter) VALUES (${new Array(18).fill('?').join(', ')})`,
     );
     let maxString = 0;
     let maxChange = 0;
@@ -144,7 +144,7 @@ export class PgReplica {
     });
     await this.sql`
       SELECT id, at, client_address, client_name, helo, sender, recipient, queue_id, action, reason, rule, delay, triplet_id, attempt_number,
-        client_group, key_sender, key_recipient
+        client_group, key_sender, key_recipient, filter
       FROM attempts WHERE id > ${attemptsFrom} ORDER BY id`
       .values()
       .cursor(BATCH, (rows) => {

@@ -11,11 +11,14 @@ import { CLASS_INFO, CREDIBILITY_BASE_POINTS, credibilityOf, fixesFor, formatWei
 
 function Evidence({ suspect, now }: { suspect: Suspect; now: number }) {
   const first = suspect.evidence[0]?.at ?? suspect.firstSeen;
+  // On a shared database: which host's filter decided each attempt.
+  const hosts = suspect.evidence.some((attempt) => attempt.filter !== undefined);
   return (
     <table className="table table-compact evidence-table" aria-label="Every attempt">
       <thead>
         <tr>
           <th scope="col">Time</th>
+          {hosts && <th scope="col">Host</th>}
           <th scope="col">Client</th>
           <th scope="col">Decision</th>
         </tr>
@@ -27,6 +30,7 @@ function Evidence({ suspect, now }: { suspect: Suspect; now: number }) {
               {formatWhen(attempt.at, now)}
               <div className="muted small">{index === 0 ? 'first' : `+${formatSpan(attempt.at - first)}`}</div>
             </td>
+            {hosts && <td className="mono">{attempt.filter ?? '—'}</td>}
             <td className="mono">
               {attempt.clientAddress}
               <div className="muted small">{attempt.clientName && attempt.clientName !== 'unknown' ? attempt.clientName : 'no verified name'}</div>
