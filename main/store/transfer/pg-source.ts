@@ -1,0 +1,77 @@
+import { FutureSchemaError } from '../migrations.js';
+import { connectPostgres, describeDatabaseUrl, type PgSql } from '../postgres/pg-connection.js';
+import { PG_LATEST_SCHEMA_VERSION } from '../postgres/pg-migrations.js';
+import { BATCH_ROWS, type AttemptRow, type ClientPassRow, type ListEntryRow, type SettingChangeRow, type SettingRow, type SourceReader, type TransferSource, type TripletRow } from './transfer-rows.js';
+
+const text = (column: string) => `(SELECT text FROM strings WHERE id = ${column})`;
+
+/**
+ * A shared PostgreSQL greylist read as it is, never written (not even migrated): one read-only
+ * transaction at REPEATABLE READ, so that the filters still deciding from it change nothing the
+ * copy sees, each table streamed through a cursor.
+ */
+export class PgSource implements TransferSource {
+  private constructor(
+    private readonly sql: PgSql,
+    readonly description: string,
+  ) {}
+
+  static async open(url: string): Promise<PgSource> {
+    const sql = connectPostgres(url, { max: 1, applicationName: 'greyward migrate' });
+    const description = describeDatabaseUrl(url);
+    try {
+      const [{ present }] = await sql<[{ present: boolean }]>`SELECT to_regclass('meta') IS NOT NULL AND to_regclass('attempts') IS NOT NULL AS present`;
+      if (!present) throw new Error(`${description} holds no Greyward greylist`);
+      const version = (await sql<Array<{ value: number }>>`SELECT value FROM meta WHERE key = 'schema_version'`)[0]?.value ?? 0;
+      if (version > PG_LATEST_SCHEMA_VERSION) throw new FutureSchemaError(version, PG_LATEST_SCHEMA_VERSION);
+      if (version < PG_LATEST_SCHEMA_VERSION) throw new Error(`${description} has an older schema (version ${version}); start a filter of this Greyward on it once to upgrade it, then migrate`);
+      return new PgSource(sql, description);
+    } catch (error) {
+      await sql.end({ timeout: 1 }).catch(() => undefined);
+      if ((error as { code?: string }).code !== undefined && !(error instanceof FutureSchemaError)) throw new Error(`cannot read ${description}: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  async snapshot<T>(read: (reader: SourceReader) => Promise<T>): Promise<T> {
+    return (await this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => read(reader(tx as unknown as PgSql)))) as T;
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 2 });
+  }
+}
+
+function reader(tx: PgSql): SourceReader {
+  const stream = <T>(query: string) => tx.unsafe(query).values().cursor(BATCH_ROWS) as unknown as AsyncIterable<T[]>;
+  const count = async (table: string) => (await tx.unsafe(`SELECT count(*)::bigint AS n FROM ${table}`))[0]!.n as number;
+  return {
+    counts: async () => ({
+      list_entries: await count('list_entries'),
+      settings: await count('settings'),
+      setting_changes: await count('setting_changes'),
+      triplets: await count('triplets'),
+      client_passes: await count('client_passes'),
+      attempts: await count('attempts'),
+    }),
+    policyVersion: async () => (await tx<Array<{ value: number }>>`SELECT value FROM meta WHERE key = 'policy_version'`)[0]?.value ?? 0,
+    listEntries: () =>
+      tx`SELECT id, list, kind, pattern, comment, source, created_at, expires_at, hits, last_hit_at FROM list_entries ORDER BY id`.cursor(BATCH_ROWS) as unknown as AsyncIterable<ListEntryRow[]>,
+    settings: async () => (await tx<SettingRow[]>`SELECT key, value, updated_at FROM settings ORDER BY key`).map((row) => ({ ...row })),
+    settingChanges: () => tx`SELECT at, key, old_value, new_value FROM setting_changes ORDER BY id`.cursor(BATCH_ROWS) as unknown as AsyncIterable<SettingChangeRow[]>,
+    triplets: () =>
+      stream<TripletRow>(
+        `SELECT id, ${text('sender')}, ${text('recipient')}, ${text('client_group')}, first_seen, last_seen, attempts, early_attempts, passed_at, passes
+         FROM triplets ORDER BY id`,
+      ),
+    clientPasses: () => stream<ClientPassRow>('SELECT client, passes, last_counted_at, last_seen FROM client_passes ORDER BY client'),
+    // Several filters append at once, so ids are not in time order: the index on time gives it.
+    attempts: () =>
+      stream<AttemptRow>(
+        `SELECT id, at, ${text('client_address')}, ${text('client_name')}, ${text('helo')}, ${text('sender')}, ${text('recipient')}, queue_id,
+           ${text('action')}, ${text('reason')}, ${text('rule')}, delay, triplet_id, attempt_number,
+           ${text('client_group')}, ${text('key_sender')}, ${text('key_recipient')}, ${text('filter')}
+         FROM attempts ORDER BY at, id`,
+      ),
+  };
+}
