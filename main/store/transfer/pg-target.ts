@@ -13,6 +13,9 @@ export interface PgTargetOptions {
   note: (line: string) => void;
 }
 
+/** Texts whose ids the copy remembers (some 30 MB): a busy server's log names a few hundred thousand. */
+const TEXTS_REMEMBERED = 300_000;
+
 /** Column `index` of every row. */
 const column = <T extends unknown[]>(rows: readonly T[], index: number) => rows.map((row) => row[index]);
 
@@ -51,7 +54,7 @@ export class PgTarget implements TransferTarget {
   }
 
   private writer(tx: PgSql, merge: boolean): TargetWriter {
-    const strings = new PgStringTable();
+    const strings = new PgStringTable(TEXTS_REMEMBERED);
     const { filterName, note } = this.options;
     /** The target's ids of every text in `rows`' columns `indexes`. */
     const idsOf = async <R extends unknown[]>(rows: readonly R[], indexes: readonly number[], extra: readonly string[] = []) => {

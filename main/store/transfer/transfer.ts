@@ -66,11 +66,16 @@ export async function transferGreylist(source: TransferSource, target: TransferT
     };
     const copy = async <R>(table: keyof TableCounts, batches: AsyncIterable<R[]>, write: (rows: R[]) => Promise<unknown>) => {
       let tableDone = 0;
+      // The next batch is read while the last one is written.
+      let writing: Promise<unknown> = Promise.resolve();
       for await (const rows of batches) {
         if (rows.length === 0) continue;
-        await write(rows);
-        copied(table, rows.length, (tableDone += rows.length));
+        await writing;
+        const written = write(rows).then(() => copied(table, rows.length, (tableDone += rows.length)));
+        written.catch(() => undefined);
+        writing = written;
       }
+      await writing;
     };
     await target.write(merging, async (writer) => {
       // The source's lists replace a new database's default entries: a default removed there stays removed.
