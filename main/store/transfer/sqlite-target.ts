@@ -6,6 +6,9 @@ import { StringTable } from '../string-table.js';
 import { describeExistingData, EXISTING_DATA_SQL } from './existing-data.js';
 import type { TargetWriter, TransferTarget } from './transfer-rows.js';
 
+/** Texts whose ids the copy remembers (some 30 MB): a busy server's log names a few hundred thousand. */
+const TEXTS_REMEMBERED = 300_000;
+
 /**
  * A database file as the target: created and migrated like any Greyward database, then filled in
  * one write transaction. It takes a whole greylist only, never a merge: a file's attempt ids are
@@ -34,6 +37,9 @@ export class SqliteTarget implements TransferTarget {
   async write<T>(merge: boolean, work: (writer: TargetWriter) => Promise<T>): Promise<T> {
     if (merge) throw new Error(`${this.description} is a database file: --merge needs a PostgreSQL target`);
     const db = this.db;
+    // The new pages stay in memory until the commit: a cache of 128 MB keeps them from being spilled and read back.
+    const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+    db.pragma('cache_size = -131072');
     db.exec('BEGIN IMMEDIATE');
     try {
       const result = await work(this.writer());
@@ -43,6 +49,8 @@ export class SqliteTarget implements TransferTarget {
       if (db.inTransaction) db.exec('ROLLBACK');
       if (this.created) this.discard();
       throw error;
+    } finally {
+      if (db.open) db.pragma(`cache_size = ${cacheSize}`);
     }
   }
 
@@ -55,8 +63,18 @@ export class SqliteTarget implements TransferTarget {
   private writer(): TargetWriter {
     const db = this.db;
     const strings = new StringTable(db);
-    const id = (text: string) => strings.intern(text);
-    const idOrNull = (text: string | null) => (text === null ? null : strings.intern(text));
+    // The table's own cache is sized for a filter's traffic; a whole log names far more texts.
+    const ids = new Map<string, number>();
+    const id = (text: string) => {
+      let found = ids.get(text);
+      if (found === undefined) {
+        found = strings.intern(text);
+        if (ids.size >= TEXTS_REMEMBERED) ids.clear();
+        ids.set(text, found);
+      }
+      return found;
+    };
+    const idOrNull = (text: string | null) => (text === null ? null : id(text));
     const entries = batchInsert(db, 'list_entries', ['id', 'list', 'kind', 'pattern', 'comment', 'source', 'created_at', 'expires_at', 'hits', 'last_hit_at']);
     const triplets = batchInsert(db, 'triplets', ['id', 'sender', 'recipient', 'client_group', 'first_seen', 'last_seen', 'attempts', 'early_attempts', 'passed_at', 'passes']);
     const clients = batchInsert(db, 'client_passes', ['client', 'passes', 'last_counted_at', 'last_seen']);
