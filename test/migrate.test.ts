@@ -12,6 +12,9 @@ import type { PolicyRequest } from '../main/filter/policy-protocol.js';
 import { openDatabase } from '../main/store/database.js';
 import { PgStore } from '../main/store/postgres/pg-store.js';
 import { SqliteStore } from '../main/store/sqlite-store.js';
+import { SqliteSource } from '../main/store/transfer/sqlite-source.js';
+import { SqliteTarget } from '../main/store/transfer/sqlite-target.js';
+import { transferGreylist } from '../main/store/transfer/transfer.js';
 import { greyward, greywardOk, startDaemon } from './support/greyward-process.js';
 import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
 import { askOnce, rcpt } from './support/policy-client.js';
@@ -112,6 +115,38 @@ async function contentsOfPg(url: string) {
     await sql.end();
   }
 }
+
+describe('moving a greylist from one file into another', () => {
+  const tempDir = tempDirs('greyward-migrate-files-');
+
+  it('copies it whole and says how far it is as it goes', async () => {
+    const file = join(tempDir(), 'greyward.db');
+    const store = new SqliteStore(openDatabase(file));
+    await seedGreylist(store);
+    await store.close();
+    const copy = join(tempDir(), 'copy.db');
+    const lines: string[] = [];
+    const source = SqliteSource.open(file);
+    const target = SqliteTarget.open(copy);
+    // Two seconds pass between two looks at the clock: every batch says how far the copy is.
+    let clock = 0;
+    await transferGreylist(source, target, { merge: false, say: (line) => lines.push(line), now: () => (clock += 1000) });
+    await Promise.all([source.close(), target.close()]);
+    expect(lines[0]).toBe(`copying 3 list entries, 2 settings, 2 setting changes, 2 triplets, 1 client pass counters, 6 attempts from ${file} into ${copy}`);
+    expect(lines.slice(1)).toEqual([
+      'settings 2 of 2; 5 of 16 rows (31%, 5 s)',
+      'setting changes 2 of 2; 7 of 16 rows (43%, 8 s)',
+      'triplets 2 of 2; 9 of 16 rows (56%, 11 s)',
+      'client pass counters 1 of 1; 10 of 16 rows (62%, 14 s)',
+      'attempts 6 of 6; 16 of 16 rows (100%, 17 s)',
+      'copied 16 rows in 18.0 s',
+    ]);
+    const { policyVersion: before, ...rows } = await contentsOfFile(file);
+    const { policyVersion: after, ...copied } = await contentsOfFile(copy);
+    expect(copied).toEqual(rows);
+    expect(after).toBeGreaterThan(before);
+  });
+});
 
 describe('greyward migrate', () => {
   if (!prerequisitesMet(missingOf([postgresAvailability()]))) return;
@@ -259,6 +294,9 @@ describe('greyward migrate', () => {
     expect(broken.stderr).toMatch(/garbage\.db is not a Greyward database/);
     // The target database was not even given a schema.
     expect(await contentsOfPg(url)).toBeUndefined();
+
+    const same = await greyward('migrate', '--from', url, '--to', `${url}?application_name=copy`);
+    expect(same.stderr).toMatch(/--from and --to name the same database/);
 
     const emptyUrl = await cluster.createDatabase();
     const notGreylist = await greyward('migrate', '--from', emptyUrl, '--to', join(dir, 'copy.db'));

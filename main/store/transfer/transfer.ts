@@ -8,6 +8,8 @@ export interface TransferOptions {
   merge: boolean;
   /** Where progress and notes go (standard error for the command). */
   say: (line: string) => void;
+  /** The clock progress is timed by, in milliseconds. */
+  now?: () => number;
 }
 
 export interface TransferReport {
@@ -39,7 +41,7 @@ export function describeCounts(counts: TableCounts): string {
  * one snapshot of the source, batch by batch, so that memory stays small whatever the size. A
  * target that holds data already is refused unless `merge` is set.
  */
-export async function transferGreylist(source: TransferSource, target: TransferTarget, { merge, say }: TransferOptions): Promise<TransferReport> {
+export async function transferGreylist(source: TransferSource, target: TransferTarget, { merge, say, now = Date.now }: TransferOptions): Promise<TransferReport> {
   const existing = await target.existingData();
   if (existing !== undefined && !merge) {
     throw new TargetNotEmptyError(`${target.description} already holds data (${existing}); nothing was copied. Add --merge to add ${source.description} to it, or choose an empty target`);
@@ -48,20 +50,20 @@ export async function transferGreylist(source: TransferSource, target: TransferT
     throw new TargetNotEmptyError(`${target.description} already holds data (${existing}) and is a database file: only a PostgreSQL target can take a merge; nothing was copied`);
   }
   const merging = existing !== undefined;
-  const started = Date.now();
+  const started = now();
   return source.snapshot(async (read) => {
     const counts = await read.counts();
     const total = TABLE_ORDER.reduce((sum, table) => sum + counts[table], 0);
     say(`${merging ? 'merging' : 'copying'} ${describeCounts(counts)} from ${source.description} into ${target.description}`);
     let done = 0;
-    let reportedAt = Date.now();
+    let reportedAt = now();
     const copied = (table: keyof TableCounts, rows: number, tableDone: number) => {
       done += rows;
-      if (Date.now() - reportedAt < PROGRESS_MS) return;
-      reportedAt = Date.now();
+      if (now() - reportedAt < PROGRESS_MS) return;
+      reportedAt = now();
       say(
         `${TABLE_NAMES[table]} ${tableDone.toLocaleString('en')} of ${counts[table].toLocaleString('en')}; ` +
-          `${done.toLocaleString('en')} of ${total.toLocaleString('en')} rows (${Math.floor((100 * done) / Math.max(1, total))}%, ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+          `${done.toLocaleString('en')} of ${total.toLocaleString('en')} rows (${Math.floor((100 * done) / Math.max(1, total))}%, ${((now() - started) / 1000).toFixed(0)} s)`,
       );
     };
     const copy = async <R>(table: keyof TableCounts, batches: AsyncIterable<R[]>, write: (rows: R[]) => Promise<unknown>) => {
@@ -94,7 +96,7 @@ export async function transferGreylist(source: TransferSource, target: TransferT
       await copy('attempts', read.attempts(), (rows) => writer.attempts(rows));
       await writer.finish(await read.policyVersion());
     });
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = (now() - started) / 1000;
     say(`${merging ? 'merged' : 'copied'} ${total.toLocaleString('en')} rows in ${seconds.toFixed(1)} s`);
     return { counts, merged: merging, seconds };
   });
