@@ -119,6 +119,17 @@ async function contentsOfPg(url: string) {
 describe('moving a greylist from one file into another', () => {
   const tempDir = tempDirs('greyward-migrate-files-');
 
+  it('says in --help what --merge keeps, and asks for --from and --to', async () => {
+    const help = (await greywardOk('migrate', '--help')).replace(/\s+/g, ' ');
+    expect(help).toMatch(/^Usage: greyward migrate/);
+    expect(help).toContain('triplets the same triplet in both: attempts, early attempts and passes add up');
+    expect(help).toContain("list entries the target's entry stays where both have the same list, kind and pattern");
+    expect(help).toContain('--filter-name <host>');
+    const missing = await greyward('migrate', '--from', join(tempDir(), 'greyward.db'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/required option '--to <url\|path>' not specified/);
+  });
+
   it('copies it whole and says how far it is as it goes', async () => {
     const file = join(tempDir(), 'greyward.db');
     const store = new SqliteStore(openDatabase(file));
@@ -196,15 +207,21 @@ describe('greyward migrate', () => {
     expect(backPolicy).toBeGreaterThan(sharedPolicy);
   });
 
-  it("passes, at a filter on the PostgreSQL greylist, the retry of a triplet the file deferred", async () => {
+  it('hands the greylist to a filter already running on the PostgreSQL database: its lists at once, the retry of a triplet the file deferred passes', async () => {
     const file = await seededFile();
     const url = await cluster.createDatabase();
-    await greywardOk('migrate', '--from', file, '--to', url);
     const filter = await startDaemon(['--db', url, '--listen', '127.0.0.1:0']);
     cleanups.push(() => filter.stop());
-    expect(await askOnce({ port: filter.port }, rcpt({ client_address: WAITING.clientAddress, sender: WAITING.sender, recipient: WAITING.recipient }))).toMatch(/^PREPEND X-Greylist: delayed|^DUNNO/);
+    const spam = rcpt({ sender: 'offer@spam.example' });
+    const retry = rcpt({ client_address: WAITING.clientAddress, sender: WAITING.sender, recipient: WAITING.recipient });
+    // Asked nothing before: every answer is an attempt, and a database that holds one is refused.
+    await greywardOk('migrate', '--from', file, '--to', url);
+    const migrated = performance.now();
+    await expect.poll(() => askOnce({ port: filter.port }, spam), { timeout: 5000, interval: 20 }).toMatch(/^REJECT/);
+    expect(performance.now() - migrated).toBeLessThan(1000);
+    expect(await askOnce({ port: filter.port }, retry)).toMatch(/^PREPEND X-Greylist: delayed|^DUNNO/);
     // A triplet it never saw is still deferred: the retry passed for what moved, not for nothing.
-    expect(await askOnce({ port: filter.port }, rcpt({ client_address: WAITING.clientAddress, sender: 'stranger@example.org', recipient: WAITING.recipient }))).toMatch(DEFER);
+    expect(await askOnce({ port: filter.port }, rcpt({ ...retry, sender: 'stranger@example.org' }))).toMatch(DEFER);
   });
 
   it('refuses a target that holds data and leaves it untouched; --merge into a file is refused too', async () => {
