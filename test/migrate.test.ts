@@ -14,6 +14,8 @@ import { PgStore } from '../main/store/postgres/pg-store.js';
 import { SqliteStore } from '../main/store/sqlite-store.js';
 import { SqliteSource } from '../main/store/transfer/sqlite-source.js';
 import { SqliteTarget } from '../main/store/transfer/sqlite-target.js';
+import { PgTarget } from '../main/store/transfer/pg-target.js';
+import type { TransferSource } from '../main/store/transfer/transfer-rows.js';
 import { transferGreylist } from '../main/store/transfer/transfer.js';
 import { greyward, greywardOk, startDaemon } from './support/greyward-process.js';
 import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
@@ -222,6 +224,52 @@ describe('greyward migrate', () => {
     expect(await askOnce({ port: filter.port }, retry)).toMatch(/^PREPEND X-Greylist: delayed|^DUNNO/);
     // A triplet it never saw is still deferred: the retry passed for what moved, not for nothing.
     expect(await askOnce({ port: filter.port }, rcpt({ ...retry, sender: 'stranger@example.org' }))).toMatch(DEFER);
+  });
+
+  it("keeps a filter on the target from writing while the copy runs, and writes its decision once the copy is in", async () => {
+    const file = await seededFile();
+    const url = await cluster.createDatabase();
+    const filterStore = await PgStore.open(url, { filterName: 'mx9' });
+    cleanups.push(() => filterStore.close());
+    const source = SqliteSource.open(file);
+    const target = await PgTarget.open(url, { filterName: 'mx-old', note: () => undefined });
+    cleanups.push(() => Promise.all([source.close(), target.close()]));
+    const waitingLocks = async () => Number((await filterStore.sql`SELECT count(*) AS n FROM pg_locks WHERE NOT granted`)[0]!.n);
+    const key = { clientGroup: '198.18.0.0/24', sender: 'late@example.org', recipient: 'x@example.net' };
+    const state = { firstSeen: NOW, lastSeen: NOW, attempts: 1, earlyAttempts: 0, passedAt: null, passes: 0 };
+    const attempt = {
+      at: NOW, clientAddress: '198.18.0.1', clientName: 'unknown', helo: 'late.example.org', sender: key.sender, recipient: key.recipient, queueId: '',
+      action: 'defer' as const, reason: 'new' as const, rule: `triplet ${key.clientGroup} ${key.sender} ${key.recipient}`, delay: 120,
+    };
+    let decided: Promise<void> | undefined;
+    // The filter decides once the copy has begun to write.
+    const watched: TransferSource = {
+      description: source.description,
+      close: () => source.close(),
+      snapshot: (read) =>
+        source.snapshot((reader) =>
+          read({
+            ...reader,
+            triplets: async function* () {
+              decided = filterStore.commit([{ attempt, triplet: { key, state } }]);
+              await expect.poll(waitingLocks).toBeGreaterThan(0);
+              yield* reader.triplets();
+            },
+          }),
+        ),
+    };
+    await transferGreylist(watched, target, { merge: false, say: () => undefined });
+    await decided;
+    const after = (await contentsOfPg(url))!;
+    const { policyVersion: _, ...fileRows } = await contentsOfFile(file);
+    expect(after.triplets.slice(0, -1)).toEqual(fileRows.triplets);
+    expect(after.attempts.slice(0, -1)).toEqual(fileRows.attempts);
+    // The filter's rows come after the copied ones, with ids of their own.
+    const [lastTriplet, lastAttempt] = [after.triplets.at(-1) as { id: number; sender: string }, after.attempts.at(-1) as { id: number; triplet_id: number; sender: string }];
+    expect(lastTriplet.sender).toBe(key.sender);
+    expect(lastTriplet.id).toBeGreaterThan(Math.max(...fileRows.triplets.map((row) => (row as { id: number }).id)));
+    expect(lastAttempt).toMatchObject({ sender: key.sender, triplet_id: lastTriplet.id });
+    expect(lastAttempt.id).toBeGreaterThan(Math.max(...fileRows.attempts.map((row) => (row as { id: number }).id)));
   });
 
   it('refuses a target that holds data and leaves it untouched; --merge into a file is refused too', async () => {

@@ -11,7 +11,8 @@ file into a PostgreSQL greylist that several MX hosts share, and back; file to f
 PostgreSQL to PostgreSQL work too. The source is only read (one consistent snapshot: stop the
 filters on it first, or their later decisions stay behind). The target is written in one
 transaction: if anything fails it is left as it was (a file this command created is removed).
-Its policy version moves on, so running filters read the lists and settings again.
+Filters on the target go on answering meanwhile; what they decide is written once the copy is
+in. Its policy version moves on, so running filters read the lists and settings again.
 
 A target that holds data (a triplet, an attempt, a client counter, a stored setting or setting
 change, or a list entry besides the postmaster@ and abuse@ a new database starts with) is

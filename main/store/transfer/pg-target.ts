@@ -5,6 +5,7 @@ import { migratePostgres } from '../postgres/pg-migrations.js';
 import { PgStringTable } from '../postgres/pg-strings.js';
 import { describeExistingData, EXISTING_DATA_SQL } from './existing-data.js';
 import type { AttemptRow, TargetWriter, TransferTarget, TripletRow } from './transfer-rows.js';
+import { TargetNotEmptyError } from './transfer.js';
 
 export interface PgTargetOptions {
   /** Who decided the attempts of a source that does not record it (a database file): its host's name. */
@@ -49,8 +50,18 @@ export class PgTarget implements TransferTarget {
     return describeExistingData(counts as Record<string, number>);
   }
 
+  /**
+   * Filters on the target go on reading while the copy runs; their writes wait for it, so that
+   * none takes an id or a triplet the copy is writing, and none arrives between the check that
+   * the target is empty and the copy.
+   */
   async write<T>(merge: boolean, work: (writer: TargetWriter) => Promise<T>): Promise<T> {
-    return (await this.sql.begin((tx) => work(this.writer(tx as unknown as PgSql, merge)))) as T;
+    return (await this.sql.begin(async (tx) => {
+      await tx`LOCK TABLE list_entries, settings, setting_changes, triplets, client_passes, attempts IN EXCLUSIVE MODE`;
+      const existing = merge ? undefined : describeExistingData((await tx.unsafe(EXISTING_DATA_SQL))[0] as Record<string, number>);
+      if (existing !== undefined) throw new TargetNotEmptyError(`${this.description} was written meanwhile (${existing}); nothing was copied`);
+      return work(this.writer(tx as unknown as PgSql, merge));
+    })) as T;
   }
 
   private writer(tx: PgSql, merge: boolean): TargetWriter {

@@ -5,6 +5,7 @@ import type { MigrationProgress } from '../compact-migration.js';
 import { StringTable } from '../string-table.js';
 import { describeExistingData, EXISTING_DATA_SQL } from './existing-data.js';
 import type { TargetWriter, TransferTarget } from './transfer-rows.js';
+import { TargetNotEmptyError } from './transfer.js';
 
 /** Texts whose ids the copy remembers (some 30 MB): a busy server's log names a few hundred thousand. */
 const TEXTS_REMEMBERED = 300_000;
@@ -42,6 +43,9 @@ export class SqliteTarget implements TransferTarget {
     db.pragma('cache_size = -131072');
     db.exec('BEGIN IMMEDIATE');
     try {
+      // A filter may have written between the first look and this transaction's lock.
+      const existing = await this.existingData();
+      if (existing !== undefined) throw new TargetNotEmptyError(`${this.description} was written meanwhile (${existing}); nothing was copied`);
       const result = await work(this.writer());
       db.exec('COMMIT');
       return result;
