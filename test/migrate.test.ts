@@ -136,6 +136,7 @@ describe('moving a greylist from one file into another', () => {
     const file = join(tempDir(), 'greyward.db');
     const store = new SqliteStore(openDatabase(file));
     await seedGreylist(store);
+    await store.announce({ pid: 4242, host: 'mx1', endpoints: { tcp: '127.0.0.1:10023' }, version: 'test', startedAt: 0, seenAt: 0 }, true);
     await store.close();
     const copy = join(tempDir(), 'copy.db');
     const lines: string[] = [];
@@ -147,12 +148,13 @@ describe('moving a greylist from one file into another', () => {
     await Promise.all([source.close(), target.close()]);
     expect(lines[0]).toBe(`copying 3 list entries, 2 settings, 2 setting changes, 2 triplets, 1 client pass counters, 6 attempts from ${file} into ${copy}`);
     expect(lines.slice(1)).toEqual([
-      'settings 2 of 2; 5 of 16 rows (31%, 5 s)',
-      'setting changes 2 of 2; 7 of 16 rows (43%, 8 s)',
-      'triplets 2 of 2; 9 of 16 rows (56%, 11 s)',
-      'client pass counters 1 of 1; 10 of 16 rows (62%, 14 s)',
-      'attempts 6 of 6; 16 of 16 rows (100%, 17 s)',
-      'copied 16 rows in 18.0 s',
+      `still serving ${file}: mx1 (pid 4242); what it decides from now on is not copied (stop the filters first to move everything)`,
+      'settings 2 of 2; 5 of 16 rows (31%, 6 s)',
+      'setting changes 2 of 2; 7 of 16 rows (43%, 9 s)',
+      'triplets 2 of 2; 9 of 16 rows (56%, 12 s)',
+      'client pass counters 1 of 1; 10 of 16 rows (62%, 15 s)',
+      'attempts 6 of 6; 16 of 16 rows (100%, 18 s)',
+      'copied 16 rows in 19.0 s',
     ]);
     const { policyVersion: before, ...rows } = await contentsOfFile(file);
     const { policyVersion: after, ...copied } = await contentsOfFile(copy);

@@ -53,6 +53,8 @@ function reader(tx: PgSql): SourceReader {
       attempts: await count('attempts'),
     }),
     policyVersion: async () => (await tx<Array<{ value: number }>>`SELECT value FROM meta WHERE key = 'policy_version'`)[0]?.value ?? 0,
+    runningFilters: async (since) =>
+      (await tx<Array<{ host: string; pid: number }>>`SELECT host, pid FROM filter_presence WHERE seen_at >= ${since} ORDER BY host, pid`).map(({ host, pid }) => `${host} (pid ${pid})`),
     listEntries: () =>
       tx`SELECT id, list, kind, pattern, comment, source, created_at, expires_at, hits, last_hit_at FROM list_entries ORDER BY id`.cursor(BATCH_ROWS) as unknown as AsyncIterable<ListEntryRow[]>,
     settings: async () => (await tx<SettingRow[]>`SELECT key, value, updated_at FROM settings ORDER BY key`).map((row) => ({ ...row })),

@@ -75,6 +75,10 @@ export class SqliteSource implements TransferSource {
         attempts: count('attempts'),
       }),
       policyVersion: async () => (db.prepare("SELECT value FROM meta WHERE key = 'policy_version'").pluck().get() as number | undefined) ?? 0,
+      runningFilters: async (since) =>
+        (db.prepare('SELECT host, pid FROM filter_presence WHERE seen_at >= ? ORDER BY host, pid').all(since) as Array<{ host: string; pid: number }>).map(
+          ({ host, pid }) => `${host} (pid ${pid})`,
+        ),
       listEntries: () =>
         mapPages(
           pages<[number, string, string, string, string, string, number, number | null, number, number | null]>(

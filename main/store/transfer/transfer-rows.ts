@@ -49,6 +49,8 @@ export const BATCH_ROWS = 5_000;
 export interface SourceReader {
   counts(): Promise<TableCounts>;
   policyVersion(): Promise<number>;
+  /** The filters that said they serve the source at `since` (seconds) or later, as "host (pid N)". */
+  runningFilters(since: number): Promise<string[]>;
   listEntries(): AsyncIterable<ListEntryRow[]>;
   settings(): Promise<SettingRow[]>;
   settingChanges(): AsyncIterable<SettingChangeRow[]>;

@@ -1,5 +1,7 @@
 import type { TableCounts, TransferSource, TransferTarget } from './transfer-rows.js';
 
+/** A filter whose heartbeat is this recent (seconds) still serves the source: it writes one every 5 s. */
+const RUNNING_SECONDS = 30;
 /** A progress line at most this often. */
 const PROGRESS_MS = 2_000;
 
@@ -55,6 +57,10 @@ export async function transferGreylist(source: TransferSource, target: TransferT
     const counts = await read.counts();
     const total = TABLE_ORDER.reduce((sum, table) => sum + counts[table], 0);
     say(`${merging ? 'merging' : 'copying'} ${describeCounts(counts)} from ${source.description} into ${target.description}`);
+    const running = await read.runningFilters(Math.floor(now() / 1000) - RUNNING_SECONDS);
+    if (running.length > 0) {
+      say(`still serving ${source.description}: ${running.join(', ')}; what ${running.length === 1 ? 'it decides' : 'they decide'} from now on is not copied (stop the filters first to move everything)`);
+    }
     let done = 0;
     let reportedAt = now();
     const copied = (table: keyof TableCounts, rows: number, tableDone: number) => {
