@@ -6,6 +6,7 @@ import { VERSION } from '../version.js';
 import { checkCommand } from './check-command.js';
 import { filterCommand } from './filter-command.js';
 import { listsCommand } from './lists-command.js';
+import { migrateCommand } from './migrate-command.js';
 import { settingsCommand } from './settings-command.js';
 import { suspectsCommand } from './suspects-command.js';
 import { uiCommand } from './ui-command.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(listsCommand());
   program.addCommand(suspectsCommand());
   program.addCommand(uiCommand());
+  program.addCommand(migrateCommand());
   return program;
 }
 

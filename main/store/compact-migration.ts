@@ -116,7 +116,7 @@ function copyIntoCompactLayout(db: Database, progress: MigrationProgress): void 
 const ROWS_PER_INSERT = 100;
 
 /** Inserts rows in statements of many rows each; flush() writes what is left. */
-function batchInsert(db: Database, table: string, columns: readonly string[]) {
+export function batchInsert(db: Database, table: string, columns: readonly string[]) {
   const values = `(${columns.map(() => '?').join(', ')})`;
   const full = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => values).join(', ')}`);
   let pending: unknown[] = [];

@@ -13,6 +13,9 @@ type Tx = PgSql;
 export class PgStringTable {
   private readonly cache = new Map<string, number>();
 
+  /** `cacheLimit`: texts remembered at most (a copy of a whole greylist remembers more). */
+  constructor(private readonly cacheLimit = CACHE_LIMIT) {}
+
   /** The ids of `texts` within `tx`; call `remember` with the result once the transaction committed. */
   async idsWithin(tx: Tx, texts: Iterable<string>): Promise<Map<string, number>> {
     const ids = new Map<string, number>();
@@ -43,7 +46,7 @@ export class PgStringTable {
   }
 
   remember(ids: Map<string, number>): void {
-    if (this.cache.size + ids.size > CACHE_LIMIT) this.cache.clear();
+    if (this.cache.size + ids.size > this.cacheLimit) this.cache.clear();
     for (const [text, id] of ids) if (id >= 0) this.cache.set(text, id);
   }
 }
