@@ -29,8 +29,8 @@ order by id):
   attempts         all added, with new ids, each naming the target's row of its triplet
 
 Attempts in PostgreSQL name the filter that decided them: those from a file take --filter-name
-(the host name of the filter that wrote the file; default this host's name). A file does not
-record it, so it is dropped on the way back.
+(the host name of the filter that wrote the file; default this host's name). On the way back
+into a file the name is kept with each attempt.
 
 Progress goes to standard error every 2 s; the summary to standard output.`;
 

@@ -144,7 +144,8 @@ export class PgTarget implements TransferTarget {
               attempts = triplets.attempts + excluded.attempts,
               early_attempts = triplets.early_attempts + excluded.early_attempts,
               passed_at = LEAST(triplets.passed_at, excluded.passed_at),
-              passes = triplets.passes + excluded.passes
+              passes = triplets.passes + excluded.passes,
+              change = nextval('greyward_changes')
             RETURNING id, sender, recipient, client_group
           )
           INSERT INTO transfer_triplet_ids (source, target)

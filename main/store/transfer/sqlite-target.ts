@@ -84,7 +84,7 @@ export class SqliteTarget implements TransferTarget {
     const clients = batchInsert(db, 'client_passes', ['client', 'passes', 'last_counted_at', 'last_seen']);
     const attempts = batchInsert(db, 'attempts', [
       'id', 'at', 'client_address', 'client_name', 'helo', 'sender', 'recipient', 'queue_id', 'action', 'reason', 'rule', 'delay', 'triplet_id',
-      'attempt_number', 'client_group', 'key_sender', 'key_recipient',
+      'attempt_number', 'client_group', 'key_sender', 'key_recipient', 'filter',
     ]);
     /** The last attempt id written: ids must grow with time here, whatever order the source numbered them in. */
     let lastAttemptId = 0;
@@ -112,11 +112,11 @@ export class SqliteTarget implements TransferTarget {
         clients.flush();
       },
       attempts: async (rows) => {
-        for (const [sourceId, at, address, name, helo, sender, recipient, queueId, action, reason, rule, delay, tripletId, number, group, keySender, keyRecipient] of rows) {
+        for (const [sourceId, at, address, name, helo, sender, recipient, queueId, action, reason, rule, delay, tripletId, number, group, keySender, keyRecipient, filter] of rows) {
           lastAttemptId = Math.max(sourceId, lastAttemptId + 1);
           attempts.add(
             lastAttemptId, at, id(address), id(name), id(helo), id(sender), id(recipient), queueId, id(action), id(reason), idOrNull(rule), delay, tripletId,
-            number, idOrNull(group), idOrNull(keySender), idOrNull(keyRecipient),
+            number, idOrNull(group), idOrNull(keySender), idOrNull(keyRecipient), idOrNull(filter),
           );
         }
         attempts.flush();
