@@ -5,7 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FilterService } from '../main/filter/filter-service.js';
 import { streamLog } from '../main/filter/log.js';
 import type { PolicyRequest } from '../main/filter/policy-protocol.js';
@@ -18,7 +18,7 @@ import { PgTarget } from '../main/store/transfer/pg-target.js';
 import type { TransferSource } from '../main/store/transfer/transfer-rows.js';
 import { transferGreylist } from '../main/store/transfer/transfer.js';
 import { greyward, greywardOk, startDaemon } from './support/greyward-process.js';
-import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
+import { postgresAvailability, suiteCluster } from './support/pg-cluster.js';
 import { askOnce, rcpt } from './support/policy-client.js';
 import { missingOf, prerequisitesMet } from './support/prerequisites.js';
 import { tempDirs } from './support/temp-dirs.js';
@@ -165,16 +165,8 @@ describe('moving a greylist from one file into another', () => {
 
 describe('greyward migrate', () => {
   if (!prerequisitesMet(missingOf([postgresAvailability()]))) return;
-  let cluster: PgCluster;
   const tempDir = tempDirs('greyward-migrate-');
-  const cleanups: Array<() => Promise<unknown>> = [];
-  beforeAll(async () => {
-    cluster = await startPgCluster();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  });
-  afterAll(async () => cluster?.destroy());
+  const { cluster, cleanups } = suiteCluster();
 
   async function seededFile(): Promise<string> {
     const path = join(tempDir(), 'greyward.db');
@@ -190,7 +182,7 @@ describe('greyward migrate', () => {
     expect(before.triplets.length).toBe(2);
     expect(before.attempts.length).toBe(6);
     expect(before.entries.map((entry) => (entry as { pattern: string }).pattern)).not.toContain('abuse@');
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
 
     const into = await greyward('migrate', '--from', file, '--to', url, '--filter-name', 'mx-old');
     expect(into.stderr).toMatch(/copying 3 list entries, 2 settings, 2 setting changes, 2 triplets, 1 client pass counters, 6 attempts/);
@@ -213,7 +205,7 @@ describe('greyward migrate', () => {
 
   it('hands the greylist to a filter already running on the PostgreSQL database: its lists at once, the retry of a triplet the file deferred passes', async () => {
     const file = await seededFile();
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const filter = await startDaemon(['--db', url, '--listen', '127.0.0.1:0']);
     cleanups.push(() => filter.stop());
     const spam = rcpt({ sender: 'offer@spam.example' });
@@ -230,7 +222,7 @@ describe('greyward migrate', () => {
 
   it("keeps a filter on the target from writing while the copy runs, and writes its decision once the copy is in", async () => {
     const file = await seededFile();
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const filterStore = await PgStore.open(url, { filterName: 'mx9' });
     cleanups.push(() => filterStore.close());
     const source = SqliteSource.open(file);
@@ -276,7 +268,7 @@ describe('greyward migrate', () => {
 
   it('refuses a target that holds data and leaves it untouched; --merge into a file is refused too', async () => {
     const file = await seededFile();
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const target = await PgStore.open(url);
     await target.addEntries([{ list: 'grey', kind: 'sender-domain', pattern: 'example.biz' }], NOW);
     await target.close();
@@ -298,7 +290,7 @@ describe('greyward migrate', () => {
 
   it('with --merge adds counts of the same triplet, keeps the target\'s list entries and settings, and links each attempt to its triplet', async () => {
     const file = await seededFile();
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const target = await PgStore.open(url, { filterName: 'mx2' });
     // The same sender at the other host (same triplet), and its own spam domain.
     await seedGreylist(target, '2');
@@ -350,7 +342,7 @@ describe('greyward migrate', () => {
 
   it('says why when the source is missing or not a greylist, and writes nothing anywhere', async () => {
     const dir = tempDir();
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const missing = await greyward('migrate', '--from', join(dir, 'nothing.db'), '--to', url);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nothing\.db does not exist/);
@@ -365,12 +357,12 @@ describe('greyward migrate', () => {
     const same = await greyward('migrate', '--from', url, '--to', `${url}?application_name=copy`);
     expect(same.stderr).toMatch(/--from and --to name the same database/);
 
-    const emptyUrl = await cluster.createDatabase();
+    const emptyUrl = await cluster().createDatabase();
     const notGreylist = await greyward('migrate', '--from', emptyUrl, '--to', join(dir, 'copy.db'));
     expect(notGreylist.code).toBe(1);
     expect(notGreylist.stderr).toMatch(/holds no Greyward greylist/);
     expect(existsSync(join(dir, 'copy.db'))).toBe(false);
-    const unreachable = await greyward('migrate', '--from', `postgres://greyward@127.0.0.1:${cluster.port}/no_such_database`, '--to', join(dir, 'copy.db'));
+    const unreachable = await greyward('migrate', '--from', `postgres://greyward@127.0.0.1:${cluster().port}/no_such_database`, '--to', join(dir, 'copy.db'));
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot read postgres:\/\/greyward@127\.0\.0\.1:\d+\/no_such_database: .*does not exist/);
     expect(existsSync(join(dir, 'copy.db'))).toBe(false);

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFilter } from '../main/filter/daemon.js';
 import { FilterService } from '../main/filter/filter-service.js';
 import { streamLog } from '../main/filter/log.js';
@@ -13,7 +13,7 @@ import type { PolicyRequest } from '../main/filter/policy-protocol.js';
 import { PgAdminQueries } from '../main/store/postgres/pg-admin-queries.js';
 import { PgStore } from '../main/store/postgres/pg-store.js';
 import { greyward, greywardOk, startDaemon, type DaemonProcess } from './support/greyward-process.js';
-import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
+import { postgresAvailability, suiteCluster } from './support/pg-cluster.js';
 import { askOnce, PolicyClient, rcpt } from './support/policy-client.js';
 import { missingOf, prerequisitesMet } from './support/prerequisites.js';
 
@@ -33,19 +33,11 @@ const request = (over: Partial<PolicyRequest> = {}): PolicyRequest => ({
 
 describe('filters sharing one PostgreSQL greylist', () => {
   if (!prerequisitesMet(missingOf([postgresAvailability()]))) return;
-  let cluster: PgCluster;
-  const cleanups: Array<() => Promise<unknown>> = [];
-  beforeAll(async () => {
-    cluster = await startPgCluster();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  });
-  afterAll(async () => cluster?.destroy());
+  const { cluster, cleanups } = suiteCluster();
 
   /** Two filters in this process on one new database, answering by the clock `now`. */
   async function twoHosts(settings: Record<string, unknown> = {}) {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const admin = await PgStore.open(url);
     cleanups.push(() => admin.close());
     if (Object.keys(settings).length > 0) await admin.changeSettings(settings, [], 0);
@@ -109,7 +101,7 @@ describe('filters sharing one PostgreSQL greylist', () => {
   }
 
   it('records each attempt under the name the filter was given with --name, or its host name', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const named = await startDaemon(['--db', url, '--listen', '127.0.0.1:0', '--name', 'mx-east']);
     cleanups.push(() => named.stop());
     const unnamed = await daemon(url);
@@ -130,7 +122,7 @@ describe('filters sharing one PostgreSQL greylist', () => {
   });
 
   it("warns when a host's clock is off the database's by more than 5 s, and the Overview shows by how much", async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const lines: string[] = [];
     const running = await startFilter({ db: url, listen: '127.0.0.1:0', log: streamLog((text) => lines.push(text)), clock: () => Math.floor(Date.now() / 1000) + 42, filterName: 'mx-fast' });
     cleanups.push(() => running.stop());
@@ -144,7 +136,7 @@ describe('filters sharing one PostgreSQL greylist', () => {
   });
 
   it('applies a list entry added from the command line at every filter within a second', async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const [a, b] = await Promise.all([daemon(url), daemon(url)]);
     const spam = rcpt({ sender: 'offer@spam.example' });
     expect(await askOnce({ port: a.port }, spam)).toMatch(DEFER);
@@ -160,7 +152,7 @@ describe('filters sharing one PostgreSQL greylist', () => {
   });
 
   it('loses no count under 2×8 connections asking about the same triplets at two filters at once', { timeout: 60_000 }, async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const [a, b] = await Promise.all([daemon(url), daemon(url)]);
     const triplets = 40;
     const rounds = 15;

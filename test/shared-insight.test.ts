@@ -2,7 +2,7 @@
 // greylisting is about to lose whichever host deferred them, and a fix made there applies at
 // both hosts. Real filters on a throw-away PostgreSQL cluster, a clock the test moves.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Suspect } from '../shared/contract.js';
 import { openAdminSession } from '../main/api/admin-session.js';
 import { dispatch } from '../main/api/dispatch.js';
@@ -10,7 +10,7 @@ import { startFilter } from '../main/filter/daemon.js';
 import { quietLog } from '../main/filter/log.js';
 import { PgStore } from '../main/store/postgres/pg-store.js';
 import { sharedDatabaseView } from '../main/supervisor/shared-database-view.js';
-import { startPgCluster, postgresAvailability, type PgCluster } from './support/pg-cluster.js';
+import { postgresAvailability, suiteCluster } from './support/pg-cluster.js';
 import { missingOf, prerequisitesMet } from './support/prerequisites.js';
 import { greywardOk } from './support/greyward-process.js';
 import { retryNow, runTraffic, type PlantedSender } from './support/traffic-generator.js';
@@ -21,18 +21,10 @@ const keyOf = (s: { sender: string; recipient: string }) => `${s.sender} ${s.rec
 
 describe('mail at risk on a shared greylist', () => {
   if (!prerequisitesMet(missingOf([postgresAvailability()]))) return;
-  let cluster: PgCluster;
-  const cleanups: Array<() => Promise<unknown>> = [];
-  beforeAll(async () => {
-    cluster = await startPgCluster();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  });
-  afterAll(async () => cluster?.destroy());
+  const { cluster, cleanups } = suiteCluster();
 
   it('lists the senders at risk deferred at either host, and a fix chosen on the workstation lets the next retry pass at the other host', { timeout: 90_000 }, async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const clock = { now: T0 };
     const host = async (name: string) => {
       const running = await startFilter({ db: url, listen: '127.0.0.1:0', log: quietLog(), clock: () => clock.now, filterName: name });
@@ -93,7 +85,7 @@ describe('mail at risk on a shared greylist', () => {
   });
 
   it('greyward suspects --db URL lists them from a copy made for the run', { timeout: 60_000 }, async () => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     // Three hours ago by the filter's clock: the command judges by the real one.
     const clock = { now: Math.floor(Date.now() / 1000) - 3 * HOUR };
     const running = await startFilter({ db: url, listen: '127.0.0.1:0', log: quietLog(), clock: () => clock.now, filterName: 'mx1' });

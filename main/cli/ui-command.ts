@@ -54,19 +54,27 @@ export function uiCommand(): Command {
     .action(async (options: UiOptions) => {
       if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535) throw new Error(`--port "${options.port}" is not a port number`);
       surviveClosedOutput();
-      if (isDatabaseUrl(options.db)) return serveSharedDatabase(options);
       const say = (line: string) => process.stderr.write(`${line}\n`);
-      const store = new SqliteStore(openDatabase(options.db));
-      const supervisor = new FilterSupervisor({
-        db: options.db,
-        ...(options.listen !== undefined ? { listen: options.listen } : {}),
-        ...(options.socket !== undefined ? { socket: options.socket } : {}),
-        launcher: nodeLauncher({ relay: (lines) => process.stderr.write(lines) }),
-        findRunningFilter: presenceProbe({ store }),
-        version: VERSION,
-      });
+      // A shared PostgreSQL database: its filters run on the mail hosts, none is started here.
+      const store = isDatabaseUrl(options.db) ? await PgStore.open(options.db) : new SqliteStore(openDatabase(options.db));
+      const supervisor =
+        store instanceof SqliteStore
+          ? new FilterSupervisor({
+              db: options.db,
+              ...(options.listen !== undefined ? { listen: options.listen } : {}),
+              ...(options.socket !== undefined ? { socket: options.socket } : {}),
+              launcher: nodeLauncher({ relay: (lines) => process.stderr.write(lines) }),
+              findRunningFilter: presenceProbe({ store }),
+              version: VERSION,
+            })
+          : undefined;
       let host: BrowserHost | undefined;
-      const session = await openAdminSession({ store, supervisor, emit: (event, payload) => host?.broadcast(event, payload) });
+      const session = await openAdminSession({
+        store,
+        supervisor: supervisor ?? sharedDatabaseView(VERSION),
+        emit: (event, payload) => host?.broadcast(event, payload),
+        progress: say,
+      });
       // The screens' port first: when it is taken, nothing has been started yet, and nothing is left behind.
       try {
         host = await startBrowserHost({ handlers: session.handlers, staticDir: RENDERER_DIR, port: Number(options.port), log: say });
@@ -75,44 +83,22 @@ export function uiCommand(): Command {
         throw hostError(error as NodeJS.ErrnoException, Number(options.port));
       }
       process.stdout.write(`${host.url}\n`);
+      if (store instanceof PgStore) say(`shared database ${store.description}: no filter is started here; the Overview lists the filters on the mail hosts`);
       let closing = false;
       const close = async (signal: string) => {
         if (closing) process.exit(1);
         closing = true;
-        say(`${signal}: closing the screens${supervisor.ownsFilter ? ' and stopping the filter this command started' : ''}`);
+        say(`${signal}: closing the screens${supervisor?.ownsFilter ? ' and stopping the filter this command started' : ''}`);
         // Together: a filter that got the same Ctrl-C exits by itself, and must not be restarted while the screens close.
-        await Promise.all([host?.close(), supervisor.stop()]);
+        await Promise.all([host?.close(), supervisor?.stop()]);
         await session.close();
         process.exit(0);
       };
       // Before the filter is started: a Ctrl-C while it starts must stop it, not leave it behind.
       process.on('SIGTERM', () => void close('SIGTERM'));
       process.on('SIGINT', () => void close('SIGINT'));
+      if (!supervisor) return;
       supervisor.onStatus((status) => say(describeStatus(status)));
       await supervisor.start();
     });
-}
-
-/** The screens onto a shared PostgreSQL database: no filter is started here, the Overview lists those on the mail hosts. */
-async function serveSharedDatabase(options: UiOptions): Promise<void> {
-  const say = (line: string) => process.stderr.write(`${line}\n`);
-  const store = await PgStore.open(options.db);
-  let host: BrowserHost | undefined;
-  const session = await openAdminSession({ store, supervisor: sharedDatabaseView(VERSION), emit: (event, payload) => host?.broadcast(event, payload), progress: say });
-  try {
-    host = await startBrowserHost({ handlers: session.handlers, staticDir: RENDERER_DIR, port: Number(options.port), log: say });
-  } catch (error) {
-    await session.close();
-    throw hostError(error as NodeJS.ErrnoException, Number(options.port));
-  }
-  process.stdout.write(`${host.url}\n`);
-  say(`shared database ${store.description}: no filter is started here; the Overview lists the filters on the mail hosts`);
-  const close = async (signal: string) => {
-    say(`${signal}: closing the screens`);
-    await host?.close();
-    await session.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void close('SIGTERM'));
-  process.on('SIGINT', () => void close('SIGINT'));
 }

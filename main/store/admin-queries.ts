@@ -1,6 +1,6 @@
 import { CHART_RANGES, SEARCH_COUNT_LIMIT, type Attempt, type ChartRange, type MailPassed, type Triplet } from '../../shared/contract.js';
 import { ipv4Bytes, networkContains, parseIp, parseNetwork, type Network } from '../../shared/net.js';
-import type { AdminReads, Timing, TripletPageQuery, TripletSort } from './admin-reads.js';
+import { deferralOutcomes, type AdminReads, type Timing, type TripletPageQuery, type TripletSort } from './admin-reads.js';
 import { attemptIdAt, stringId, stringIds } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
 import { StringCatalogue } from './string-catalogue.js';
@@ -109,44 +109,21 @@ export class AdminQueries implements AdminReads {
     return rows.reverse();
   }
 
-  /**
-   * The newest deferrals, and how the mail of each got through since: its triplet passed (on a
-   * retry when a 'passed' decision marks the moment, else by "Pass now"), or a later attempt of
-   * the same sender and recipient was allowed (an allow entry added meanwhile).
-   */
+  /** The newest deferrals, and how the mail of each got through since (see deferralOutcomes). */
   deferralsWithOutcomes(limit: number): { deferrals: Attempt[]; passed: MailPassed[] } {
     const deferrals = this.recentAttempts(limit, ['defer']);
     if (deferrals.length === 0) return { deferrals, passed: [] };
-    const tripletPasses = new Map<number, { at: number; byRetry: number }>();
     const tripletIds = [...new Set(deferrals.map((d) => d.tripletId).filter((id): id is number => id !== null))];
     const passedTriplets = this.db.prepare(
       `SELECT t.id, t.passed_at AS at,
               EXISTS (SELECT 1 FROM attempts a WHERE a.triplet_id = t.id AND a.reason = ? AND a.at = t.passed_at) AS byRetry
        FROM triplets t WHERE t.id IN (SELECT value FROM json_each(?)) AND t.passed_at IS NOT NULL`,
     );
-    for (const row of passedTriplets.all(stringId(this.db, 'passed'), JSON.stringify(tripletIds)) as Array<{ id: number; at: number; byRetry: number }>) tripletPasses.set(row.id, row);
-    const mailKey = (sender: string, recipient: string) => `${sender.toLowerCase()}\n${recipient.toLowerCase()}`;
-    const allowedMail = new Map<string, Array<{ id: number; at: number }>>();
-    const wanted = new Set(deferrals.map((d) => mailKey(d.sender, d.recipient)));
+    const rows = passedTriplets.all(stringId(this.db, 'passed'), JSON.stringify(tripletIds)) as Array<{ id: number; at: number; byRetry: number }>;
+    const tripletPasses = new Map(rows.map((row) => [row.id, { at: row.at, byRetry: row.byRetry === 1 }]));
     const allowed = this.db.prepare(`SELECT id, at, sender, recipient FROM attempt_view WHERE id > ? AND action_id = ? ORDER BY id`);
-    for (const row of allowed.iterate(deferrals[0]!.id, stringId(this.db, 'allow')) as Iterable<{ id: number; at: number; sender: string; recipient: string }>) {
-      const key = mailKey(row.sender, row.recipient);
-      if (!wanted.has(key)) continue;
-      const list = allowedMail.get(key) ?? [];
-      if (list.length < 100) list.push({ id: row.id, at: row.at });
-      allowedMail.set(key, list);
-    }
-    const passed: MailPassed[] = [];
-    for (const deferral of deferrals) {
-      const triplet = deferral.tripletId === null ? undefined : tripletPasses.get(deferral.tripletId);
-      if (triplet && triplet.at >= deferral.at) {
-        passed.push({ deferralId: deferral.id, at: triplet.at, by: triplet.byRetry ? 'retry' : 'administrator' });
-        continue;
-      }
-      const allow = allowedMail.get(mailKey(deferral.sender, deferral.recipient))?.find((a) => a.id > deferral.id);
-      if (allow) passed.push({ deferralId: deferral.id, at: allow.at, by: 'allow-list' });
-    }
-    return { deferrals, passed };
+    const allowedRows = allowed.iterate(deferrals[0]!.id, stringId(this.db, 'allow')) as Iterable<{ id: number; at: number; sender: string; recipient: string }>;
+    return { deferrals, passed: deferralOutcomes(deferrals, tripletPasses, allowedRows) };
   }
 
   /**

@@ -42,3 +42,38 @@ export function tripletWithState(row: Omit<Triplet, 'state' | 'secondsLeft'>, no
     row.passedAt !== null && row.lastSeen >= now - timing.maxAge ? 'passed' : row.passedAt === null && row.firstSeen >= now - timing.retryWindow ? 'waiting' : 'expired';
   return { ...row, state, secondsLeft: state === 'waiting' ? Math.max(0, row.firstSeen + timing.delay - now) : null };
 }
+
+const mailKey = (sender: string, recipient: string) => `${sender.toLowerCase()}\n${recipient.toLowerCase()}`;
+
+/**
+ * How the mail of each deferral got through since: its triplet passed (on a retry when a
+ * 'passed' decision marks the moment, else by "Pass now"), or a later attempt of the same sender
+ * and recipient was allowed (an allow entry added meanwhile). `allowed`: allowed attempts after
+ * the first deferral, in id order.
+ */
+export function deferralOutcomes(
+  deferrals: readonly Attempt[],
+  tripletPasses: ReadonlyMap<number, { at: number; byRetry: boolean }>,
+  allowed: Iterable<{ id: number; at: number; sender: string; recipient: string }>,
+): MailPassed[] {
+  const wanted = new Set(deferrals.map((d) => mailKey(d.sender, d.recipient)));
+  const allowedMail = new Map<string, Array<{ id: number; at: number }>>();
+  for (const row of allowed) {
+    const key = mailKey(row.sender, row.recipient);
+    if (!wanted.has(key)) continue;
+    const list = allowedMail.get(key) ?? [];
+    if (list.length < 100) list.push({ id: row.id, at: row.at });
+    allowedMail.set(key, list);
+  }
+  const passed: MailPassed[] = [];
+  for (const deferral of deferrals) {
+    const triplet = deferral.tripletId === null ? undefined : tripletPasses.get(deferral.tripletId);
+    if (triplet && triplet.at >= deferral.at) {
+      passed.push({ deferralId: deferral.id, at: triplet.at, by: triplet.byRetry ? 'retry' : 'administrator' });
+      continue;
+    }
+    const allow = allowedMail.get(mailKey(deferral.sender, deferral.recipient))?.find((a) => a.id > deferral.id);
+    if (allow) passed.push({ deferralId: deferral.id, at: allow.at, by: 'allow-list' });
+  }
+  return passed;
+}

@@ -1,5 +1,5 @@
 import { normaliseEntryPattern, validateComment, validateExpiry } from '../../shared/list-entry-checks.js';
-import { isListKind, isListName, type ListEntry, type NewListEntry } from '../../shared/lists.js';
+import { isListKind, isListName, type ListEntry, type ListEntryChange, type NewListEntry } from '../../shared/lists.js';
 
 /** A list entry as both stores hold it. */
 export interface ListEntryRow {
@@ -48,4 +48,21 @@ export function checkEntry(entry: NewListEntry, now: number): Pick<ListEntry, 'l
     comment: validateComment(entry.comment ?? ''),
     expiresAt: validateExpiry(entry.expiresAt ?? null, now),
   };
+}
+
+/**
+ * An entry as an edit leaves it, checked as an added entry is. An expiry that is not changed is
+ * kept as it is, even if it has passed since: writing a comment on an expired entry is not
+ * setting its expiry.
+ */
+export function editedEntry(current: ListEntry, change: ListEntryChange, now: number): Pick<ListEntry, 'pattern' | 'comment' | 'expiresAt'> {
+  const checked = checkEntry(
+    { list: current.list, kind: current.kind, pattern: change.pattern ?? current.pattern, comment: change.comment ?? current.comment, expiresAt: change.expiresAt ?? null },
+    now,
+  );
+  return { pattern: checked.pattern, comment: checked.comment, expiresAt: change.expiresAt === undefined ? current.expiresAt : checked.expiresAt };
+}
+
+export function duplicateEntryError(entry: Pick<ListEntry, 'pattern' | 'list'>, other: number): Error {
+  return new Error(`${entry.pattern} is already on the ${entry.list} list (entry ${other}): edit or remove that one`);
 }

@@ -6,7 +6,7 @@ import type { SettingKey, Settings } from '../../shared/settings.js';
 import { BackgroundWriter, inlineWriter } from './background-writer.js';
 import type { SqliteDatabase } from './database.js';
 import { prepareDecisionWriter } from './decision-writer.js';
-import { checkEntry, InvalidEntriesError, toListEntry, type ListEntryRow } from './list-entry-rows.js';
+import { checkEntry, duplicateEntryError, editedEntry, InvalidEntriesError, toListEntry, type ListEntryRow } from './list-entry-rows.js';
 import { isPatternKind, listCapacityProblem } from './list-tables.js';
 import { MemoryLookups, type MemoryLookupOptions } from './memory-lookups.js';
 import { readPolicyOnWorker } from './policy-loader.js';
@@ -255,17 +255,14 @@ export class SqliteStore implements FilterStore, AdminStore {
       const row = select.get(id) as ListEntryRow | undefined;
       if (!row) throw new Error(`there is no list entry ${id}`);
       const current = toListEntry(row);
-      const checked = checkEntry(
-        { list: current.list, kind: current.kind, pattern: change.pattern ?? current.pattern, comment: change.comment ?? current.comment, expiresAt: change.expiresAt ?? null },
-        now,
-      );
-      const expiresAt = change.expiresAt === undefined ? current.expiresAt : checked.expiresAt;
+      const checked = editedEntry(current, change, now);
+      const { expiresAt } = checked;
       const other = this.db
         .prepare('SELECT id FROM list_entries WHERE list = ? AND kind = ? AND pattern = ? AND id != ?')
         .pluck()
         .get(current.list, current.kind, checked.pattern, id) as number | undefined;
-      if (other !== undefined) throw new Error(`${checked.pattern} is already on the ${current.list} list (entry ${other}): edit or remove that one`);
-      const sets = (['pattern', 'comment', 'expiresAt'] as const).filter((field) => (field === 'expiresAt' ? expiresAt : checked[field]) !== current[field]);
+      if (other !== undefined) throw duplicateEntryError({ pattern: checked.pattern, list: current.list }, other);
+      const sets = (['pattern', 'comment', 'expiresAt'] as const).filter((field) => checked[field] !== current[field]);
       if (sets.length > 0) {
         const columns = sets.map((field) => (field === 'expiresAt' ? 'expires_at = @expiresAt' : `${field} = @${field}`)).join(', ');
         this.db.prepare(`UPDATE list_entries SET ${columns} WHERE id = @id`).run({ id, pattern: checked.pattern, comment: checked.comment, expiresAt });

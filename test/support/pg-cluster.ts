@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Availability } from './prerequisites.js';
 import { freeLoopbackPort } from './free-port.js';
 
@@ -120,4 +121,21 @@ export async function startPgCluster(): Promise<PgCluster> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Inside a describe block: one cluster started before its tests and deleted after them, and
+ * cleanups (filters, stores) run after each test, newest first.
+ */
+export function suiteCluster(): { cluster: () => PgCluster; cleanups: Array<() => Promise<unknown>> } {
+  let started: PgCluster | undefined;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  beforeAll(async () => {
+    started = await startPgCluster();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+  afterAll(async () => started?.destroy());
+  return { cluster: () => started!, cleanups };
 }

@@ -1,7 +1,7 @@
 import { CHART_RANGES, SEARCH_COUNT_LIMIT, type Attempt, type ChartRange, type MailPassed, type SharedFilter, type Triplet } from '../../../shared/contract.js';
 import { networkContains, parseIp } from '../../../shared/net.js';
 import { networkOf, networkTextPrefix } from '../admin-queries.js';
-import { tripletWithState, type AdminReads, type Timing, type TripletPageQuery, type TripletSort } from '../admin-reads.js';
+import { deferralOutcomes, tripletWithState, type AdminReads, type Timing, type TripletPageQuery, type TripletSort } from '../admin-reads.js';
 import type { PgSql } from './pg-connection.js';
 
 const ATTEMPT_COLUMNS = `id, at, client_address AS "clientAddress", client_name AS "clientName", helo, sender, recipient,
@@ -85,7 +85,7 @@ export class PgAdminQueries implements AdminReads {
     return rows.reverse();
   }
 
-  /** As AdminQueries.deferralsWithOutcomes. */
+  /** The newest deferrals, and how the mail of each got through since (see deferralOutcomes). */
   async deferralsWithOutcomes(limit: number): Promise<{ deferrals: Attempt[]; passed: MailPassed[] }> {
     const deferrals = await this.recentAttempts(limit, ['defer']);
     if (deferrals.length === 0) return { deferrals, passed: [] };
@@ -94,30 +94,10 @@ export class PgAdminQueries implements AdminReads {
       SELECT t.id, t.passed_at AS at,
         EXISTS (SELECT 1 FROM attempts a WHERE a.triplet_id = t.id AND a.reason = (SELECT id FROM strings WHERE text = 'passed') AND a.at = t.passed_at) AS by_retry
       FROM triplets t WHERE t.id = ANY(${tripletIds}::bigint[]) AND t.passed_at IS NOT NULL`;
-    const tripletPasses = new Map(passedTriplets.map((row) => [row.id, row]));
-    const mailKey = (sender: string, recipient: string) => `${sender.toLowerCase()}\n${recipient.toLowerCase()}`;
-    const wanted = new Set(deferrals.map((d) => mailKey(d.sender, d.recipient)));
-    const allowedMail = new Map<string, Array<{ id: number; at: number }>>();
+    const tripletPasses = new Map(passedTriplets.map((row) => [row.id, { at: row.at, byRetry: row.by_retry }]));
     const allowed = await this.sql<Array<{ id: number; at: number; sender: string; recipient: string }>>`
       SELECT id, at, sender, recipient FROM attempt_view WHERE id > ${deferrals[0]!.id} AND action = 'allow' ORDER BY id`;
-    for (const row of allowed) {
-      const key = mailKey(row.sender, row.recipient);
-      if (!wanted.has(key)) continue;
-      const list = allowedMail.get(key) ?? [];
-      if (list.length < 100) list.push({ id: row.id, at: row.at });
-      allowedMail.set(key, list);
-    }
-    const passed: MailPassed[] = [];
-    for (const deferral of deferrals) {
-      const triplet = deferral.tripletId === null ? undefined : tripletPasses.get(deferral.tripletId);
-      if (triplet && triplet.at >= deferral.at) {
-        passed.push({ deferralId: deferral.id, at: triplet.at, by: triplet.by_retry ? 'retry' : 'administrator' });
-        continue;
-      }
-      const allow = allowedMail.get(mailKey(deferral.sender, deferral.recipient))?.find((a) => a.id > deferral.id);
-      if (allow) passed.push({ deferralId: deferral.id, at: allow.at, by: 'allow-list' });
-    }
-    return { deferrals, passed };
+    return { deferrals, passed: deferralOutcomes(deferrals, tripletPasses, allowed) };
   }
 
   /** Ids of the strings containing `term`, any case. */

@@ -1,7 +1,7 @@
 import { sortListEntries } from '../../../shared/entry-order.js';
 import type { ListEntry, ListEntryChange, NewListEntry } from '../../../shared/lists.js';
 import type { ListQuery } from '../greylist-store.js';
-import { checkEntry, InvalidEntriesError, toListEntry, type ListEntryRow } from '../list-entry-rows.js';
+import { checkEntry, duplicateEntryError, editedEntry, InvalidEntriesError, toListEntry, type ListEntryRow } from '../list-entry-rows.js';
 import { isPatternKind, listCapacityProblem } from '../list-tables.js';
 import type { PgSql } from './pg-connection.js';
 
@@ -85,14 +85,11 @@ export async function editEntry(sql: PgSql, id: number, change: ListEntryChange,
     const [row] = await t<ListEntryRow[]>`SELECT * FROM list_entries WHERE id = ${id} FOR UPDATE`;
     if (!row) throw new Error(`there is no list entry ${id}`);
     const current = toListEntry(row);
-    const checked = checkEntry(
-      { list: current.list, kind: current.kind, pattern: change.pattern ?? current.pattern, comment: change.comment ?? current.comment, expiresAt: change.expiresAt ?? null },
-      now,
-    );
-    const expiresAt = change.expiresAt === undefined ? current.expiresAt : checked.expiresAt;
+    const checked = editedEntry(current, change, now);
+    const { expiresAt } = checked;
     const [other] = await t<Array<{ id: number }>>`
       SELECT id FROM list_entries WHERE list = ${current.list} AND kind = ${current.kind} AND pattern = ${checked.pattern} AND id != ${id}`;
-    if (other) throw new Error(`${checked.pattern} is already on the ${current.list} list (entry ${other.id}): edit or remove that one`);
+    if (other) throw duplicateEntryError({ pattern: checked.pattern, list: current.list }, other.id);
     // Naming pattern and expiry in SET moves the policy version (see the trigger) even when only the comment changed:
     // every open screen reads the lists again.
     const [updated] = await t<ListEntryRow[]>`
