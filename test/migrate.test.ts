@@ -19,7 +19,7 @@ import type { TransferSource } from '../main/store/transfer/transfer-rows.js';
 import { transferGreylist } from '../main/store/transfer/transfer.js';
 import { greyward, greywardOk, startDaemon } from './support/greyward-process.js';
 import { postgresAvailability, suiteCluster } from './support/pg-cluster.js';
-import { askOnce, rcpt } from './support/policy-client.js';
+import { askOnce, policyRequest, rcpt } from './support/policy-client.js';
 import { missingOf, prerequisitesMet } from './support/prerequisites.js';
 import { tempDirs } from './support/temp-dirs.js';
 
@@ -28,18 +28,7 @@ const NOW = Math.floor(Date.now() / 1000);
 /** The triplet the file deferred a while ago, and whose retry must pass wherever the greylist went. */
 const WAITING = { clientAddress: '203.0.113.5', sender: 'waiting@example.org', recipient: 'later@example.net' };
 
-const request = (over: Partial<PolicyRequest> = {}): PolicyRequest => ({
-  protocolState: 'RCPT',
-  clientAddress: '192.0.2.10',
-  clientName: 'mail.example.com',
-  reverseClientName: 'mail.example.com',
-  helo: 'mail.example.com',
-  sender: 'alice@example.com',
-  recipient: 'bob@example.net',
-  queueId: 'ABC123',
-  instance: '',
-  ...over,
-});
+const request = (over: Partial<PolicyRequest> = {}) => policyRequest({ queueId: 'ABC123', ...over });
 
 /**
  * A greylist with a history: changed settings, lists with hits, comments and an expiry (and a

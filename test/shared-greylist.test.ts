@@ -14,22 +14,11 @@ import { PgAdminQueries } from '../main/store/postgres/pg-admin-queries.js';
 import { PgStore } from '../main/store/postgres/pg-store.js';
 import { greyward, greywardOk, startDaemon, type DaemonProcess } from './support/greyward-process.js';
 import { postgresAvailability, suiteCluster } from './support/pg-cluster.js';
-import { askOnce, PolicyClient, rcpt } from './support/policy-client.js';
+import { askOnce, PolicyClient, policyRequest, rcpt } from './support/policy-client.js';
 import { missingOf, prerequisitesMet } from './support/prerequisites.js';
 
 const DEFER = /^DEFER_IF_PERMIT 4\.7\.1 Greylisted/;
-const request = (over: Partial<PolicyRequest> = {}): PolicyRequest => ({
-  protocolState: 'RCPT',
-  clientAddress: '192.0.2.10',
-  clientName: 'mail.example.com',
-  reverseClientName: 'mail.example.com',
-  helo: 'mail.example.com',
-  sender: 'alice@example.com',
-  recipient: 'bob@example.net',
-  queueId: '',
-  instance: '',
-  ...over,
-});
+const request = policyRequest;
 
 describe('filters sharing one PostgreSQL greylist', () => {
   if (!prerequisitesMet(missingOf([postgresAvailability()]))) return;

@@ -1,6 +1,6 @@
 import { CHART_RANGES, SEARCH_COUNT_LIMIT, type Attempt, type ChartRange, type MailPassed, type Triplet } from '../../shared/contract.js';
 import { ipv4Bytes, networkContains, parseIp, parseNetwork, type Network } from '../../shared/net.js';
-import { deferralOutcomes, type AdminReads, type Timing, type TripletPageQuery, type TripletSort } from './admin-reads.js';
+import { deferralOutcomes, SORT_COLUMNS, type AdminReads, type Timing, type TripletPageQuery } from './admin-reads.js';
 import { attemptIdAt, stringId, stringIds } from './compact-log.js';
 import type { SqliteDatabase } from './database.js';
 import { StringCatalogue } from './string-catalogue.js';
@@ -11,14 +11,6 @@ import { TripletKeyColumns } from './triplet-key-columns.js';
 const ATTEMPT_COLUMNS = `id, at, client_address AS clientAddress, client_name AS clientName, helo, sender, recipient,
   queue_id AS queueId, action, reason, rule, delay, triplet_id AS tripletId, attempt_number AS attemptNumber`;
 
-const SORT_COLUMNS: Record<TripletSort, string> = {
-  lastSeen: 'last_seen',
-  firstSeen: 'first_seen',
-  attempts: 'attempts',
-  sender: 'sender',
-  recipient: 'recipient',
-  clientGroup: 'client_group',
-};
 
 export function networkOf(text: string): Network | undefined {
   try {

@@ -4,6 +4,16 @@ import type { MaybePromise } from './greylist-store.js';
 
 export type TripletSort = 'lastSeen' | 'firstSeen' | 'attempts' | 'sender' | 'recipient' | 'clientGroup';
 
+/** The column each sort of the Greylist screen orders by, in both stores' triplet_view. */
+export const SORT_COLUMNS: Record<TripletSort, string> = {
+  lastSeen: 'last_seen',
+  firstSeen: 'first_seen',
+  attempts: 'attempts',
+  sender: 'sender',
+  recipient: 'recipient',
+  clientGroup: 'client_group',
+};
+
 export interface TripletPageQuery {
   search?: string | undefined;
   state?: Triplet['state'] | undefined;

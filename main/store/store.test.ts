@@ -328,25 +328,4 @@ describe('SqliteStore', () => {
     expect(await store.policyVersion()).toBeGreaterThan(v1);
     expect((await store.readPolicy()).settings.delay).toBe(60);
   });
-
-  it('expires in bounded slices: unpassed triplets a day after their window, passed ones after max age, the log after its retention', async () => {
-    const store = new SqliteStore(openDatabase(':memory:'));
-    const day = 86_400;
-    const writes = Array.from({ length: 30 }, (_, i) => ({
-      attempt: attempt(i < 10 ? 0 : 100 * day),
-      triplet: {
-        key: { ...key, recipient: `r${i}@example.net` },
-        state: { firstSeen: i < 20 ? 0 : 100 * day, lastSeen: i < 20 ? 0 : 100 * day, attempts: 1, earlyAttempts: 0, passedAt: i < 10 ? null : 0, passes: 0 },
-      },
-    }));
-    await store.commit(writes);
-    const limits = { now: 100 * day, settings: { retryWindow: 2 * day, maxAge: 35 * day, logRetention: 35 * day }, batch: 4 };
-    const first = await store.expire(limits);
-    expect(first).toBeLessThanOrEqual(4 * 4);
-    let total = first;
-    for (let n = await store.expire(limits); n > 0; n = await store.expire(limits)) total += n;
-    expect(store.db.prepare('SELECT count(*) FROM triplets').pluck().get()).toBe(10);
-    expect(store.db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(20);
-    expect(total).toBe(20 + 10);
-  });
 });

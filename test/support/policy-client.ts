@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { PolicyRequest } from '../../main/filter/policy-protocol.js';
 
 export type Endpoint = { port: number; host?: string } | { path: string };
 
@@ -13,6 +14,20 @@ export const rcpt = (over: Record<string, string> = {}): Record<string, string> 
   sender: 'alice@example.com',
   recipient: 'bob@example.net',
   queue_id: '',
+  ...over,
+});
+
+/** The same request as the filter's service reads it, for a FilterService asked in process. */
+export const policyRequest = (over: Partial<PolicyRequest> = {}): PolicyRequest => ({
+  protocolState: 'RCPT',
+  clientAddress: '192.0.2.10',
+  clientName: 'mail.example.com',
+  reverseClientName: 'mail.example.com',
+  helo: 'mail.example.com',
+  sender: 'alice@example.com',
+  recipient: 'bob@example.net',
+  queueId: '',
+  instance: '',
   ...over,
 });
 

@@ -1,7 +1,7 @@
 import { CHART_RANGES, SEARCH_COUNT_LIMIT, type Attempt, type ChartRange, type MailPassed, type SharedFilter, type Triplet } from '../../../shared/contract.js';
 import { networkContains, parseIp } from '../../../shared/net.js';
 import { networkOf, networkTextPrefix } from '../admin-queries.js';
-import { deferralOutcomes, tripletWithState, type AdminReads, type Timing, type TripletPageQuery, type TripletSort } from '../admin-reads.js';
+import { deferralOutcomes, SORT_COLUMNS, tripletWithState, type AdminReads, type Timing, type TripletPageQuery } from '../admin-reads.js';
 import type { PgSql } from './pg-connection.js';
 
 const ATTEMPT_COLUMNS = `id, at, client_address AS "clientAddress", client_name AS "clientName", helo, sender, recipient,
@@ -10,14 +10,6 @@ const ATTEMPT_COLUMNS = `id, at, client_address AS "clientAddress", client_name 
 const TRIPLET_COLUMNS = `id, client_group AS "clientGroup", sender, recipient, first_seen AS "firstSeen", last_seen AS "lastSeen", attempts,
   early_attempts AS "earlyAttempts", passed_at AS "passedAt"`;
 
-const SORT_COLUMNS: Record<TripletSort, string> = {
-  lastSeen: 'last_seen',
-  firstSeen: 'first_seen',
-  attempts: 'attempts',
-  sender: 'sender',
-  recipient: 'recipient',
-  clientGroup: 'client_group',
-};
 
 /** How long an id below the newest one seen may still turn up: another filter's batch committed late. */
 const LATE_SECONDS = 10;
