@@ -138,6 +138,12 @@ describe('filters sharing one PostgreSQL greylist', () => {
     const [atA, atB] = await Promise.all([rejectedAfter(a.port), rejectedAfter(b.port)]);
     expect(atA).toBeLessThan(1000);
     expect(atB).toBeLessThan(1000);
+    // The command line reads the shared state as the filters do.
+    const check = JSON.parse(await greywardOk('check', '--db', url, '--client-address', '192.0.2.10', '--sender', 'offer@spam.example', '--recipient', 'bob@example.net', '--json'));
+    expect(check).toMatchObject({ action: 'reject', reason: 'deny-list' });
+    const entries = JSON.parse(await greywardOk('lists', 'show', '--db', url, '--list', 'deny', '--json')) as Array<{ pattern: string; hits: number }>;
+    expect(entries).toMatchObject([{ pattern: 'spam.example' }]);
+    await expect.poll(async () => (JSON.parse(await greywardOk('lists', 'show', '--db', url, '--list', 'deny', '--json')) as Array<{ hits: number }>)[0]!.hits).toBeGreaterThan(0);
   });
 
   it('loses no count under 2×8 connections asking about the same triplets at two filters at once', { timeout: 60_000 }, async () => {
