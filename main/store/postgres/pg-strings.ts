@@ -32,10 +32,11 @@ export class PgStringTable {
     if (missing.length === 0) return ids;
     // In text order, so that two filters inserting the same new texts take their locks in one order.
     missing.sort();
+    // The texts already stored are read through the unique index (= ANY): a join with the list
+    // would scan the whole table once it is large.
     const stored = await tx<Array<{ id: number; text: string }>>`
-      WITH input AS (SELECT unnest(${missing}::text[]) AS text),
-        added AS (INSERT INTO strings (text) SELECT text FROM input ORDER BY text ON CONFLICT (text) DO NOTHING RETURNING id, text)
-      SELECT id, text FROM added UNION ALL SELECT s.id, s.text FROM strings s JOIN input USING (text)`;
+      WITH added AS (INSERT INTO strings (text) SELECT unnest(${missing}::text[]) ORDER BY 1 ON CONFLICT (text) DO NOTHING RETURNING id, text)
+      SELECT id, text FROM added UNION ALL SELECT id, text FROM strings WHERE text = ANY(${missing}::text[])`;
     for (const { id, text } of stored) ids.set(text, id);
     const unseen = missing.filter((text) => ids.get(text) === -1);
     if (unseen.length > 0) {
