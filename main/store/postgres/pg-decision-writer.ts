@@ -2,10 +2,10 @@ import { tripletRuleText } from '../compact-log.js';
 import type { DecisionWrite, ExpiryLimits } from '../greylist-store.js';
 import type { PgSql } from './pg-connection.js';
 import type { PgStringTable } from './pg-strings.js';
+import { storeTriplets, type KeyedWrite, type KeyIds } from './pg-triplet-batch.js';
 
 type Tx = PgSql;
 type Write = DecisionWrite;
-type TripletWrite = NonNullable<Write['triplet']>;
 
 /** How often a batch that PostgreSQL aborted to break a deadlock is tried again. */
 const DEADLOCK_RETRIES = 3;
@@ -18,46 +18,6 @@ function textsOf(writes: readonly Write[], filter: string): Set<string> {
     if (!triplet || a.rule !== tripletRuleText(triplet.key.clientGroup, triplet.key.sender, triplet.key.recipient)) texts.add(a.rule);
   }
   return texts;
-}
-
-/**
- * A triplet as this attempt changed it. Another filter may have written the row since it was
- * read, so a retry adds what it changed to the stored counts instead of overwriting them, and a
- * fresh start replaces only the row it judged expired: a row another filter started meanwhile
- * is counted into. Returns the row's id and its attempt count.
- */
-async function storeTriplet(tx: Tx, { state: s, from }: TripletWrite, key: [number, number, number]): Promise<{ id: number; attempts: number }> {
-  const [sender, recipient, clientGroup] = key;
-  if (s.attempts === 1 || !from) {
-    const replaced = s.attempts === 1 ? (from?.firstSeen ?? -1) : null;
-    const [row] = await tx<[{ id: number; attempts: number }]>`
-      INSERT INTO triplets (sender, recipient, client_group, first_seen, last_seen, attempts, early_attempts, passed_at, passes)
-      VALUES (${sender}, ${recipient}, ${clientGroup}, ${s.firstSeen}, ${s.lastSeen}, ${s.attempts}, ${s.earlyAttempts}, ${s.passedAt}, ${s.passes})
-      ON CONFLICT (sender, recipient, client_group) DO UPDATE SET
-        first_seen = CASE WHEN ${replaced}::bigint IS NULL OR triplets.first_seen = ${replaced}::bigint THEN excluded.first_seen ELSE triplets.first_seen END,
-        attempts = CASE WHEN ${replaced}::bigint IS NULL OR triplets.first_seen = ${replaced}::bigint THEN excluded.attempts ELSE triplets.attempts + 1 END,
-        early_attempts = CASE WHEN ${replaced}::bigint IS NULL OR triplets.first_seen = ${replaced}::bigint THEN excluded.early_attempts ELSE triplets.early_attempts END,
-        passed_at = CASE WHEN ${replaced}::bigint IS NULL OR triplets.first_seen = ${replaced}::bigint THEN excluded.passed_at ELSE triplets.passed_at END,
-        passes = CASE WHEN ${replaced}::bigint IS NULL OR triplets.first_seen = ${replaced}::bigint THEN excluded.passes ELSE triplets.passes END,
-        last_seen = GREATEST(triplets.last_seen, excluded.last_seen),
-        change = nextval('greyward_changes')
-      RETURNING id, attempts`;
-    return row;
-  }
-  const early = s.earlyAttempts - from.earlyAttempts;
-  const passes = s.passes - from.passes;
-  const [row] = await tx<[{ id: number; attempts: number }]>`
-    INSERT INTO triplets (sender, recipient, client_group, first_seen, last_seen, attempts, early_attempts, passed_at, passes)
-    VALUES (${sender}, ${recipient}, ${clientGroup}, ${s.firstSeen}, ${s.lastSeen}, ${s.attempts}, ${s.earlyAttempts}, ${s.passedAt}, ${s.passes})
-    ON CONFLICT (sender, recipient, client_group) DO UPDATE SET
-      last_seen = GREATEST(triplets.last_seen, excluded.last_seen),
-      attempts = triplets.attempts + 1,
-      early_attempts = triplets.early_attempts + ${early},
-      passes = triplets.passes + ${passes},
-      passed_at = COALESCE(triplets.passed_at, excluded.passed_at),
-      change = nextval('greyward_changes')
-    RETURNING id, attempts`;
-  return row;
 }
 
 const HOUR = 3600;
@@ -76,7 +36,7 @@ async function storeClientPasses(tx: Tx, write: Write): Promise<void> {
       last_seen = GREATEST(client_passes.last_seen, excluded.last_seen)`;
 }
 
-const compareKeys = (a: [number, number, number], b: [number, number, number]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+const compareKeys = (a: KeyIds, b: KeyIds) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
 async function commitOnce(sql: PgSql, strings: PgStringTable, filter: string, writes: readonly Write[]): Promise<void> {
   let ids: Map<string, number> | undefined;
@@ -84,13 +44,12 @@ async function commitOnce(sql: PgSql, strings: PgStringTable, filter: string, wr
     ids = await strings.idsWithin(tx as unknown as Tx, textsOf(writes, filter));
     const id = (text: string) => ids!.get(text)!;
     // Rows are locked in key order, as every filter locks them: two batches never wait for each other in a circle.
-    const keyed = writes
-      .map((write, index) => ({ index, write, key: write.triplet ? ([id(write.triplet.key.sender), id(write.triplet.key.recipient), id(write.triplet.key.clientGroup)] as [number, number, number]) : undefined }))
-      .filter((entry) => entry.key !== undefined)
-      .sort((a, b) => compareKeys(a.key!, b.key!) || a.index - b.index);
-    // Sent together (pipelined), run in the order sent.
-    const stored = await Promise.all(keyed.map((entry) => storeTriplet(tx as unknown as Tx, entry.write.triplet!, entry.key!)));
-    const rows = new Map(keyed.map((entry, i) => [entry.index, stored[i]!]));
+    const keyed: KeyedWrite[] = [];
+    writes.forEach(({ triplet }, index) => {
+      if (triplet) keyed.push({ index, triplet, key: [id(triplet.key.sender), id(triplet.key.recipient), id(triplet.key.clientGroup)] });
+    });
+    keyed.sort((a, b) => compareKeys(a.key, b.key) || a.index - b.index);
+    const rows = await storeTriplets(tx as unknown as Tx, keyed);
     const clients = writes.filter((write) => write.clientPasses).sort((a, b) => (a.clientPasses!.client < b.clientPasses!.client ? -1 : 1));
     await Promise.all(clients.map((write) => storeClientPasses(tx as unknown as Tx, write)));
     const columns: Array<Array<number | string | null>> = Array.from({ length: 17 }, () => []);
