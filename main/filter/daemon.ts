@@ -57,7 +57,7 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   const clock = options.clock ?? systemClock;
   const shared = isDatabaseUrl(options.db);
   const store = shared
-    ? await PgStore.open(options.db, { filterName: options.filterName ?? hostname() })
+    ? await PgStore.open(options.db, { filterName: options.filterName ?? hostname(), lookupsFromMemory: true })
     : new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), {
         backgroundWrites: true,
         policyOnWorker: true,

@@ -33,7 +33,8 @@ async function storeClientPasses(tx: Tx, write: Write): Promise<void> {
       passes = client_passes.passes + CASE WHEN ${counted}::int > 0 AND excluded.last_counted_at - client_passes.last_counted_at >= ${HOUR} THEN 1 ELSE 0 END,
       last_counted_at = CASE WHEN ${counted}::int > 0 AND excluded.last_counted_at - client_passes.last_counted_at >= ${HOUR}
         THEN excluded.last_counted_at ELSE client_passes.last_counted_at END,
-      last_seen = GREATEST(client_passes.last_seen, excluded.last_seen)`;
+      last_seen = GREATEST(client_passes.last_seen, excluded.last_seen),
+      change = nextval('greyward_changes')`;
 }
 
 const compareKeys = (a: KeyIds, b: KeyIds) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];

@@ -100,8 +100,15 @@ BEGIN
 END $$;
 CREATE TRIGGER triplets_deleted AFTER DELETE ON triplets FOR EACH ROW EXECUTE FUNCTION greyward_triplet_deleted();
 
-CREATE TABLE client_passes (client text PRIMARY KEY, passes integer NOT NULL, last_counted_at bigint NOT NULL, last_seen bigint NOT NULL);
+CREATE TABLE client_passes (
+  client text PRIMARY KEY,
+  passes integer NOT NULL,
+  last_counted_at bigint NOT NULL,
+  last_seen bigint NOT NULL,
+  change bigint NOT NULL DEFAULT nextval('greyward_changes')
+);
 CREATE INDEX client_passes_last_seen ON client_passes (last_seen);
+CREATE INDEX client_passes_change ON client_passes (change);
 
 CREATE TABLE attempts (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

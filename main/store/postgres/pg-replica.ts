@@ -5,36 +5,11 @@ import { resolveSettings } from '../../../shared/settings.js';
 import { attemptIdAt } from '../compact-log.js';
 import { openDatabase, type SqliteDatabase } from '../database.js';
 import { readStoredSettings } from '../policy-reader.js';
+import { CatchUp } from './catch-up.js';
 import type { PgSql } from './pg-connection.js';
 
-/** How long a row may take between getting its number and being committed; rows this recent are read again. */
-const LATE_SECONDS = 30;
-/** Before that much time has passed since the first copy: how far back by number to read again. */
-const LATE_ROWS = 10_000;
 /** Rows per read while copying. */
 const BATCH = 10_000;
-
-/**
- * Where to read from next in a series numbered as rows are written but committed in another
- * order (several filters at once): from what had been seen LATE_SECONDS ago, so that a row
- * committed late is read on a later pass. Reading a row twice is harmless; missing one is not.
- */
-class CatchUp {
-  private marks: Array<[number, number]> = [];
-  private seen = 0;
-
-  from(now: number): number {
-    while (this.marks.length > 1 && this.marks[1]![0] <= now - LATE_SECONDS) this.marks.shift();
-    const mark = this.marks[0];
-    if (!mark) return 0;
-    return mark[0] <= now - LATE_SECONDS ? mark[1] : Math.max(0, mark[1] - LATE_ROWS);
-  }
-
-  saw(now: number, value: number): void {
-    this.seen = Math.max(this.seen, value);
-    this.marks.push([now, this.seen]);
-  }
-}
 
 type Values = unknown[];
 

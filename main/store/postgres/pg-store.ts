@@ -9,6 +9,7 @@ import {
   type FilterPresence,
   type FilterStore,
   type GreylistState,
+  type MaybePromise,
   type ListQuery,
   type PolicySnapshot,
   type StringCollection,
@@ -19,6 +20,7 @@ import { commitDecisions, expireRows } from './pg-decision-writer.js';
 import * as entries from './pg-list-entries.js';
 import { migratePostgres } from './pg-migrations.js';
 import { changeStoredSettings, readPolicySnapshot, readStoredSettings } from './pg-policy.js';
+import { PgKnownKeys } from './pg-known-keys.js';
 import { PgStringTable } from './pg-strings.js';
 
 export interface PgStoreOptions {
@@ -28,6 +30,8 @@ export interface PgStoreOptions {
   lookupTimeoutMs?: number;
   /** Connections in the pool. */
   connections?: number;
+  /** Answer first contacts from memory (see PgKnownKeys): the filter's way. */
+  lookupsFromMemory?: boolean;
 }
 
 /** Errors that say the server is gone or unreachable, as opposed to a bad statement. */
@@ -73,6 +77,7 @@ export class PgStore implements FilterStore, AdminStore {
     readonly sql: PgSql,
     readonly url: string,
     options: PgStoreOptions,
+    private readonly known: PgKnownKeys | undefined,
   ) {
     this.filterName = options.filterName ?? 'greyward';
     this.lookupTimeoutMs = options.lookupTimeoutMs ?? 100;
@@ -88,7 +93,13 @@ export class PgStore implements FilterStore, AdminStore {
       if (isConnectionError(error)) throw new Error(`cannot reach ${describeDatabaseUrl(url)}: ${(error as Error).message}`);
       throw error;
     }
-    return new PgStore(sql, url, options);
+    let known: PgKnownKeys | undefined;
+    if (options.lookupsFromMemory) {
+      const [{ n }] = await sql<[{ n: number }]>`SELECT count(*) AS n FROM triplets`;
+      known = new PgKnownKeys(sql, Math.max(1_000_000, 2 * n));
+      known.start();
+    }
+    return new PgStore(sql, url, options, known);
   }
 
   /** Where this store lives, password left out. */
@@ -151,8 +162,9 @@ export class PgStore implements FilterStore, AdminStore {
    * One round trip, pipelined with the other requests' lookups. A lookup slower than the timeout
    * answers per failMode: Postfix is waiting, and a server that slow is treated as gone.
    */
-  findGreylistState(key: TripletKey, client: string): Promise<GreylistState> {
+  findGreylistState(key: TripletKey, client: string): MaybePromise<GreylistState> {
     if (this.down !== undefined) return Promise.reject(this.unavailable());
+    if (this.known && !this.known.mayHold(key, client)) return { triplet: undefined, clientPasses: undefined };
     const query = this.sql`
       SELECT t.id, t.first_seen, t.last_seen, t.attempts, t.early_attempts, t.passed_at, t.passes, c.passes, c.last_counted_at, c.last_seen
       FROM (SELECT 1) k
@@ -189,9 +201,15 @@ export class PgStore implements FilterStore, AdminStore {
       .finally(() => clearTimeout(timer));
   }
 
-  commit(writes: readonly DecisionWrite[]): Promise<void> {
-    if (writes.length === 0) return Promise.resolve();
-    return this.guarded(() => commitDecisions(this.sql, this.strings, this.filterName, writes));
+  /** Takes in what other filters stored until now (see PgKnownKeys); at once without lookups from memory. */
+  async caughtUp(): Promise<void> {
+    await this.known?.caughtUp();
+  }
+
+  async commit(writes: readonly DecisionWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.guarded(() => commitDecisions(this.sql, this.strings, this.filterName, writes));
+    for (const write of writes) this.known?.wrote(write.triplet?.key, write.clientPasses?.client);
   }
 
   expire(limits: ExpiryLimits): Promise<number> {
@@ -241,7 +259,14 @@ export class PgStore implements FilterStore, AdminStore {
   /** A change to lists or settings made by any host reaches this one as a notification. */
   watchPolicy(changed: () => void): void {
     void this.sql
-      .listen('greyward_policy', () => changed(), changed)
+      .listen(
+        'greyward_policy',
+        () => {
+          this.known?.refresh();
+          changed();
+        },
+        changed,
+      )
       .then((listening) => {
         if (this.closed) void listening.unlisten();
         else this.unlisten = () => listening.unlisten();
@@ -252,6 +277,7 @@ export class PgStore implements FilterStore, AdminStore {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
+    await this.known?.stop();
     await this.unlisten?.().catch(() => undefined);
     await this.sql.end({ timeout: 2 });
   }
