@@ -156,6 +156,17 @@ async function probeSeeded(port, shape) {
   return { asked: requests.length, deferred, actions };
 }
 
+/** The first line of a log file matching `pattern`, once there; undefined after `timeoutMs`. */
+async function waitForLogLine(file, pattern, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = pattern.exec(fs.readFileSync(file, 'utf8'))?.[0];
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
+}
+
 export function pgServers({ bigDbCount }) {
   return {
     // sqlgrey's delay is in minutes; 0 lets a retry pass from the next second on.
@@ -176,6 +187,9 @@ export function pgServers({ bigDbCount }) {
           const seeded = await seedPgTriplets(url, bigDbCount);
           console.log(`  seeded ${bigDbCount} triplets in ${seeded.seconds.toFixed(1)} s`);
           const server = await startGreyward({ delay: '1s', dbPath: url });
+          // Measured once the filter has read the stored keys: the steady state, not its start.
+          const warm = await waitForLogLine(server.logFile, /first contacts are answered from memory: .*/, 300_000);
+          console.log(`  ${warm ?? 'the filter did not say its keys were read within 300 s'}`);
           const probe = await probeSeeded(server.port, seedShape(bigDbCount)).catch(async (error) => {
             await server.stop();
             throw error;

@@ -57,7 +57,7 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   const clock = options.clock ?? systemClock;
   const shared = isDatabaseUrl(options.db);
   const store = shared
-    ? await PgStore.open(options.db, { filterName: options.filterName ?? hostname(), lookupsFromMemory: true })
+    ? await PgStore.open(options.db, { filterName: options.filterName ?? hostname(), lookupsFromMemory: true, log: options.log })
     : new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), {
         backgroundWrites: true,
         policyOnWorker: true,

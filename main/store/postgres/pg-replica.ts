@@ -8,6 +8,12 @@ import { readStoredSettings } from '../policy-reader.js';
 import { CatchUp } from './catch-up.js';
 import type { PgSql } from './pg-connection.js';
 
+/**
+ * A batch commits within milliseconds of taking its numbers; ten seconds also cover a stalled
+ * disk. What the copy misses is shown late, at its row's next change.
+ */
+const LATE = { seconds: 10, rows: 10_000 };
+
 /** Rows per read while copying. */
 const BATCH = 10_000;
 
@@ -21,10 +27,10 @@ type Values = unknown[];
  * this class writes to the copy; the copy is deleted on close.
  */
 export class PgReplica {
-  private readonly strings = new CatchUp();
-  private readonly triplets = new CatchUp();
-  private readonly deletions = new CatchUp();
-  private readonly attempts = new CatchUp();
+  private readonly strings = new CatchUp(LATE);
+  private readonly triplets = new CatchUp(LATE);
+  private readonly deletions = new CatchUp(LATE);
+  private readonly attempts = new CatchUp(LATE);
   private policyVersion = -1;
   private syncing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;

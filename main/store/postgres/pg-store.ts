@@ -32,6 +32,8 @@ export interface PgStoreOptions {
   connections?: number;
   /** Answer first contacts from memory (see PgKnownKeys): the filter's way. */
   lookupsFromMemory?: boolean;
+  /** Hears when first contacts start to be answered from memory, and of a failed reading of the keys. */
+  log?: { info(message: string): void; warn(message: string): void };
 }
 
 /** Errors that say the server is gone or unreachable, as opposed to a bad statement. */
@@ -97,7 +99,11 @@ export class PgStore implements FilterStore, AdminStore {
     if (options.lookupsFromMemory) {
       const [{ n }] = await sql<[{ n: number }]>`SELECT count(*) AS n FROM triplets`;
       known = new PgKnownKeys(sql, Math.max(1_000_000, 2 * n));
-      known.start();
+      known.start(
+        250,
+        (error) => options.log?.warn(`could not read the stored keys (first contacts are read from the database meanwhile): ${error.message}`),
+        (keys, seconds) => options.log?.info(`first contacts are answered from memory: ${keys} stored triplet keys read in ${seconds.toFixed(1)} s`),
+      );
     }
     return new PgStore(sql, url, options, known);
   }
