@@ -74,6 +74,24 @@ describe('filters sharing one PostgreSQL greylist', () => {
     expect(await admin.sql`SELECT attempts, early_attempts, passes FROM triplet_view`).toEqual([{ attempts: 4, early_attempts: 1, passes: 2 }]);
   });
 
+  it('a host that read a triplet lately hears when the other one passes it, and answers its next retry as known', async () => {
+    const { admin, clock, ask, mx1, mx2 } = await twoHosts();
+    // The client has passed before: mx1 keeps its record, and then the triplet's, from its reads.
+    expect(await ask(mx1, { recipient: 'earlier@example.net' })).toMatch(DEFER);
+    clock.now += 400;
+    expect(await ask(mx1, { recipient: 'earlier@example.net' })).toMatch(/^PREPEND X-Greylist/);
+    expect(await ask(mx1)).toMatch(DEFER);
+    clock.now += 60;
+    expect(await ask(mx1)).toMatch(DEFER);
+    clock.now += 300;
+    expect(await ask(mx2)).toMatch(/^PREPEND X-Greylist: delayed 360 seconds/);
+    clock.now += 10;
+    expect(await ask(mx1)).toMatch(/^PREPEND X-Greylist|^DUNNO/);
+    const rows = await admin.sql`SELECT filter, reason, attempt_number FROM attempt_view WHERE recipient = 'bob@example.net' ORDER BY id`;
+    expect(rows.map((row) => `${row.filter} ${row.reason} ${row.attempt_number}`)).toEqual(['mx1 new 1', 'mx1 early 2', 'mx2 passed 3', 'mx1 known 4']);
+    expect(await admin.sql`SELECT attempts, early_attempts, passes FROM triplet_view WHERE recipient = 'bob@example.net'`).toEqual([{ attempts: 4, early_attempts: 1, passes: 2 }]);
+  });
+
   it("auto-allows a client for the passes it made at either host", async () => {
     const { clock, ask, mx1, mx2 } = await twoHosts({ autoAllowAfter: 2 });
     expect(await ask(mx1, { recipient: 'one@example.net' })).toMatch(DEFER);

@@ -28,6 +28,19 @@ export class RecentStates {
     return triplet.id === undefined ? { triplet: triplet.state, clientPasses } : { triplet: triplet.state, tripletId: triplet.id, clientPasses };
   }
 
+  /** One half of get(), for a caller that knows the other half otherwise (a key the database cannot hold). */
+  triplet(text: string): { state: TripletState; id: number | undefined } | undefined {
+    const kept = this.triplets.get(text);
+    if (kept) touch(this.triplets, text, kept);
+    return kept;
+  }
+
+  client(client: string): ClientPasses | undefined {
+    const kept = this.clients.get(client);
+    if (kept) touch(this.clients, client, kept);
+    return kept;
+  }
+
   /**
    * What a read found, for the keys not here yet. A key that is here may have a decision on its way
    * to the database, newer than what the read returned. `text`: the key's tripletKeyText, when the
@@ -45,6 +58,15 @@ export class RecentStates {
       if (kept) this.triplets.set(text, { state: triplet.state, id: triplet.id ?? kept.id });
     }
     if (clientPasses && this.clients.has(clientPasses.client)) this.clients.set(clientPasses.client, clientPasses);
+  }
+
+  /** A row as another filter left it (a shared database's change stream): kept entries take it. */
+  changedElsewhere(text: string, id: number, state: TripletState): void {
+    if (this.triplets.has(text)) this.triplets.set(text, { state, id });
+  }
+
+  clientChangedElsewhere(clientPasses: ClientPasses): void {
+    if (this.clients.has(clientPasses.client)) this.clients.set(clientPasses.client, clientPasses);
   }
 
   forget(): void {

@@ -170,7 +170,8 @@ export class PgStore implements FilterStore, AdminStore {
    */
   findGreylistState(key: TripletKey, client: string): MaybePromise<GreylistState> {
     if (this.down !== undefined) return Promise.reject(this.unavailable());
-    if (this.known && !this.known.mayHold(key, client)) return { triplet: undefined, clientPasses: undefined };
+    const remembered = this.known?.find(key, client);
+    if (remembered) return remembered;
     const query = this.sql`
       SELECT t.id, t.first_seen, t.last_seen, t.attempts, t.early_attempts, t.passed_at, t.passes, c.passes, c.last_counted_at, c.last_seen
       FROM (SELECT 1) k
@@ -189,7 +190,9 @@ export class PgStore implements FilterStore, AdminStore {
           const r = row as Array<number | null>;
           const triplet = r[0] === null ? undefined : { firstSeen: r[1]!, lastSeen: r[2]!, attempts: r[3]!, earlyAttempts: r[4]!, passedAt: r[5] ?? null, passes: r[6]! };
           const clientPasses = r[7] === null ? undefined : { client, passes: r[7]!, lastCountedAt: r[8]!, lastSeen: r[9]! };
-          return triplet ? { triplet, tripletId: r[0]!, clientPasses } : { triplet, clientPasses };
+          const found = triplet ? { triplet, tripletId: r[0]!, clientPasses } : { triplet, clientPasses };
+          this.known?.read(key, client, found);
+          return found;
         },
         (error: unknown) => {
           if (error instanceof LookupTimeout) {
@@ -215,7 +218,7 @@ export class PgStore implements FilterStore, AdminStore {
   async commit(writes: readonly DecisionWrite[]): Promise<void> {
     if (writes.length === 0) return;
     await this.guarded(() => commitDecisions(this.sql, this.strings, this.filterName, writes));
-    for (const write of writes) this.known?.wrote(write.triplet?.key, write.clientPasses?.client);
+    for (const write of writes) this.known?.wrote(write);
   }
 
   expire(limits: ExpiryLimits): Promise<number> {
