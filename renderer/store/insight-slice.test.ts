@@ -69,11 +69,14 @@ describe('the insight slice', () => {
     const first = insight().loadSuspects();
     insight().setShowAll(true);
     expect(calls[1]!.payload).toEqual({ all: true, limit: 1000 });
+    // Until the answer comes, what is listed is not the show-all list yet, whatever the switch says.
+    expect(insight().listedAll).toBe(false);
     calls[1]!.answer({ ok: true, value: [suspect(1), suspect(9, { secondsLeft: -HOUR })] });
     calls[0]!.answer({ ok: true, value: [suspect(1)] });
     await first;
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(insight().suspects.data?.map((s) => s.id)).toEqual([1, 9]);
+    expect(insight().listedAll).toBe(true);
     // The show-all list does not feed the banner.
     expect(insight().atRiskCount).toBeUndefined();
 

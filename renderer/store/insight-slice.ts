@@ -32,6 +32,8 @@ export interface InsightSlice {
   suspectsAt: number | undefined;
   /** Also closed windows and spam-like suspects. */
   showAll: boolean;
+  /** Whether the list shown was asked for with Show all: it lags the switch while the list is read. */
+  listedAll: boolean;
   /** The suspect open in the detail panel (kept when it leaves the list, to say so). */
   selected: Suspect | undefined;
 
@@ -122,6 +124,7 @@ export function createInsightSlice({ patch, get, deps }: SliceContext<'insight'>
     suspects: idle(),
     suspectsAt: undefined,
     showAll: false,
+    listedAll: false,
     selected: undefined,
     aboutToBeLost: [],
     aboutToBeLostAt: undefined,
@@ -149,7 +152,7 @@ export function createInsightSlice({ patch, get, deps }: SliceContext<'insight'>
         const fresh = outcome.ok && s.selected ? outcome.value.find((suspect) => suspect.id === s.selected!.id) : undefined;
         return {
           suspects: settled(s.suspects, outcome),
-          ...(outcome.ok ? { suspectsAt: nowSeconds() } : {}),
+          ...(outcome.ok ? { suspectsAt: nowSeconds(), listedAll: all } : {}),
           ...(fresh ? { selected: fresh } : {}),
         };
       });

@@ -16,6 +16,7 @@ export function AtRiskScreen() {
   const suspects = useApp((state) => state.insight.suspects);
   const answeredAt = useApp((state) => state.insight.suspectsAt);
   const showAll = useApp((state) => state.insight.showAll);
+  const listedAll = useApp((state) => state.insight.listedAll);
   const setShowAll = useApp((state) => state.insight.setShowAll);
   const load = useApp((state) => state.insight.loadSuspects);
   const followAttempts = useApp((state) => state.insight.followAttempts);
@@ -53,8 +54,8 @@ export function AtRiskScreen() {
         <span className="toolbar-info" aria-live="polite">
           {list &&
             (list.length >= SUSPECT_LIST_LIMIT
-              ? `the ${formatCount(list.length)} most credible ${showAll ? 'mails' : 'mails at risk'} (there are more)`
-              : `${counted(list.length, 'mail')}${showAll ? '' : ' at risk'}`)}
+              ? `the ${formatCount(list.length)} most credible ${listedAll ? 'mails' : 'mails at risk'} (there are more)`
+              : `${counted(list.length, 'mail')}${listedAll ? '' : ' at risk'}`)}
           {answeredAt !== undefined && <span className="muted"> · updated {formatClock(answeredAt)}, again as attempts arrive</span>}
         </span>
       </div>
@@ -65,7 +66,7 @@ export function AtRiskScreen() {
             <SuspectList suspects={list} answeredAt={answeredAt} />
           ) : !list ? (
             suspects.loading && <Loading what="the mail at risk" />
-          ) : showAll ? (
+          ) : listedAll ? (
             <Empty title="Nothing in the attempt log looks lost">No deferred mail of the last days was given up on, retried only early, or retried from elsewhere.</Empty>
           ) : (
             <Empty title="No mail at risk">
