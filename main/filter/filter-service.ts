@@ -1,5 +1,5 @@
 import type { Settings } from '../../shared/settings.js';
-import { StoreUnavailableError, tripletKeyText, type DecisionWrite, type FilterStore, type GreylistState, type MaybePromise } from '../store/greylist-store.js';
+import { StoreUnavailableError, tripletKeyText, type DecisionWrite, type FilterStore, type GreylistState, type MaybePromise, type TripletKey } from '../store/greylist-store.js';
 import { DecisionBatcher } from './decision-batcher.js';
 import { autoAllowClient, decide, greylistKey, notGreylisted, type Decision, type Policy } from './engine.js';
 import { ListMatcher } from './list-matcher.js';
@@ -24,6 +24,13 @@ export interface FilterServiceOptions {
   maxBacklog?: number;
   /** How long a request waits for the disk before it is answered per failMode, unrecorded (default 100 ms). */
   maxAnswerWaitMs?: number;
+}
+
+interface RequestKeys {
+  key: TripletKey;
+  /** tripletKeyText(key). */
+  text: string;
+  client: string;
 }
 
 interface QueuedDecision {
@@ -179,21 +186,22 @@ export class FilterService {
     if (this.waiting > 0 || this.batcher.uncommitted > this.maxBacklog) return this.answerInTurn(request);
     if (this.unrecorded > 0) this.recovered();
     try {
-      const state = this.lookup(request);
-      if (state instanceof Promise) return this.answerInTurn(request, state);
-      return this.reply(request, this.decideAndQueue(request, this.withPending(request, state)));
+      const keys = this.keysOf(request);
+      const state = this.lookup(keys);
+      if (state instanceof Promise) return this.answerInTurn(request, { keys, state });
+      return this.reply(request, this.decideAndQueue(request, this.withPending(keys, state)));
     } catch (error) {
       return this.failed(request, error);
     }
   }
 
   /** Decides after every decision asked before it, so that two requests for one triplet see each other. */
-  private answerInTurn(request: PolicyRequest, state?: Promise<GreylistState>): Promise<string> {
+  private answerInTurn(request: PolicyRequest, asked?: { keys: RequestKeys; state: Promise<GreylistState> }): Promise<string> {
     this.waiting++;
     const deadline = performance.now() + this.maxWaitMs;
     // The decisions queued meanwhile are merged in only now, in turn: they are newer than what was read.
     const queued = this.decisions.then(async () =>
-      (await this.roomBefore(deadline)) ? this.decideAndQueue(request, this.withPending(request, await (state ?? this.lookup(request)))) : undefined,
+      (await this.roomBefore(deadline)) ? this.decideAndQueue(request, await this.stateInTurn(request, asked)) : undefined,
     );
     const done = () => void this.waiting--;
     this.decisions = queued.then(done, done);
@@ -241,7 +249,8 @@ export class FilterService {
 
   /** What would happen now and why, changing nothing. */
   async explain(request: PolicyRequest): Promise<Decision> {
-    return decide(request, this.policy, this.withPending(request, await this.lookup(request)), this.clock());
+    const keys = this.keysOf(request);
+    return decide(request, this.policy, this.withPending(keys, await this.lookup(keys)), this.clock());
   }
 
   private failed(request: PolicyRequest, error: unknown, log = true): string {
@@ -261,18 +270,28 @@ export class FilterService {
     return reply;
   }
 
-  /** The stored state, unless decisions not yet committed hold all of it. */
-  private lookup(request: PolicyRequest): MaybePromise<GreylistState> {
+  /** The triplet and the client (as auto-allow counts it) a request is about, worked out once per request. */
+  private keysOf(request: PolicyRequest): RequestKeys {
     const key = greylistKey(request, this.policy.settings);
-    const client = autoAllowClient(request, this.policy.settings);
-    if (this.batcher.triplet(tripletKeyText(key)) && this.batcher.clientPasses(client)) return { triplet: undefined, clientPasses: undefined };
+    return { key, text: tripletKeyText(key), client: autoAllowClient(request, this.policy.settings) };
+  }
+
+  /** The stored state, unless decisions not yet committed hold all of it. */
+  private lookup({ key, text, client }: RequestKeys): MaybePromise<GreylistState> {
+    if (this.batcher.triplet(text) && this.batcher.clientPasses(client)) return { triplet: undefined, clientPasses: undefined };
     return this.options.store.findGreylistState(key, client);
   }
 
+  /** In turn: what was read when the request came (or now, for a request that waited for room), with the decisions queued since. */
+  private async stateInTurn(request: PolicyRequest, asked: { keys: RequestKeys; state: Promise<GreylistState> } | undefined): Promise<GreylistState> {
+    const keys = asked?.keys ?? this.keysOf(request);
+    return this.withPending(keys, await (asked?.state ?? this.lookup(keys)));
+  }
+
   /** A decision not yet committed is newer than the stored row; the row's id still names the same triplet. */
-  private withPending(request: PolicyRequest, stored: GreylistState): GreylistState {
-    const triplet = this.batcher.triplet(tripletKeyText(greylistKey(request, this.policy.settings)));
-    const clientPasses = this.batcher.clientPasses(autoAllowClient(request, this.policy.settings));
+  private withPending({ text, client }: RequestKeys, stored: GreylistState): GreylistState {
+    const triplet = this.batcher.triplet(text);
+    const clientPasses = this.batcher.clientPasses(client);
     return { ...stored, triplet: triplet ?? stored.triplet, clientPasses: clientPasses ?? stored.clientPasses };
   }
 

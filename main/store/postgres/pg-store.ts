@@ -250,21 +250,6 @@ export class PgStore implements FilterStore, AdminStore {
     });
   }
 
-  /** Filters that said they serve this database within `freshSeconds`, with how far each one's clock is off. */
-  async presentFilters(now: number, freshSeconds: number): Promise<Array<FilterPresence & { clockOffset: number }>> {
-    const rows = await this.sql<Array<{ pid: number; host: string; endpoints: string; version: string; started_at: number; seen_at: number; clock_offset: number }>>`
-      SELECT * FROM filter_presence WHERE seen_at >= ${now - freshSeconds} ORDER BY host, pid`;
-    return rows.map((row) => ({
-      pid: row.pid,
-      host: row.host,
-      endpoints: JSON.parse(row.endpoints) as FilterPresence['endpoints'],
-      version: row.version,
-      startedAt: row.started_at,
-      seenAt: row.seen_at,
-      clockOffset: row.clock_offset,
-    }));
-  }
-
   /** A change to lists or settings made by any host reaches this one as a notification. */
   watchPolicy(changed: () => void): void {
     void this.sql
