@@ -47,6 +47,9 @@ export interface RunningFilter {
   stop(): Promise<void>;
 }
 
+/** How long a filter waits for a shared database's lookup before answering per failMode: Postfix is waiting. */
+const SHARED_LOOKUP_TIMEOUT_MS = 100;
+
 /** How often a running filter says so in the database; the app treats 3 missed beats as gone. */
 export const PRESENCE_INTERVAL_MS = 5000;
 
@@ -57,7 +60,7 @@ export async function startFilter(options: FilterDaemonOptions): Promise<Running
   const clock = options.clock ?? systemClock;
   const shared = isDatabaseUrl(options.db);
   const store = shared
-    ? await PgStore.open(options.db, { filterName: options.filterName ?? hostname(), lookupsFromMemory: true, log: options.log })
+    ? await PgStore.open(options.db, { filterName: options.filterName ?? hostname(), lookupsFromMemory: true, lookupTimeoutMs: SHARED_LOOKUP_TIMEOUT_MS, log: options.log })
     : new SqliteStore(openDatabase(options.db, { busyTimeoutMs }), {
         backgroundWrites: true,
         policyOnWorker: true,

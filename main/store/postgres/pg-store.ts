@@ -26,7 +26,10 @@ import { PgStringTable } from './pg-strings.js';
 export interface PgStoreOptions {
   /** Who decides, as recorded with every attempt: the filter's name, its host name unless told otherwise. */
   filterName?: string;
-  /** How long a lookup may take before the request is answered per failMode (default 100 ms). */
+  /**
+   * How long a lookup may take before the request is answered per failMode: the filter's way
+   * (Postfix is waiting). Without it, a lookup waits for its answer (the screens, the commands).
+   */
   lookupTimeoutMs?: number;
   /** Connections in the pool. */
   connections?: number;
@@ -65,7 +68,7 @@ const LAST_RETRY_MS = 5000;
 export class PgStore implements FilterStore, AdminStore {
   private readonly strings = new PgStringTable();
   private readonly filterName: string;
-  private readonly lookupTimeoutMs: number;
+  private readonly lookupTimeoutMs: number | undefined;
   /** Why the server cannot be reached, while it cannot. */
   private down: string | undefined;
   private retry: NodeJS.Timeout | undefined;
@@ -82,7 +85,7 @@ export class PgStore implements FilterStore, AdminStore {
     private readonly known: PgKnownKeys | undefined,
   ) {
     this.filterName = options.filterName ?? 'greyward';
-    this.lookupTimeoutMs = options.lookupTimeoutMs ?? 100;
+    this.lookupTimeoutMs = options.lookupTimeoutMs;
   }
 
   /** Connects and brings the schema up to date; a clear error when the server cannot be reached or the schema is newer. */
@@ -180,8 +183,9 @@ export class PgStore implements FilterStore, AdminStore {
         AND t.client_group = (SELECT id FROM strings WHERE text = ${key.clientGroup})
       LEFT JOIN client_passes c ON c.client = ${client}`.values();
     let timer: NodeJS.Timeout | undefined;
+    const limit = this.lookupTimeoutMs;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new LookupTimeout(`the database ${this.description} did not answer a lookup within ${this.lookupTimeoutMs} ms`)), this.lookupTimeoutMs);
+      if (limit !== undefined) timer = setTimeout(() => reject(new LookupTimeout(`the database ${this.description} did not answer a lookup within ${limit} ms`)), limit);
     });
     return Promise.race([query, timeout])
       .then(
